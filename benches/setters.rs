@@ -1,0 +1,3 @@
+//! Benchmark of `fluxdeck::setters` (criterion). Placeholder until the engine lands.
+
+fn main() {}

@@ -1,0 +1,6 @@
+#![no_main]
+//! Fuzz target for `fluxdeck::policy`. Placeholder until the engine lands.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|_data: &[u8]| {});

@@ -1,0 +1,15 @@
+//! fluxdeck: a terminal cockpit for GitOps releases run by Flux CD on Kubernetes.
+//!
+//! The binary is a thin clap shell over this library; tests and benchmarks use the library
+//! directly. Data flows one way (see `docs/ARCHITECTURE.md` in the shared docs):
+//! workers send `state::Update`s, `state::State::apply` is the only writer, and `ui` renders
+//! `&State`. Dependency direction: `cli → {ui, workers, sandbox} → state → {model, policy, setters}`.
+
+pub mod cli;
+pub mod model;
+pub mod policy;
+pub mod sandbox;
+pub mod setters;
+pub mod state;
+pub mod ui;
+pub mod workers;

@@ -1,0 +1,1 @@
+//! Flux image policy engine (filterTags, semver, alphabetical, numerical), pure: no I/O.

@@ -1,0 +1,1 @@
+//! Async workers, each owning its I/O and sending `state::Update`s: cluster watchers, actions, git, registry.
