@@ -1,6 +1,306 @@
 //! The embedded Flux-on-Kubernetes sandbox: a real HTTP server speaking the Kubernetes API
 //! (`apiserver`), seeded by a scenario (`scenario`), with simulated controllers.
+//!
+//! `Sandbox::start` serves on loopback with a random bearer token and can write a kubeconfig
+//! for it, so any Kubernetes client (kubectl, kube-rs, other Flux UIs) can use it.
 
 pub mod apiserver;
 pub mod crds;
 pub mod scenario;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use apiserver::faults::{FaultRequest, Faults};
+use apiserver::resources::Registry;
+use apiserver::store::{Store, StoreOptions};
+use apiserver::{ApiServer, DEFAULT_MAX_BODY};
+use crds::FluxVersion;
+
+/// The kubeconfig context, cluster and user name the sandbox writes.
+pub const CONTEXT: &str = "fluxdeck-sandbox";
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where to listen (loopback; port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// The bearer token (random when `None`).
+    pub token: Option<String>,
+    /// Which Flux release's CRDs to serve.
+    pub flux: FluxVersion,
+    /// The objects to start with (a scenario's objects).
+    pub objects: Vec<Value>,
+    /// How often watches that allow bookmarks get one.
+    pub bookmark_interval: Duration,
+    /// Changes kept for watches that resume from an older version.
+    pub history_limit: usize,
+    /// Largest accepted request body.
+    pub max_body: usize,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            token: None,
+            flux: FluxVersion::Current,
+            objects: Vec::new(),
+            bookmark_interval: Duration::from_secs(30),
+            history_limit: StoreOptions::default().history_limit,
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+/// Why a sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The listen address is not usable.
+    #[error("cannot listen on {addr}: {source}; pick another port with --listen 127.0.0.1:PORT")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The sandbox only listens on loopback.
+    #[error("the sandbox only listens on loopback addresses, not {0}; use 127.0.0.1:PORT")]
+    NotLoopback(SocketAddr),
+    /// Embedded CRDs or seed objects are broken.
+    #[error("{0}")]
+    Seed(String),
+    /// Writing the kubeconfig failed.
+    #[error("cannot write the kubeconfig {path}: {source}")]
+    Kubeconfig {
+        /// The path.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Sandbox {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The bearer token.
+    pub token: String,
+    /// The object store (for in-process controllers and tests).
+    pub store: Arc<Store>,
+    /// Fault controls and the request log.
+    pub faults: Arc<Faults>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+fn random_token() -> String {
+    hex::encode(rand::random::<[u8; 24]>())
+}
+
+fn namespace(name: &str) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}},
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    })
+}
+
+impl Sandbox {
+    /// Starts serving. Must run inside a tokio runtime.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        if !config.listen.ip().is_loopback() {
+            return Err(SandboxError::NotLoopback(config.listen));
+        }
+        let crds = crds::crds(config.flux).map_err(|e| SandboxError::Seed(e.to_string()))?;
+        let registry = Arc::new(Registry::new(&crds));
+        let store = Store::new(
+            registry,
+            StoreOptions {
+                history_limit: config.history_limit,
+                ..StoreOptions::default()
+            },
+        );
+        let mut seed: Vec<Value> = Vec::new();
+        // The namespaces every cluster has, unless the scenario brings its own.
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            let present = config
+                .objects
+                .iter()
+                .any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == ns);
+            if !present {
+                seed.push(namespace(ns));
+            }
+        }
+        for mut crd in crds {
+            crd["status"] = json!({"conditions": [
+                {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"}
+            ], "acceptedNames": crd["spec"]["names"].clone(), "storedVersions": []});
+            seed.push(crd);
+        }
+        seed.extend(config.objects);
+        store.seed(seed).map_err(SandboxError::Seed)?;
+        let store = Arc::new(store);
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| SandboxError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| SandboxError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let token = config.token.unwrap_or_else(random_token);
+        let faults = Arc::new(Faults::new());
+        let server = Arc::new(ApiServer {
+            store: store.clone(),
+            faults: faults.clone(),
+            token: token.clone(),
+            address: addr.to_string(),
+            max_body: config.max_body,
+            bookmark_interval: config.bookmark_interval,
+        });
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = apiserver::app(server);
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!("sandbox server stopped: {e}");
+            }
+        });
+        tracing::info!("sandbox serving on http://{addr}");
+        Ok(Sandbox {
+            url: format!("http://{addr}"),
+            token,
+            store,
+            faults,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// A kubeconfig that points at this sandbox (context `fluxdeck-sandbox`).
+    pub fn kubeconfig(&self) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {CONTEXT}\n  cluster:\n    server: {url}\ncontexts:\n- name: {CONTEXT}\n  context:\n    cluster: {CONTEXT}\n    user: {CONTEXT}\ncurrent-context: {CONTEXT}\npreferences: {{}}\nusers:\n- name: {CONTEXT}\n  user:\n    token: {token}\n",
+            url = self.url,
+            token = self.token
+        )
+    }
+
+    /// Writes the kubeconfig to `path` atomically, readable by the owner only.
+    pub fn write_kubeconfig(&self, path: &Path) -> Result<(), SandboxError> {
+        let err = |source| SandboxError::Kubeconfig {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        {
+            use std::io::Write;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let mut f = opts.open(&tmp).map_err(err)?;
+            f.write_all(self.kubeconfig().as_bytes()).map_err(err)?;
+            f.sync_all().map_err(err)?;
+        }
+        std::fs::rename(&tmp, path).map_err(err)
+    }
+
+    /// Stops serving: ends every watch, then the server, and waits for it.
+    pub async fn shutdown(mut self) {
+        self.stop_signals();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    fn stop_signals(&mut self) {
+        self.faults.apply(&FaultRequest {
+            close_watches: true,
+            ..FaultRequest::default()
+        });
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop_signals();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// A sandbox on its own runtime thread, for synchronous callers (tests that run kubectl).
+/// Dropping it stops the server and the runtime.
+pub struct SandboxThread {
+    /// The sandbox.
+    pub sandbox: Option<Sandbox>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl SandboxThread {
+    /// Starts a sandbox on a new two-thread runtime.
+    pub fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| SandboxError::Seed(format!("cannot start a tokio runtime: {e}")))?;
+        let sandbox = runtime.block_on(Sandbox::start(config))?;
+        Ok(SandboxThread {
+            sandbox: Some(sandbox),
+            runtime: Some(runtime),
+        })
+    }
+
+    /// The running sandbox.
+    pub fn get(&self) -> &Sandbox {
+        // `sandbox` is only taken in `drop`, so it is present while `self` is alive.
+        match &self.sandbox {
+            Some(s) => s,
+            None => unreachable!("the sandbox is only taken on drop"),
+        }
+    }
+
+    /// Runs a future on the sandbox's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> Option<F::Output> {
+        self.runtime.as_ref().map(|r| r.block_on(f))
+    }
+}
+
+impl Drop for SandboxThread {
+    fn drop(&mut self) {
+        if let (Some(s), Some(rt)) = (self.sandbox.take(), self.runtime.as_ref()) {
+            rt.block_on(async {
+                let _ = tokio::time::timeout(Duration::from_secs(5), s.shutdown()).await;
+            });
+        }
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(Duration::from_secs(2));
+        }
+    }
+}

@@ -95,6 +95,10 @@ impl ResourceType {
     pub fn verbs(&self) -> Vec<&'static str> {
         if self.create_only {
             vec!["create"]
+        } else if self.group.is_empty() && self.plural == "namespaces" {
+            vec![
+                "create", "delete", "get", "list", "patch", "update", "watch",
+            ]
         } else {
             vec![
                 "create",

@@ -16,7 +16,7 @@ pub struct ApiError {
     /// Human-readable message naming the object and the fix.
     pub message: String,
     /// Optional `details` (name, group, kind, causes).
-    pub details: Option<Value>,
+    pub details: Option<Box<Value>>,
     /// Seconds the client should wait (503/429).
     pub retry_after: Option<u64>,
 }
@@ -71,8 +71,9 @@ impl ApiError {
                 super::SANDBOX_USER
             ),
         );
-        e.details =
-            Some(json!({"name": name.unwrap_or_default(), "group": group, "kind": resource}));
+        e.details = Some(Box::new(
+            json!({"name": name.unwrap_or_default(), "group": group, "kind": resource}),
+        ));
         e
     }
 
@@ -83,7 +84,7 @@ impl ApiError {
             "NotFound",
             format!("{qualified_resource} \"{name}\" not found"),
         );
-        e.details = Some(json!({"name": name, "kind": qualified_resource}));
+        e.details = Some(Box::new(json!({"name": name, "kind": qualified_resource})));
         e
     }
 
@@ -114,7 +115,7 @@ impl ApiError {
             "AlreadyExists",
             format!("{qualified_resource} \"{name}\" already exists"),
         );
-        e.details = Some(json!({"name": name, "kind": qualified_resource}));
+        e.details = Some(Box::new(json!({"name": name, "kind": qualified_resource})));
         e
     }
 
@@ -127,7 +128,7 @@ impl ApiError {
                 "Operation cannot be fulfilled on {qualified_resource} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
             ),
         );
-        e.details = Some(json!({"name": name, "kind": qualified_resource}));
+        e.details = Some(Box::new(json!({"name": name, "kind": qualified_resource})));
         e
     }
 
@@ -166,11 +167,11 @@ impl ApiError {
             "Invalid",
             format!("{kind} \"{name}\" is invalid: {}", summary.join(", ")),
         );
-        e.details = Some(json!({
+        e.details = Some(Box::new(json!({
             "name": name,
             "kind": kind,
             "causes": causes.iter().map(|(f, m)| json!({"reason": "FieldValueInvalid", "message": m, "field": f})).collect::<Vec<_>>(),
-        }));
+        })));
         e
     }
 
@@ -202,7 +203,7 @@ impl ApiError {
             "code": self.code,
         });
         if let Some(d) = &self.details {
-            status["details"] = d.clone();
+            status["details"] = (**d).clone();
         }
         if let Some(s) = self.retry_after {
             status["details"]["retryAfterSeconds"] = json!(s);
