@@ -32,8 +32,10 @@ async fn start() -> Sandbox {
         objects.push(kustomization("sock-shop", n));
     }
     objects.push(kustomization("flux-system", "flux-system"));
+    // No simulated controllers: these tests check the API's own behaviour, version by version.
     Sandbox::start(SandboxConfig {
         objects,
+        controllers: None,
         ..SandboxConfig::default()
     })
     .await
@@ -731,4 +733,121 @@ async fn survives_hundreds_of_random_and_malformed_requests() {
     assert_eq!(v["metadata"]["name"], "flux-system");
     let (s, _) = c.get("/version").await;
     assert_eq!(s, 200);
+}
+
+async fn wait_for(c: &Client, path: &str, what: &str, cond: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..100 {
+        let (_, v) = c.get(path).await;
+        if cond(&v) {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what} on {path}");
+}
+
+#[tokio::test]
+async fn controllers_answer_reconcile_requests_and_resume_like_flux() {
+    let mut objects = vec![namespace("sock-shop")];
+    objects.push(kustomization("sock-shop", "app"));
+    objects.push(json!({
+        "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+        "metadata": {"name": "repo", "namespace": "sock-shop"},
+        "spec": {"interval": "1m", "url": "https://example.com/repo.git", "ref": {"branch": "main"}},
+        "status": {"artifact": {"revision": "main@sha1:1111111111111111111111111111111111111111",
+            "digest": "sha256:00", "path": "p", "url": "u", "lastUpdateTime": "2026-01-01T00:00:00Z"}}
+    }));
+    let sb = Sandbox::start(SandboxConfig {
+        objects,
+        controllers: Some(fluxdeck::sandbox::controllers::ControllerOptions {
+            reconcile_time: Duration::from_millis(50),
+        }),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let c = Client::new(&sb);
+    let path = format!("{KS}/namespaces/sock-shop/kustomizations/app");
+    let token = "2026-11-28T10:00:00.123456789+01:00";
+    c.patch(
+        &path,
+        "application/merge-patch+json",
+        &format!(
+            r#"{{"metadata":{{"annotations":{{"reconcile.fluxcd.io/requestedAt":"{token}"}}}}}}"#
+        ),
+    )
+    .await;
+    let v = wait_for(&c, &path, "lastHandledReconcileAt", |v| {
+        v["status"]["lastHandledReconcileAt"] == token
+    })
+    .await;
+    let ready = v["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Ready")
+        .unwrap();
+    assert_eq!(ready["status"], "True");
+    assert_eq!(ready["reason"], "ReconciliationSucceeded");
+    assert_eq!(
+        ready["message"],
+        "Applied revision: main@sha1:1111111111111111111111111111111111111111"
+    );
+    assert_eq!(
+        v["status"]["lastAppliedRevision"],
+        "main@sha1:1111111111111111111111111111111111111111"
+    );
+    // Suspend: a request is only marked handled; resume reconciles the new generation.
+    c.patch(
+        &path,
+        "application/merge-patch+json",
+        r#"{"spec":{"suspend":true}}"#,
+    )
+    .await;
+    c.patch(
+        &path,
+        "application/merge-patch+json",
+        r#"{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":"second"}}}"#,
+    )
+    .await;
+    let v = wait_for(&c, &path, "handled while suspended", |v| {
+        v["status"]["lastHandledReconcileAt"] == "second"
+    })
+    .await;
+    assert_eq!(
+        v["status"]["observedGeneration"],
+        v["metadata"]["generation"]
+    );
+    let (_, v) = c
+        .patch(
+            &path,
+            "application/merge-patch+json",
+            r#"{"spec":{"suspend":null}}"#,
+        )
+        .await;
+    let generation = v["metadata"]["generation"].clone();
+    wait_for(&c, &path, "observedGeneration after resume", |v| {
+        v["status"]["observedGeneration"] == generation
+            && v["status"]["conditions"][0]["status"] == "True"
+    })
+    .await;
+    // A Kustomization whose source is missing fails like Flux's.
+    c.patch(
+        &path,
+        "application/merge-patch+json",
+        r#"{"spec":{"sourceRef":{"name":"gone"}}}"#,
+    )
+    .await;
+    let v = wait_for(&c, &path, "ArtifactFailed", |v| {
+        v["status"]["conditions"][0]["reason"] == "ArtifactFailed"
+    })
+    .await;
+    assert_eq!(v["status"]["conditions"][0]["status"], "False");
+    assert!(
+        v["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["type"] == "Reconciling" && c["reason"] == "ProgressingWithRetry")
+    );
 }

@@ -103,6 +103,8 @@ async fn watcher_lists_watches_bookmarks_survives_410_and_relists() {
         objects,
         // Bookmarks only on demand, so the test controls when they happen.
         bookmark_interval: Duration::from_secs(3600),
+        // No simulated controllers: only the test's own writes change versions.
+        controllers: None,
         ..SandboxConfig::default()
     })
     .await

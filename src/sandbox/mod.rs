@@ -5,6 +5,7 @@
 //! for it, so any Kubernetes client (kubectl, kube-rs, other Flux UIs) can use it.
 
 pub mod apiserver;
+pub mod controllers;
 pub mod crds;
 pub mod scenario;
 
@@ -42,6 +43,8 @@ pub struct SandboxConfig {
     pub history_limit: usize,
     /// Largest accepted request body.
     pub max_body: usize,
+    /// The simulated Flux controllers (`None`: objects never reconcile).
+    pub controllers: Option<controllers::ControllerOptions>,
 }
 
 impl Default for SandboxConfig {
@@ -54,6 +57,7 @@ impl Default for SandboxConfig {
             bookmark_interval: Duration::from_secs(30),
             history_limit: StoreOptions::default().history_limit,
             max_body: DEFAULT_MAX_BODY,
+            controllers: Some(controllers::ControllerOptions::default()),
         }
     }
 }
@@ -97,6 +101,7 @@ pub struct Sandbox {
     pub faults: Arc<Faults>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    controllers: Option<tokio::task::JoinHandle<()>>,
 }
 
 fn random_token() -> String {
@@ -180,6 +185,9 @@ impl Sandbox {
                 tracing::error!("sandbox server stopped: {e}");
             }
         });
+        let controllers = config
+            .controllers
+            .map(|opts| controllers::spawn(store.clone(), opts));
         tracing::info!("sandbox serving on http://{addr}");
         Ok(Sandbox {
             url: format!("http://{addr}"),
@@ -188,6 +196,7 @@ impl Sandbox {
             faults,
             shutdown: Some(tx),
             task: Some(task),
+            controllers,
         })
     }
 
@@ -241,6 +250,9 @@ impl Sandbox {
         });
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some(c) = self.controllers.take() {
+            c.abort();
         }
     }
 }

@@ -1,0 +1,312 @@
+//! Simulated Flux controllers. They watch the store like the real controllers watch the API
+//! server, and answer the same triggers: a new generation, or a
+//! `reconcile.fluxcd.io/requestedAt` annotation that differs from
+//! `status.lastHandledReconcileAt`. A reconcile shows `Reconciling` for a moment, then
+//! writes the kind's result, `observedGeneration` and `lastHandledReconcileAt`, as Flux does
+//! (FLUX-SEMANTICS §1.10, §4.1). Suspended objects only get `lastHandledReconcileAt`.
+
+pub mod conditions;
+pub mod kinds;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+
+use super::apiserver::resources::TypeId;
+use super::apiserver::store::{EventKind, Store, Target, now_rfc3339};
+
+/// The annotation the flux CLI sets to ask for a reconcile.
+pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
+
+/// How the simulated controllers behave.
+#[derive(Debug, Clone)]
+pub struct ControllerOptions {
+    /// How long a reconcile stays `Reconciling` before its result is written.
+    pub reconcile_time: Duration,
+}
+
+impl Default for ControllerOptions {
+    fn default() -> Self {
+        ControllerOptions {
+            reconcile_time: Duration::from_millis(400),
+        }
+    }
+}
+
+/// The result of one reconcile of one object.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Ready=True when set, else Ready=False.
+    pub ready: bool,
+    /// The Ready condition's reason.
+    pub reason: String,
+    /// The Ready condition's message.
+    pub message: String,
+    /// Status fields to set (top-level keys of `status`).
+    pub fields: Vec<(String, Value)>,
+    /// Whether a failure is terminal (Stalled=True) rather than retried.
+    pub stalled: bool,
+}
+
+impl Outcome {
+    /// Ready=True.
+    pub fn ready(reason: &str, message: impl Into<String>) -> Self {
+        Outcome {
+            ready: true,
+            reason: reason.to_string(),
+            message: message.into(),
+            fields: Vec::new(),
+            stalled: false,
+        }
+    }
+
+    /// Ready=False, retried.
+    pub fn failed(reason: &str, message: impl Into<String>) -> Self {
+        Outcome {
+            ready: false,
+            ..Self::ready(reason, message)
+        }
+    }
+
+    /// Adds a status field.
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.fields.push((key.to_string(), value));
+        self
+    }
+}
+
+/// What the controllers share.
+pub struct Ctx {
+    /// The store.
+    pub store: Arc<Store>,
+    /// Options.
+    pub options: ControllerOptions,
+    in_flight: Mutex<HashSet<(TypeId, String, String)>>,
+}
+
+impl Ctx {
+    /// The current object, parsed.
+    pub fn object(&self, type_id: TypeId, ns: &str, name: &str) -> Option<Value> {
+        self.store.get(type_id, ns, name)?.value().ok()
+    }
+
+    /// Finds an object by kind (`GitRepository`...), namespace and name.
+    pub fn find(&self, kind: &str, ns: &str, name: &str) -> Option<Value> {
+        let id = self
+            .store
+            .registry()
+            .types()
+            .iter()
+            .position(|t| t.kind == kind && t.custom)?;
+        self.object(id, ns, name)
+    }
+}
+
+/// Starts the controllers on the current tokio runtime; they stop with the store's broadcast.
+pub fn spawn(store: Arc<Store>, options: ControllerOptions) -> tokio::task::JoinHandle<()> {
+    let ctx = Arc::new(Ctx {
+        store: store.clone(),
+        options,
+        in_flight: Mutex::new(HashSet::new()),
+    });
+    let mut rx = store.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(change) => {
+                    if change.kind == EventKind::Deleted {
+                        continue;
+                    }
+                    let Some(ty) = ctx.store.registry().get(change.type_id) else {
+                        continue;
+                    };
+                    if !kinds::handles(&ty.kind) {
+                        continue;
+                    }
+                    let key = (
+                        change.type_id,
+                        change.object.namespace.clone(),
+                        change.object.name.clone(),
+                    );
+                    start(&ctx, key);
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    })
+}
+
+fn pending(obj: &Value) -> bool {
+    let requested = obj["metadata"]["annotations"][REQUESTED_AT].as_str();
+    let handled = obj["status"]["lastHandledReconcileAt"].as_str();
+    let generation = obj["metadata"]["generation"].as_i64().unwrap_or(1);
+    let observed = obj["status"]["observedGeneration"].as_i64().unwrap_or(-1);
+    (requested.is_some() && requested != handled) || generation != observed
+}
+
+fn start(ctx: &Arc<Ctx>, key: (TypeId, String, String)) {
+    {
+        let mut in_flight = ctx.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        if in_flight.contains(&key) {
+            return;
+        }
+        match ctx.object(key.0, &key.1, &key.2) {
+            Some(obj) if pending(&obj) => {}
+            _ => return,
+        }
+        in_flight.insert(key.clone());
+    }
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        // Requests that arrive while a reconcile runs are handled by the next round.
+        while let Some(obj) = ctx.object(key.0, &key.1, &key.2).filter(pending) {
+            reconcile(&ctx, key.0, &obj).await;
+        }
+        ctx.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&key);
+    });
+}
+
+fn write_status(ctx: &Ctx, type_id: TypeId, ns: &str, name: &str, f: &dyn Fn(&mut Value)) {
+    let result = ctx.store.modify(
+        type_id,
+        ns,
+        name,
+        Target::Status,
+        false,
+        &|old| {
+            let mut new = old.clone();
+            if !new["status"].is_object() {
+                new["status"] = json!({});
+            }
+            f(&mut new["status"]);
+            Ok(new)
+        },
+        None,
+    );
+    if let Err(e) = result {
+        tracing::debug!("status write for {ns}/{name} skipped: {}", e.message);
+    }
+}
+
+async fn reconcile(ctx: &Ctx, type_id: TypeId, obj: &Value) {
+    let ns = obj["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let name = obj["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let kind = obj["kind"].as_str().unwrap_or_default().to_string();
+    let generation = obj["metadata"]["generation"].as_i64().unwrap_or(1);
+    let requested = obj["metadata"]["annotations"][REQUESTED_AT].clone();
+    if obj["spec"]["suspend"] == true {
+        write_status(ctx, type_id, &ns, &name, &|s| {
+            if !requested.is_null() {
+                s["lastHandledReconcileAt"] = requested.clone();
+            }
+            s["observedGeneration"] = json!(generation);
+        });
+        return;
+    }
+    let now = now_rfc3339();
+    let progress = kinds::progress_message(&kind, obj);
+    write_status(ctx, type_id, &ns, &name, &|s| {
+        conditions::set(
+            s,
+            "Reconciling",
+            "True",
+            "Progressing",
+            &progress,
+            generation,
+            &now,
+        );
+        let ready_unknown = conditions::get(s, "Ready").is_none_or(|c| c["status"] != "False");
+        if ready_unknown {
+            conditions::set(
+                s,
+                "Ready",
+                "Unknown",
+                "Progressing",
+                "Reconciliation in progress",
+                generation,
+                &now,
+            );
+        }
+    });
+    tokio::time::sleep(ctx.options.reconcile_time).await;
+    let outcome = kinds::reconcile(ctx, &kind, obj).await;
+    let now = now_rfc3339();
+    write_status(ctx, type_id, &ns, &name, &|s| {
+        for (k, v) in &outcome.fields {
+            s[k.as_str()] = v.clone();
+        }
+        if outcome.ready {
+            conditions::set(
+                s,
+                "Ready",
+                "True",
+                &outcome.reason,
+                &outcome.message,
+                generation,
+                &now,
+            );
+            conditions::remove(s, "Reconciling");
+            conditions::remove(s, "Stalled");
+        } else if outcome.stalled {
+            conditions::set(
+                s,
+                "Ready",
+                "False",
+                &outcome.reason,
+                &outcome.message,
+                generation,
+                &now,
+            );
+            conditions::set(
+                s,
+                "Stalled",
+                "True",
+                &outcome.reason,
+                &outcome.message,
+                generation,
+                &now,
+            );
+            conditions::remove(s, "Reconciling");
+        } else {
+            conditions::set(
+                s,
+                "Ready",
+                "False",
+                &outcome.reason,
+                &outcome.message,
+                generation,
+                &now,
+            );
+            let msg = format!(
+                "Detecting drift for revision with a timeout of 50s; {}",
+                outcome.message
+            );
+            conditions::set(
+                s,
+                "Reconciling",
+                "True",
+                "ProgressingWithRetry",
+                &msg,
+                generation,
+                &now,
+            );
+        }
+        s["observedGeneration"] = json!(generation);
+        if !requested.is_null() {
+            s["lastHandledReconcileAt"] = requested.clone();
+        }
+    });
+}
