@@ -1,1 +1,4 @@
-//! Async workers, each owning its I/O and sending `state::Update`s: cluster watchers, actions, git, registry.
+//! Async workers, each owning its I/O and sending `state::Update`s: cluster watchers, actions,
+//! git, registry.
+
+pub mod cluster;

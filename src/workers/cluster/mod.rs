@@ -1,0 +1,5 @@
+//! The cluster worker: connects like kubectl, discovers the Flux API versions the cluster
+//! serves, and runs kube-runtime watchers with backoff for the Flux kinds and the app's pods.
+
+pub mod connect;
+pub mod discovery;
