@@ -52,7 +52,7 @@ impl Client {
     fn new(sb: &Sandbox) -> Self {
         Client {
             http: reqwest::Client::new(),
-            url: sb.url.clone(),
+            url: sb.http_url(),
             token: sb.token.clone(),
         }
     }
@@ -125,7 +125,7 @@ async fn requests_without_the_token_get_401_with_a_status_body() {
     let sb = start().await;
     let http = reqwest::Client::new();
     for auth in [None, Some("Bearer wrong"), Some("Basic Zm9vOmJhcg==")] {
-        let mut req = http.get(format!("{}/api/v1/namespaces", sb.url));
+        let mut req = http.get(format!("{}/api/v1/namespaces", sb.http_url()));
         if let Some(a) = auth {
             req = req.header("authorization", a);
         }
@@ -136,7 +136,7 @@ async fn requests_without_the_token_get_401_with_a_status_body() {
     }
     // The admin paths need the token too.
     let resp = http
-        .get(format!("{}/sandbox/requests", sb.url))
+        .get(format!("{}/sandbox/requests", sb.http_url()))
         .send()
         .await
         .unwrap();

@@ -32,7 +32,7 @@ async fn client(sb: &Sandbox) -> kube::Client {
 
 async fn admin(sb: &Sandbox, body: Value) {
     let resp = reqwest::Client::new()
-        .post(format!("{}/sandbox/faults", sb.url))
+        .post(format!("{}/sandbox/faults", sb.http_url()))
         .bearer_auth(&sb.token)
         .json(&body)
         .send()
@@ -43,7 +43,7 @@ async fn admin(sb: &Sandbox, body: Value) {
 
 async fn requests(sb: &Sandbox) -> Vec<Value> {
     let v: Value = reqwest::Client::new()
-        .get(format!("{}/sandbox/requests", sb.url))
+        .get(format!("{}/sandbox/requests", sb.http_url()))
         .bearer_auth(&sb.token)
         .send()
         .await

@@ -91,7 +91,7 @@ pub enum SandboxError {
 
 /// A running sandbox. Dropping it stops the server.
 pub struct Sandbox {
-    /// `http://127.0.0.1:PORT`.
+    /// `https://127.0.0.1:PORT` (the same port also answers plain `http://`).
     pub url: String,
     /// The bearer token.
     pub token: String,
@@ -99,6 +99,8 @@ pub struct Sandbox {
     pub store: Arc<Store>,
     /// Fault controls and the request log.
     pub faults: Arc<Faults>,
+    /// The CA that signed the server's certificate (PEM), for HTTPS clients.
+    pub ca_pem: String,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     controllers: Option<tokio::task::JoinHandle<()>>,
@@ -175,23 +177,19 @@ impl Sandbox {
             max_body: config.max_body,
             bookmark_interval: config.bookmark_interval,
         });
+        let tls = apiserver::tls::generate().map_err(SandboxError::Seed)?;
+        let ca_pem = tls.ca_pem.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let app = apiserver::app(server);
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!("sandbox server stopped: {e}");
-            }
-        });
+        let task = tokio::spawn(apiserver::serve::run(listener, app, tls.config, rx));
         let controllers = config
             .controllers
             .map(|opts| controllers::spawn(store.clone(), opts));
         tracing::info!("sandbox serving on http://{addr}");
         Ok(Sandbox {
-            url: format!("http://{addr}"),
+            url: format!("https://{addr}"),
             token,
+            ca_pem,
             store,
             faults,
             shutdown: Some(tx),
@@ -200,10 +198,18 @@ impl Sandbox {
         })
     }
 
-    /// A kubeconfig that points at this sandbox (context `fluxdeck-sandbox`).
+    /// The plain-HTTP URL of the same server (`http://127.0.0.1:PORT`).
+    pub fn http_url(&self) -> String {
+        self.url.replacen("https://", "http://", 1)
+    }
+
+    /// A kubeconfig that points at this sandbox (context `fluxdeck-sandbox`), over HTTPS
+    /// with the sandbox's CA, so kubectl sends the token (it never does over plain HTTP).
     pub fn kubeconfig(&self) -> String {
+        use base64::Engine;
+        let ca = base64::engine::general_purpose::STANDARD.encode(self.ca_pem.as_bytes());
         format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: {CONTEXT}\n  cluster:\n    server: {url}\ncontexts:\n- name: {CONTEXT}\n  context:\n    cluster: {CONTEXT}\n    user: {CONTEXT}\ncurrent-context: {CONTEXT}\npreferences: {{}}\nusers:\n- name: {CONTEXT}\n  user:\n    token: {token}\n",
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {CONTEXT}\n  cluster:\n    certificate-authority-data: {ca}\n    server: {url}\ncontexts:\n- name: {CONTEXT}\n  context:\n    cluster: {CONTEXT}\n    user: {CONTEXT}\ncurrent-context: {CONTEXT}\npreferences: {{}}\nusers:\n- name: {CONTEXT}\n  user:\n    token: {token}\n",
             url = self.url,
             token = self.token
         )

@@ -7,12 +7,15 @@ pub mod discovery;
 pub mod faults;
 pub mod logs;
 pub mod patch;
+pub mod protobuf;
 pub mod resources;
 pub mod router;
 pub mod selectors;
+pub mod serve;
 pub mod status;
 pub mod store;
 pub mod table;
+pub mod tls;
 pub mod verbs;
 pub mod watch;
 

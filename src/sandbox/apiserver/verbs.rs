@@ -96,7 +96,17 @@ pub async fn dispatch(
         if verb != "create" {
             return Err(ApiError::method_not_allowed(method.as_str(), &ty.plural));
         }
-        let body = parse_json(&read_body(body, srv.max_body).await?)?;
+        let raw = read_body(body, srv.max_body).await?;
+        let body = match super::protobuf::decode_review(&raw) {
+            Some(v)
+                if rr
+                    .content_type
+                    .starts_with("application/vnd.kubernetes.protobuf") =>
+            {
+                v
+            }
+            _ => parse_body(&rr, &raw)?,
+        };
         return Ok(review(srv, &ty, body));
     }
     match rr.subresource.as_deref() {
@@ -139,13 +149,13 @@ pub async fn dispatch(
         "list" => list(srv, &ty, &rr)?,
         "watch" => super::watch::start(srv, &ty, &rr)?,
         "create" => {
-            let obj = parse_json(&read_body(body, srv.max_body).await?)?;
+            let obj = parse_body(&rr, &read_body(body, srv.max_body).await?)?;
             check_kind(&ty, &obj)?;
             let stored = srv.store.create(rr.type_id, &ns, obj, rr.dry_run())?;
             single(&ty, &rr, &stored, StatusCode::CREATED)?
         }
         "update" => {
-            let obj = parse_json(&read_body(body, srv.max_body).await?)?;
+            let obj = parse_body(&rr, &read_body(body, srv.max_body).await?)?;
             check_kind(&ty, &obj)?;
             let (stored, _) = srv.store.modify(
                 rr.type_id,
@@ -205,6 +215,30 @@ pub async fn dispatch(
         resp.headers_mut().insert(header::WARNING, v);
     }
     Ok(resp)
+}
+
+/// Parses a create/update body: JSON, or YAML when the client says so. Protobuf and CBOR
+/// get 415, which makes Kubernetes clients fall back to JSON.
+fn parse_body(rr: &ResourceRequest, raw: &[u8]) -> Result<Value, ApiError> {
+    let ct = rr.content_type.split(';').next().unwrap_or_default().trim();
+    match ct {
+        "" | "application/json" | "*/*" => parse_json(raw),
+        "application/yaml" => {
+            let text = std::str::from_utf8(raw)
+                .map_err(|_| ApiError::bad_request("the YAML body is not UTF-8"))?;
+            crate::model::yaml::documents(text)
+                .map_err(|e| {
+                    ApiError::bad_request(format!("the request body is not valid YAML: {e}"))
+                })?
+                .into_iter()
+                .next()
+                .ok_or_else(|| ApiError::bad_request("the request body is empty: send an object"))
+        }
+        other => Err(ApiError::unsupported_media_type(
+            other,
+            "application/json, application/yaml",
+        )),
+    }
 }
 
 /// Makes sure `obj` is an object whose `metadata` is an object (created when absent), so
