@@ -1,4 +1,5 @@
 //! Async workers, each owning its I/O and sending `state::Update`s: cluster watchers, actions,
 //! git, registry.
 
+pub mod actions;
 pub mod cluster;
