@@ -8,12 +8,11 @@ use clap::{ArgGroup, Args};
 use super::GlobalArgs;
 use crate::policy::{self, FilterTags, Order, PolicyChoice, PolicyError, PolicySpec};
 
-const ABOUT: &str =
-    "Print the tag an ImagePolicy would select from a list of tags, exactly as Flux does.";
-
-const LONG_ABOUT: &str = "\
-Print the tag an ImagePolicy would select from a list of tags, exactly as Flux's
-image-reflector-controller does.
+/// The manual, shown by `--help` before the options (the one-line summary comes from the
+/// subcommand list in `cli/mod.rs`).
+const MANUAL: &str = "\
+Prints the tag an ImagePolicy would select, exactly as Flux's image-reflector-controller
+selects it.
 
 Tags come from the TAG arguments or, when there are none, from standard input, one per
 line (surrounding whitespace is trimmed and empty lines are ignored; input must be UTF-8).
@@ -58,7 +57,7 @@ Examples:
 
 /// Arguments of `fluxdeck policy`.
 #[derive(Debug, Args)]
-#[command(about = ABOUT, long_about = LONG_ABOUT, after_long_help = EXAMPLES)]
+#[command(before_long_help = MANUAL, after_long_help = EXAMPLES)]
 #[command(group(ArgGroup::new("policy").required(true).args(["semver", "alphabetical", "numerical"])))]
 pub struct PolicyArgs {
     /// semver policy: the highest version satisfying RANGE (Masterminds/semver v3 syntax,
@@ -73,15 +72,15 @@ pub struct PolicyArgs {
     #[arg(long, value_name = "ORDER", num_args = 0..=1, default_missing_value = "asc", value_parser = parse_order)]
     pub numerical: Option<Order>,
     /// filterTags.pattern: keep tags this Go RE2 regex matches (unanchored; use ^ and $).
-    #[arg(long, value_name = "REGEX")]
+    #[arg(long, value_name = "REGEX", allow_hyphen_values = true)]
     pub pattern: Option<String>,
     /// filterTags.extract: compare the expansion of this template instead of the tag
     /// ($name, ${name}, $1; a missing group expands to nothing; $$ is a dollar).
-    #[arg(long, value_name = "TEMPLATE")]
+    #[arg(long, value_name = "TEMPLATE", allow_hyphen_values = true)]
     pub extract: Option<String>,
     /// ImageRepository exclusionList entry (Go RE2, unanchored); repeat for more. Replaces
     /// the default '^.*\.sig$'.
-    #[arg(long, value_name = "REGEX")]
+    #[arg(long, value_name = "REGEX", allow_hyphen_values = true)]
     pub exclude: Vec<String>,
     /// Do not apply the default exclusion '^.*\.sig$' (Flux always applies it when the
     /// exclusion list is empty).

@@ -132,7 +132,7 @@ fn underscore_ok(s: &str) -> bool {
     let b = s.as_bytes();
     // Indexing is guarded by the length test in the same expression (and `prefix` below).
     let prefix = b.len() >= 2 && b[0] == b'0' && matches!(b[1] | 0x20, b'b' | b'o' | b'x');
-    let hex = prefix && (b[1] | 0x20) == b'x';
+    let hex = prefix && b.get(1).is_some_and(|c| (c | 0x20) == b'x');
     // What was seen last: start, digit (or prefix), underscore, other.
     #[derive(PartialEq)]
     enum Saw {

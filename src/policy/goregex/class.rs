@@ -58,16 +58,14 @@ pub(super) fn parse_class(s: &str, fold: bool) -> Result<(String, &str), SyntaxE
     let mut first = true;
     while t.is_empty() || !t.starts_with(']') || first {
         first = false;
-        if t.len() > 2 && t.starts_with("[:") {
-            if let Some(i) = t[2..].find(":]") {
-                let name = &t[..i + 4];
-                let Some(item) = posix_class(name) else {
-                    return Err(SyntaxError::new(ErrorCode::InvalidCharRange, name));
-                };
-                items.push_str(item);
-                t = &t[i + 4..];
-                continue;
-            }
+        if let Some(i) = t.strip_prefix("[:").and_then(|rest| rest.find(":]")) {
+            let name = &t[..i + 4];
+            let Some(item) = posix_class(name) else {
+                return Err(SyntaxError::new(ErrorCode::InvalidCharRange, name));
+            };
+            items.push_str(item);
+            t = &t[i + 4..];
+            continue;
         }
         if t.starts_with(r"\p") || t.starts_with(r"\P") {
             let (item, rest) = unicode_class(t)?;
@@ -305,21 +303,20 @@ pub(super) fn parse_escape(s: &str) -> Result<(u32, &str), SyntaxError> {
         return Err(SyntaxError::new(ErrorCode::TrailingBackslash, ""));
     };
     t = &t[c.len_utf8()..];
-    let is_octal = |t: &str| {
-        t.as_bytes()
-            .first()
-            .is_some_and(|b| (b'0'..=b'7').contains(b))
+    let octal = |t: &str| match t.as_bytes().first() {
+        Some(b @ b'0'..=b'7') => Some(u32::from(b - b'0')),
+        _ => None,
     };
     match c {
         // `\1`..`\7` alone would be a backreference, which Go does not support.
-        '1'..='7' if !is_octal(t) => Err(invalid(t)),
+        '1'..='7' if octal(t).is_none() => Err(invalid(t)),
         '0'..='7' => {
             let mut r = c as u32 - '0' as u32;
             for _ in 1..3 {
-                if !is_octal(t) {
+                let Some(d) = octal(t) else {
                     break;
-                }
-                r = r * 8 + u32::from(t.as_bytes()[0] - b'0');
+                };
+                r = r * 8 + d;
                 t = &t[1..];
             }
             Ok((r, t))
@@ -342,8 +339,7 @@ fn hex_escape(t: &str) -> Option<(u32, &str)> {
     let (_, c) = chars.next()?;
     if c == '{' {
         let mut r: u32 = 0;
-        let mut digits = 0;
-        for (i, c) in chars {
+        for (digits, (i, c)) in chars.enumerate() {
             if c == '}' {
                 return (digits > 0).then_some((r, &t[i + 1..]));
             }
@@ -351,7 +347,6 @@ fn hex_escape(t: &str) -> Option<(u32, &str)> {
             if r > 0x10FFFF {
                 return None;
             }
-            digits += 1;
         }
         return None;
     }
@@ -367,7 +362,7 @@ fn hex_consumed(t: &str) -> &str {
     };
     if c != '{' {
         // Go reads two characters before judging them.
-        return chars.nth(0).map_or("", |(i, d)| &t[i + d.len_utf8()..]);
+        return chars.next().map_or("", |(i, d)| &t[i + d.len_utf8()..]);
     }
     let mut r: u32 = 0;
     for (i, c) in chars {

@@ -3,6 +3,8 @@
 //!
 //! The parser works like Go's: one pass over the pattern with an explicit stack of open
 //! groups (no recursion, so a hostile pattern cannot exhaust the call stack while parsing).
+//! Slices like `&t[1..]` always follow a match on an ASCII first byte of `t`, so they cut
+//! on a character boundary and cannot panic.
 
 use super::class;
 use super::{ErrorCode, SyntaxError};
@@ -275,7 +277,8 @@ impl<'p> Parser<'p> {
         };
         self.flags = frame.saved;
         frame.alts.push(frame.cur);
-        let node = if frame.cap.is_none() && frame.alts.len() == 1 && frame.alts[0].len() == 1 {
+        let single = frame.alts.len() == 1 && frame.alts.first().is_some_and(|a| a.len() == 1);
+        let node = if frame.cap.is_none() && single {
             // `(?:x)` is just `x`, as in Go; this also keeps `(?:(?:(?:a)))` flat.
             frame.alts.pop().and_then(|mut alt| alt.pop())
         } else {
@@ -466,9 +469,7 @@ fn repeat_ok(node: &Node, mut n: u32) -> bool {
                 if m > n {
                     return false;
                 }
-                if m > 0 {
-                    n /= m;
-                }
+                n = n.checked_div(m).unwrap_or(n);
             }
             repeat_ok(sub, n)
         }
