@@ -27,7 +27,9 @@ The tags go through the same steps as in the cluster:
   3. filterTags: --pattern (Go RE2 syntax, unanchored) keeps matching tags, and
      --extract (Go Regexp.Expand syntax: $name, ${name}, $1, $$) turns each into the value
      the policy compares; the original tag is printed;
-  4. the policy: exactly one of --semver, --alphabetical, --numerical.
+  4. the policy: exactly one of --semver, --alphabetical, --numerical. The ORDER of the
+     last two is optional (asc); when TAG arguments follow, write it, or put -- before
+     the tags, so that the first tag is not read as the order.
 
 Where Flux is random (two tags whose extracted values tie), fluxdeck is deterministic: the
 value that appeared first wins, reported with the last tag that produced it.
