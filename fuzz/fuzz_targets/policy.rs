@@ -30,9 +30,15 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => assert_ne!(e.code, ErrorCode::Internal, "{pattern:?}: {e}"),
     }
 
-    let order = if selector & 1 == 0 { Order::Asc } else { Order::Desc };
+    let order = if selector & 1 == 0 {
+        Order::Asc
+    } else {
+        Order::Desc
+    };
     let choice = match (selector >> 1) % 3 {
-        0 => PolicyChoice::Semver { range: range.to_owned() },
+        0 => PolicyChoice::Semver {
+            range: range.to_owned(),
+        },
         1 => PolicyChoice::Alphabetical { order },
         _ => PolicyChoice::Numerical { order },
     };
@@ -40,11 +46,16 @@ fuzz_target!(|data: &[u8]| {
         pattern: pattern.to_owned(),
         extract: extract.to_owned(),
     });
-    let exclusions = if exclusion.is_empty() { vec![] } else { vec![exclusion.to_owned()] };
+    let exclusions = if exclusion.is_empty() {
+        vec![]
+    } else {
+        vec![exclusion.to_owned()]
+    };
     let Ok(kept) = exclude(&tags, &exclusions) else {
         return;
     };
-    match PolicySpec { choice, filter }.compile() {
+    let spec = PolicySpec { choice, filter };
+    match spec.compile() {
         Ok(policy) => match policy.latest(&kept) {
             Ok(tag) => assert!(kept.contains(&tag)),
             Err(PolicyError::InvalidPattern { cause, .. }) => {
@@ -52,7 +63,9 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(_) => {}
         },
-        Err(PolicyError::InvalidPattern { cause, .. }) => assert_ne!(cause.code, ErrorCode::Internal),
+        Err(PolicyError::InvalidPattern { cause, .. }) => {
+            assert_ne!(cause.code, ErrorCode::Internal)
+        }
         Err(_) => {}
     }
 });

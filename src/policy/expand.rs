@@ -116,16 +116,14 @@ impl Template {
         Self { pieces }
     }
 
-    /// Expands the template for one match of `text` (`groups` as from `GoRegex::captures`).
-    pub fn expand(&self, text: &str, groups: &[Option<(usize, usize)>]) -> String {
+    /// Expands the template for one match of `text`; `group(i)` is the span of group `i`.
+    pub fn expand(&self, text: &str, group: impl Fn(usize) -> Option<(usize, usize)>) -> String {
         let mut out = String::new();
         for piece in &self.pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Groups(candidates) => {
-                    let span = candidates
-                        .iter()
-                        .find_map(|i| groups.get(*i).copied().flatten());
+                    let span = candidates.iter().find_map(|i| group(*i));
                     if let Some(value) = span.and_then(|(s, e)| text.get(s..e)) {
                         out.push_str(value);
                     }
@@ -144,7 +142,8 @@ mod tests {
     fn expand(pattern: &str, template: &str, text: &str) -> String {
         let re = GoRegex::new(pattern).unwrap();
         let t = Template::new(template, re.names());
-        t.expand(text, &re.captures(text).unwrap())
+        let groups = re.captures(text).unwrap();
+        t.expand(text, |i| groups.get(i).copied().flatten())
     }
 
     #[test]

@@ -15,9 +15,11 @@ pub fn parse_go_float(s: &str) -> Option<f64> {
     let lit = read_float(s)?;
     let value = if lit.hex {
         hex_value(&lit)?
-    } else {
+    } else if s.contains('_') {
         let cleaned: String = s.chars().filter(|c| *c != '_').collect();
         cleaned.parse::<f64>().ok()?
+    } else {
+        s.parse::<f64>().ok()?
     };
     value.is_finite().then_some(value)
 }

@@ -62,7 +62,15 @@ pub fn go_json_string_array<S: AsRef<str>>(items: &[S]) -> String {
             out.push(',');
         }
         out.push('"');
-        for c in item.as_ref().chars() {
+        let item = item.as_ref();
+        // Fast path: nothing to escape (registry tags never need it).
+        let plain = |b: &u8| *b >= 0x20 && !matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xE2);
+        if item.as_bytes().iter().all(plain) {
+            out.push_str(item);
+            out.push('"');
+            continue;
+        }
+        for c in item.chars() {
             match c {
                 '"' => out.push_str("\\\""),
                 '\\' => out.push_str("\\\\"),

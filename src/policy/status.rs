@@ -15,7 +15,8 @@ pub const LATEST_TAGS_COUNT: usize = 10;
 /// `slices.SortStableFunc(tags, -strings.Compare)`). Policies iterate them in this order,
 /// which is what decides their ties.
 pub fn repository_order(tags: &mut [String]) {
-    tags.sort_by(|a, b| b.cmp(a));
+    // Unstable is fine: equal tags are identical strings.
+    tags.sort_unstable_by(|a, b| b.cmp(a));
 }
 
 /// The result of an ImageRepository scan, as Flux stores and reports it.

@@ -160,9 +160,19 @@ impl GoRegex {
 
     /// Byte spans of every group of the leftmost match (Go `FindStringSubmatchIndex`).
     pub fn captures(&self, text: &str) -> Option<Vec<Option<(usize, usize)>>> {
-        let mut locs = self.re.capture_locations();
-        self.re.captures_read(&mut locs, text)?;
-        Some((0..locs.len()).map(|i| locs.get(i)).collect())
+        let mut slots = self.slots();
+        self.captures_into(text, &mut slots)
+            .then(|| (0..slots.len()).map(|i| slots.get(i)).collect())
+    }
+
+    /// Reusable storage for [`GoRegex::captures_into`].
+    pub fn slots(&self) -> regex::CaptureLocations {
+        self.re.capture_locations()
+    }
+
+    /// Like [`GoRegex::captures`], filling `slots` instead of allocating (for hot loops).
+    pub fn captures_into(&self, text: &str, slots: &mut regex::CaptureLocations) -> bool {
+        self.re.captures_read(slots, text).is_some()
     }
 
     /// Group names by index (`None` for unnamed groups and the whole match).
