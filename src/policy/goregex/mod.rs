@@ -21,10 +21,11 @@
 
 mod class;
 mod parse;
+mod tree;
 
 use std::fmt;
 
-use parse::Node;
+use tree::Node;
 
 /// Go's `regexp/syntax` error codes (the text is Go's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,45 +7,13 @@
 //! on a character boundary and cannot panic.
 
 use super::class;
+use super::tree::{Node, repeat_ok};
 use super::{ErrorCode, SyntaxError};
 
 /// Go's cap on a counted repetition, and on the product of nested ones.
 const MAX_REPEAT: u32 = 1000;
 /// Go's cap on the height of the parse tree.
 const MAX_HEIGHT: u32 = 1000;
-
-/// One element of a concatenation.
-#[derive(Debug)]
-pub(super) enum Node {
-    /// A literal code point (`u32`: Go allows `\x{D800}`, which never matches UTF-8 text).
-    Lit { ch: u32, fold: bool },
-    /// An already rendered single-width item: class, assertion, dot.
-    Raw(String),
-    /// A group; `cap` is the capture index (non-capturing groups with one item vanish).
-    Group {
-        cap: Option<usize>,
-        alts: Vec<Vec<Node>>,
-        height: u32,
-    },
-    /// `*`, `+`, `?` (`counted == false`) or `{n}`, `{n,}`, `{n,m}`.
-    Repeat {
-        sub: Box<Node>,
-        min: u32,
-        max: Option<u32>,
-        greedy: bool,
-        counted: bool,
-        height: u32,
-    },
-}
-
-impl Node {
-    fn height(&self) -> u32 {
-        match self {
-            Node::Lit { .. } | Node::Raw(_) => 1,
-            Node::Group { height, .. } | Node::Repeat { height, .. } => *height,
-        }
-    }
-}
 
 /// Go's parser flags that change meaning (the rest of `syntax.Perl` is always on).
 #[derive(Debug, Clone, Copy)]
@@ -444,34 +412,5 @@ impl<'p> Parser<'p> {
     fn raw(&mut self, text: &str, rest: &'p str) -> &'p str {
         self.push(Node::Raw(text.to_owned()));
         rest
-    }
-}
-
-/// Go's `repeatIsValid`: the product of nested counted repetitions stays within `n`.
-/// Recursion is bounded by `MAX_HEIGHT`, checked before this is called.
-fn repeat_ok(node: &Node, mut n: u32) -> bool {
-    match node {
-        Node::Lit { .. } | Node::Raw(_) => true,
-        Node::Group { alts, .. } => alts.iter().flatten().all(|sub| repeat_ok(sub, n)),
-        Node::Repeat {
-            sub,
-            min,
-            max,
-            counted,
-            ..
-        } => {
-            if *counted {
-                let m = match max {
-                    Some(0) => return true,
-                    Some(m) => *m,
-                    None => *min,
-                };
-                if m > n {
-                    return false;
-                }
-                n = n.checked_div(m).unwrap_or(n);
-            }
-            repeat_ok(sub, n)
-        }
     }
 }
