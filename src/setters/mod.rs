@@ -17,11 +17,13 @@ pub mod marker;
 pub mod policy_ref;
 pub mod rewrite;
 pub mod scalar;
+pub mod template;
 pub mod tree;
 
 pub use error::{ParseProblem, SettersError};
 pub use policy_ref::{ImageRef, PolicyRef, SetterTable};
 pub use rewrite::{Change, FileRewrite, ObjectId, Setters, rewrite};
+pub use template::{DEFAULT_MESSAGE, TemplateData, TemplateError, commit_message};
 pub use tree::{
     DEFAULT_MAX_FILE_SIZE, FileChange, Output, Problem, TreeOptions, TreeResult, apply_tree,
     apply_tree_with,
