@@ -463,13 +463,7 @@ impl<'t> Walk<'t> {
     ) -> Option<String> {
         let text = self.text;
         if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
-            // The comment of a block scalar sits on its header line, above the content.
-            let content_line = marker::line_start(text, start);
-            let header_start = marker::line_start(text, content_line.checked_sub(1)?);
-            let header = text.get(header_start..content_line)?;
-            let hash = header.find(" #").or_else(|| header.find("\t#"))?;
-            let comment = marker::line_comment(text, header_start + hash, false)?;
-            return marker::setter_name(comment);
+            return self.block_marker(position, start);
         }
         if let Some(comment) = marker::line_comment(text, end, flow) {
             return marker::setter_name(comment);
@@ -480,6 +474,39 @@ impl<'t> Walk<'t> {
             return None;
         }
         marker::setter_name(&marker::head_comment(text, line_start)?)
+    }
+
+    /// The marker of a block scalar (`|`, `>`): its comments sit around the header line, which
+    /// is where the span starts when the content is empty, else the nearest non-blank line
+    /// above the content.
+    fn block_marker(&self, position: Position, start: usize) -> Option<String> {
+        let text = self.text;
+        let header_start = if text.get(start..).is_some_and(|t| t.starts_with(['|', '>'])) {
+            marker::line_start(text, start)
+        } else {
+            let mut line = marker::line_start(text, start);
+            loop {
+                let above = marker::line_start(text, line.checked_sub(1)?);
+                let body = text.get(above..line)?;
+                line = above;
+                if !body.trim().is_empty() {
+                    break line;
+                }
+            }
+        };
+        let header = text.get(header_start..)?.split(['\n', '\r']).next()?;
+        let hash = header.find(" #").or_else(|| header.find("\t#"));
+        let before_comment = header.get(..hash.unwrap_or(header.len()))?;
+        let indicator = before_comment.rfind(['|', '>'])?;
+        if let Some(hash) = hash {
+            let comment = marker::line_comment(text, header_start + hash, false)?;
+            return marker::setter_name(comment);
+        }
+        let prefix = header.get(..indicator)?;
+        if !marker::first_on_line(prefix, position == Position::Item) {
+            return None;
+        }
+        marker::setter_name(&marker::head_comment(text, header_start)?)
     }
 }
 

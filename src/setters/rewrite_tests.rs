@@ -269,6 +269,30 @@ fn unsafe_scalars_are_problems_that_leave_the_file_alone() {
 }
 
 #[test]
+fn block_scalar_markers_are_found_on_the_header_above_and_when_empty() {
+    for text in [
+        format!("k2:\n{MARK_TAG}\n- >-\n  fold\n"),
+        format!("k: | {MARK_TAG}\n"),
+        format!(">- {MARK_TAG}\n"),
+        format!("k: |  {MARK_TAG}\nz: 1\n"),
+        format!("k: |\n\n  text\n  {MARK_TAG}\n"),
+    ] {
+        let found = rewrite(&text, &policies());
+        if text.contains("text\n  #") {
+            // a comment inside the content is content, not a marker
+            assert_eq!(found.unwrap().new_text, None, "{text:?}");
+        } else {
+            assert!(
+                found.unwrap_err().cause.contains("block scalar"),
+                "{text:?}"
+            );
+        }
+    }
+    // a comment above `key: |` belongs to the key
+    unchanged(&format!("{MARK_TAG}\nk: |\n  text\n"));
+}
+
+#[test]
 fn unsafe_scalars_already_up_to_date_are_fine() {
     let up_to_date = "img: |- # {\"$imagepolicy\": \"automation-ns:unchanged\"}\n  image:v1.0.0\n";
     unchanged(up_to_date);
