@@ -7,7 +7,7 @@ use super::value::Value;
 
 /// Limits a template run so that no template can hang or exhaust memory (Go has none, but a
 /// commit message never needs more).
-const MAX_STEPS: u64 = 5_000_000;
+const MAX_STEPS: u64 = 1_000_000;
 /// The largest message a template may render.
 const MAX_OUTPUT: usize = 4 << 20;
 
@@ -107,21 +107,19 @@ impl<'a> Exec<'a> {
     fn range(&mut self, branch: &Branch, dot: &Value) -> Result<Flow, String> {
         let pipe = &branch.pipe;
         let value = self.pipe_value(pipe, dot)?;
-        let pairs: Vec<(Value, Value)> = match &value {
-            Value::List(l) => l
-                .items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Value::Int(i64::try_from(i).unwrap_or(i64::MAX)), v.clone()))
-                .collect(),
-            Value::Map(m) => m.entries.clone(),
+        let pairs: Box<dyn Iterator<Item = (Value, Value)>> = match &value {
+            Value::List(l) => Box::new(
+                l.items
+                    .clone()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Value::Int(i64::try_from(i).unwrap_or(i64::MAX)), v)),
+            ),
+            Value::Map(m) => Box::new(m.entries.clone().into_iter()),
             Value::Int(n) if pipe.decl.len() < 2 => {
-                if *n > i64::try_from(MAX_STEPS).unwrap_or(i64::MAX) {
-                    return Err(self.error(pipe.pos, "range", "range over too large an int"));
-                }
-                (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect()
+                Box::new((0..*n).map(|i| (Value::Int(i), Value::Int(i))))
             }
-            Value::Invalid | Value::Nil => Vec::new(),
+            Value::Invalid | Value::Nil => Box::new(std::iter::empty()),
             other => {
                 let at = pipe
                     .cmds
@@ -135,7 +133,8 @@ impl<'a> Exec<'a> {
                 ));
             }
         };
-        if pairs.is_empty() {
+        let mut pairs = pairs.peekable();
+        if pairs.peek().is_none() {
             if let Some(else_list) = &branch.else_list {
                 let scope = self.vars.len();
                 let flow = self.walk(else_list, dot)?;

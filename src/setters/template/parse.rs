@@ -87,6 +87,10 @@ pub enum Arg {
 /// A parse error: message and byte offset.
 pub type ParseError = (String, usize);
 
+/// How deep blocks and parentheses may nest; deeper templates are refused rather than risk
+/// the stack (commit messages nest a few levels).
+const MAX_DEPTH: usize = 100;
+
 enum Stop {
     Eof,
     End,
@@ -105,6 +109,7 @@ pub fn parse(
         i: 0,
         vars: vec!["$".to_owned()],
         range_depth: 0,
+        depth: 0,
         is_func,
     };
     match p.list()? {
@@ -120,6 +125,7 @@ struct Parser<'a> {
     i: usize,
     vars: Vec<String>,
     range_depth: usize,
+    depth: usize,
     is_func: &'a dyn Fn(&str) -> bool,
 }
 
@@ -220,6 +226,25 @@ impl Parser<'_> {
 
     /// `if`/`with`/`range` after its keyword, through its `{{end}}`.
     fn block(&mut self, word: &str) -> Result<Node, ParseError> {
+        self.enter()?;
+        let node = self.block_inner(word);
+        self.depth -= 1;
+        node
+    }
+
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.depth -= 1;
+            return Err((
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+                self.pos(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn block_inner(&mut self, word: &str) -> Result<Node, ParseError> {
         let scope = self.vars.len();
         let pipe = self.pipeline(word, word == "range")?;
         self.expect_close(word)?;
@@ -399,7 +424,10 @@ impl Parser<'_> {
                 Arg::Func(name)
             }
             Tok::LParen => {
-                let pipe = self.pipeline("parenthesized pipeline", false)?;
+                self.enter()?;
+                let pipe = self.pipeline("parenthesized pipeline", false);
+                self.depth -= 1;
+                let pipe = pipe?;
                 match self.next() {
                     Some(Tok::RParen) => {}
                     _ => return Err(("unclosed left paren".to_owned(), pos)),

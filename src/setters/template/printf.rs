@@ -381,12 +381,12 @@ mod tests {
             sprintf(
                 "%.2f %e %g",
                 &[
-                    Value::Float(3.14159),
+                    Value::Float(2.46913),
                     Value::Float(1234.5),
                     Value::Float(0.5)
                 ]
             ),
-            "3.14 1.234500e+03 0.5"
+            "2.47 1.234500e+03 0.5"
         );
         assert_eq!(sprintf("%.3s", &[s("abcdef")]), "abc");
         assert_eq!(sprintf("%d", &[s("x")]), "%!d(string=x)");

@@ -181,7 +181,7 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, String> {
         "trunc" => want(2).and_then(|()| {
             let (c, v) = (n(0), s(1));
             let len = i64::try_from(v.len()).unwrap_or(i64::MAX);
-            let out = if c < 0 && -c < len {
+            let out = if c < 0 && c.checked_neg().is_some_and(|neg| neg < len) {
                 v.as_bytes()
                     .get(usize::try_from(len + c).unwrap_or(0)..)
                     .unwrap_or_default()
@@ -573,11 +573,19 @@ mod tests {
             "b+a+b"
         );
         assert_eq!(
-            call("sortAlpha", &[l.clone()]).unwrap().printed(),
+            call("sortAlpha", std::slice::from_ref(&l))
+                .unwrap()
+                .printed(),
             "[a b b]"
         );
-        assert_eq!(call("uniq", &[l.clone()]).unwrap().printed(), "[b a]");
-        assert_eq!(call("first", &[l.clone()]).unwrap().printed(), "b");
+        assert_eq!(
+            call("uniq", std::slice::from_ref(&l)).unwrap().printed(),
+            "[b a]"
+        );
+        assert_eq!(
+            call("first", std::slice::from_ref(&l)).unwrap().printed(),
+            "b"
+        );
         assert_eq!(
             call("has", &[Value::str("a"), l]).unwrap().printed(),
             "true"
@@ -633,7 +641,10 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(call("keys", &[d.clone()]).unwrap().printed(), "[a b]");
+        assert_eq!(
+            call("keys", std::slice::from_ref(&d)).unwrap().printed(),
+            "[a b]"
+        );
         assert_eq!(call("get", &[d, Value::str("b")]).unwrap().printed(), "2");
     }
 }

@@ -236,7 +236,7 @@ pub fn format_float_g(f: f64, prec: Option<usize>, upper: bool) -> String {
         return if f > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
     }
     let sci = match prec {
-        Some(p) => format!("{:.*e}", p.saturating_sub(1).max(0), f),
+        Some(p) => format!("{:.*e}", p.saturating_sub(1), f),
         None => format!("{f:e}"),
     };
     let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
@@ -306,7 +306,7 @@ mod tests {
         ] {
             assert_eq!(format_float_g(f, None, false), want, "{f}");
         }
-        assert_eq!(format_float_g(3.14159, Some(3), false), "3.14");
+        assert_eq!(format_float_g(2.46913, Some(3), false), "2.47");
         assert_eq!(format_float_g(1234.5, Some(2), true), "1.2E+03");
         assert_eq!(format_float_g(1.0, Some(5), false), "1");
     }
