@@ -386,3 +386,29 @@ fn token_screen_needs_the_quotes() {
     assert!(!contains_token(b"\"$imagepolic"));
     assert!(!contains_token(b""));
 }
+
+#[test]
+fn a_100_mb_file_is_skipped_with_a_message_and_empty_files_are_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = fs::File::create(dir.path().join("huge.yaml")).unwrap();
+    // sparse: 100 MB on paper, nothing on disk
+    big.set_len(100 * 1024 * 1024).unwrap();
+    fs::write(dir.path().join("empty.yaml"), "").unwrap();
+    fs::write(dir.path().join("only-token.yaml"), TOKEN).unwrap();
+    let deep = format!("{}{TOKEN}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    fs::write(dir.path().join("deep.yaml"), deep).unwrap();
+    let result = apply_tree(dir.path(), ".", &policies(), Output::InPlace).unwrap();
+    let huge: Vec<_> = result
+        .problems
+        .iter()
+        .filter(|p| p.file == "huge.yaml")
+        .collect();
+    assert_eq!(huge.len(), 1, "{:?}", result.problems);
+    assert!(
+        huge[0]
+            .cause
+            .contains("104857600 bytes, over the 10485760-byte limit")
+    );
+    assert!(result.changes.is_empty());
+    assert!(result.problems.iter().all(|p| p.file != "empty.yaml"));
+}
