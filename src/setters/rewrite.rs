@@ -12,6 +12,10 @@
 //! is ignored, as kyaml ignores alias nodes. An anchored scalar is rewritten where it is
 //! defined, so its aliases follow, as they do in Flux.
 //!
+//! Known divergence: kyaml unwraps a single-document `kind: List` (or `ResourceList`) file into
+//! its `items`, so Flux attributes changes to each item and ignores markers outside `items`;
+//! fluxdeck treats such a file as one document.
+//!
 //! Scalars fluxdeck does not rewrite in place, reported as a [`ParseProblem`] that leaves the
 //! whole file alone (only when the marker names a known setter and the value would change):
 //! block scalars (`|`, `>`), values spanning several lines, values with an explicit tag
