@@ -9,8 +9,13 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+#[path = "../tests/setters_support/mod.rs"]
+#[allow(dead_code)]
+mod setters_support;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use fluxdeck::setters::{ImageRef, Output, PolicyRef, apply_tree};
+use setters_support::copy_tree;
 
 const FILES: usize = 2_000;
 const MARKERS: usize = 1_000;
@@ -50,19 +55,6 @@ fn generate(root: &Path) {
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\n  namespace: apps\n  labels:\n    app.kubernetes.io/name: app-{app}\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: app-{i}\n  template:\n    metadata:\n      labels:\n        app: app-{i}\n    spec:\n      containers:\n      - name: app\n        image: {image}\n        env:\n        - name: VERSION\n          value: {tag}\n        ports:\n        - containerPort: 8080\n        resources:\n          limits:\n            memory: 128Mi\n"
         );
         fs::write(dir.join(format!("deploy-{i:04}.yaml")), text).unwrap();
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), dest).unwrap();
-        }
     }
 }
 

@@ -2,8 +2,11 @@
 //! policy, through the library and through the `fluxdeck setters` binary.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod setters_support;
+
+use setters_support::{copy_tree, seed_repo};
 
 use fluxdeck::setters::{
     ImageRef, Output, PolicyRef, TemplateData, TemplateError, apply_tree, commit_message,
@@ -12,23 +15,6 @@ use fluxdeck::setters::{
 const OVERLAY: &str = "deploy/kubernetes/overlays/development";
 const IMAGE: &str = "123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end";
 const POLICY: &str = "sock-shop:sock-shop-front-end=123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end:main-1f49071-24";
-
-fn seed_repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/seed-gitops/microservices-repo")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), dest).unwrap();
-        }
-    }
-}
 
 fn policy() -> PolicyRef {
     PolicyRef {

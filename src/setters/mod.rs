@@ -20,6 +20,9 @@ pub mod scalar;
 pub mod template;
 pub mod tree;
 
+#[cfg(test)]
+mod test_support;
+
 pub use error::{ParseProblem, SettersError};
 pub use policy_ref::{ImageRef, PolicyRef, SetterTable};
 pub use rewrite::{Change, FileRewrite, ObjectId, Setters, rewrite};

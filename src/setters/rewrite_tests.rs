@@ -2,27 +2,7 @@
 //! with our own files, plus the formatting and safety rules).
 
 use super::*;
-use crate::setters::policy_ref::ImageRef;
-
-fn policy(ns: &str, name: &str, image: &str) -> PolicyRef {
-    PolicyRef {
-        namespace: ns.into(),
-        name: name.into(),
-        latest: ImageRef::parse(image).unwrap(),
-    }
-}
-
-fn policies() -> Vec<PolicyRef> {
-    vec![
-        policy("automation-ns", "policy", "index.repo.fake/updated:v1.0.1"),
-        policy("automation-ns", "unchanged", "image:v1.0.0"),
-        policy(
-            "automation-ns",
-            "policy-with-digest",
-            "image:v1.0.0@sha256:6745aaad46d795c9836632e1fb62f24b7e7f4c843144da8e47a5465c411a14be",
-        ),
-    ]
-}
+use crate::setters::test_support::{fixture_policies as policies, policy};
 
 fn new_text(text: &str) -> String {
     rewrite(text, &policies())

@@ -3,23 +3,7 @@
 use std::os::unix::fs::{PermissionsExt, symlink};
 
 use super::*;
-use crate::setters::policy_ref::ImageRef;
-
-fn policies() -> Vec<PolicyRef> {
-    let p = |name: &str, image: &str| PolicyRef {
-        namespace: "automation-ns".into(),
-        name: name.into(),
-        latest: ImageRef::parse(image).unwrap(),
-    };
-    vec![
-        p("policy", "index.repo.fake/updated:v1.0.1"),
-        p("unchanged", "image:v1.0.0"),
-        p(
-            "policy-with-digest",
-            "image:v1.0.0@sha256:6745aaad46d795c9836632e1fb62f24b7e7f4c843144da8e47a5465c411a14be",
-        ),
-    ]
-}
+use crate::setters::test_support::fixture_policies as policies;
 
 const KUSTOMIZATION: &str = r#"# not a working kustomization
 apiVersion: kustomize.config.k8s.io/v1beta1
