@@ -181,7 +181,7 @@ fn verify(new_text: &str, edits: &[Edit]) -> Result<(), ParseProblem> {
 
 fn internal(what: &str) -> ParseProblem {
     ParseProblem::whole_file(format!(
-        "{what}; fluxdeck left the file alone (a fluxdeck bug: please report it with the file)"
+        "{what}: a fluxdeck bug, please report it with the file"
     ))
 }
 
@@ -437,7 +437,7 @@ impl<'t> Walk<'t> {
         if let Some(cause) = unsafe_because {
             return Err(ParseProblem::at(
                 line,
-                format!("{cause} (setter `{setter}`); fluxdeck left the file alone"),
+                format!("{cause} (setter `{setter}`)"),
             ));
         }
         let style = match style {
