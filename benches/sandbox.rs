@@ -1,0 +1,272 @@
+//! Sandbox benchmark (not a test): starts `fluxdeck sandbox --scenario scale:N` as its own
+//! process and measures
+//! - the time to list every pod (one unpaged request, and in pages of 500 as kube-rs does),
+//! - watch fan-out: W watchers on pods while a writer patches P objects per second; the
+//!   delivery latency of every event (write sent → event received), p50 and p99,
+//! - the server's RSS (VmRSS and VmHWM) after seeding and after the run.
+//!
+//! `cargo bench --bench sandbox` (defaults: N=10000, W=10, 1000 changes/s for 5 s);
+//! override with `FLUXDECK_BENCH_N`, `FLUXDECK_BENCH_WATCHERS`, `FLUXDECK_BENCH_RATE`,
+//! `FLUXDECK_BENCH_SECONDS`, `FLUXDECK_BENCH_RUNS`.
+
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Server {
+    child: Child,
+    url: String,
+    token: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(n: u64) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fluxdeck"))
+        .args(["sandbox", "--scenario", &format!("scale:{n}"), "--kubeconfig"])
+        .arg(&kc)
+        .arg("--log-file")
+        .arg(dir.path().join("log"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("fluxdeck sandbox starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut url = String::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.expect("line");
+        if let Some(u) = line.split_whitespace().find(|w| w.starts_with("https://")) {
+            url = u.replacen("https://", "http://", 1);
+            break;
+        }
+    }
+    let text = std::fs::read_to_string(&kc).expect("kubeconfig written");
+    let token = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("token: "))
+        .expect("token in kubeconfig")
+        .to_string();
+    Server {
+        child,
+        url,
+        token,
+        _dir: dir,
+    }
+}
+
+fn rss_kb(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i]
+}
+
+fn now_us() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0)
+}
+
+async fn list_pods(http: &reqwest::Client, s: &Server, page: Option<usize>) -> (usize, Duration) {
+    let t = Instant::now();
+    let mut count = 0;
+    let mut cont = String::new();
+    loop {
+        let mut url = format!("{}/api/v1/pods", s.url);
+        if let Some(p) = page {
+            url.push_str(&format!("?limit={p}"));
+            if !cont.is_empty() {
+                url.push_str(&format!("&continue={cont}"));
+            }
+        }
+        let body = http
+            .get(url)
+            .bearer_auth(&s.token)
+            .send()
+            .await
+            .expect("list")
+            .bytes()
+            .await
+            .expect("body");
+        let v: Value = serde_json::from_slice(&body).expect("json");
+        count += v["items"].as_array().map(|a| a.len()).unwrap_or(0);
+        match v["metadata"]["continue"].as_str() {
+            Some(c) if page.is_some() => cont = c.to_string(),
+            _ => break,
+        }
+    }
+    (count, t.elapsed())
+}
+
+async fn fan_out(s: &Server, watchers: usize, rate: u64, seconds: u64) -> (Vec<f64>, usize) {
+    let http = reqwest::Client::new();
+    // Watch the pods of the first namespace; the writer patches those pods.
+    let list: Value = http
+        .get(format!("{}/api/v1/namespaces/team-0001/pods", s.url))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let rv = list["metadata"]["resourceVersion"].as_str().unwrap_or("0").to_string();
+    let names: Vec<String> = list["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(!names.is_empty(), "team-0001 has pods");
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for _ in 0..watchers {
+        let url = format!(
+            "{}/api/v1/namespaces/team-0001/pods?watch=true&resourceVersion={rv}&timeoutSeconds={}",
+            s.url,
+            seconds + 5
+        );
+        let token = s.token.clone();
+        let lat = latencies.clone();
+        let http = http.clone();
+        tasks.push(tokio::spawn(async move {
+            let resp = http.get(url).bearer_auth(token).send().await.expect("watch");
+            let mut stream = resp.bytes_stream();
+            let mut buf = Vec::new();
+            let mut local = Vec::new();
+            while let Some(chunk) = stream.next().await {
+                let Ok(chunk) = chunk else { break };
+                let received = now_us();
+                buf.extend_from_slice(&chunk);
+                while let Some(i) = buf.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = buf.drain(..=i).collect();
+                    if let Ok(ev) = serde_json::from_slice::<Value>(&line)
+                        && let Some(sent) = ev["object"]["metadata"]["annotations"]["bench/sent-us"]
+                            .as_str()
+                            .and_then(|s| s.parse::<u128>().ok())
+                    {
+                        local.push((received.saturating_sub(sent)) as f64 / 1000.0);
+                    }
+                }
+            }
+            lat.lock().await.extend(local);
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let total = (rate * seconds) as usize;
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let start = tokio::time::Instant::now();
+    let mut sent = 0;
+    let mut inflight = futures::stream::FuturesUnordered::new();
+    for i in 0..total {
+        tokio::time::sleep_until(start + interval * i as u32).await;
+        let name = &names[i % names.len()];
+        let body = json!({"metadata": {"annotations": {"bench/sent-us": now_us().to_string()}}});
+        let req = http
+            .patch(format!("{}/api/v1/namespaces/team-0001/pods/{name}", s.url))
+            .bearer_auth(&s.token)
+            .header("content-type", "application/merge-patch+json")
+            .body(body.to_string())
+            .send();
+        inflight.push(req);
+        sent += 1;
+        while let std::task::Poll::Ready(Some(_)) = futures::poll!(inflight.next()) {}
+    }
+    while inflight.next().await.is_some() {}
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for t in &tasks {
+        t.abort();
+    }
+    let v = latencies.lock().await.clone();
+    (v, sent)
+}
+
+fn main() {
+    let n = env("FLUXDECK_BENCH_N", 10_000);
+    let watchers = env("FLUXDECK_BENCH_WATCHERS", 10) as usize;
+    let rate = env("FLUXDECK_BENCH_RATE", 1000);
+    let seconds = env("FLUXDECK_BENCH_SECONDS", 5);
+    let runs = env("FLUXDECK_BENCH_RUNS", 5) as usize;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let t = Instant::now();
+    let server = start(n);
+    let ready = t.elapsed();
+    let pid = server.child.id();
+    let (rss0, _) = rss_kb(pid);
+    println!("sandbox scale:{n}: ready (seeded, listening) in {:.0} ms, RSS {:.0} MB", ready.as_secs_f64() * 1e3, rss0 as f64 / 1024.0);
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let mut full = Vec::new();
+        let mut paged = Vec::new();
+        let mut count = 0;
+        for _ in 0..runs {
+            let (c, d) = list_pods(&http, &server, None).await;
+            count = c;
+            full.push(d.as_secs_f64() * 1e3);
+            let (c2, d2) = list_pods(&http, &server, Some(500)).await;
+            assert_eq!(c, c2, "paged list sees every pod");
+            paged.push(d2.as_secs_f64() * 1e3);
+        }
+        println!(
+            "list all {count} pods: median {:.0} ms unpaged (min {:.0}), {:.0} ms in pages of 500 (min {:.0}); {runs} runs, client parse included",
+            median(&mut full.clone()),
+            full.iter().cloned().fold(f64::MAX, f64::min),
+            median(&mut paged.clone()),
+            paged.iter().cloned().fold(f64::MAX, f64::min),
+        );
+        let (mut lat, sent) = fan_out(&server, watchers, rate, seconds).await;
+        let expected = sent * watchers;
+        println!(
+            "watch fan-out: {sent} changes at {rate}/s to {watchers} watchers: {} of {expected} events delivered; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            lat.len(),
+            percentile(&mut lat, 0.5),
+            percentile(&mut lat, 0.99),
+            lat.iter().cloned().fold(0.0, f64::max),
+        );
+    });
+    let (rss, hwm) = rss_kb(pid);
+    println!("server RSS after the run: {:.0} MB (peak {:.0} MB)", rss as f64 / 1024.0, hwm as f64 / 1024.0);
+}
