@@ -4,6 +4,7 @@
 pub mod policy;
 pub mod sandbox;
 pub mod setters;
+pub mod tui;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    #[command(flatten)]
+    pub tui: tui::TuiArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -62,9 +65,7 @@ pub fn main() -> ExitCode {
         Some(Command::Sandbox(args)) => sandbox::run(&cli.global, args),
         Some(Command::Policy(args)) => policy::run(&cli.global, args),
         Some(Command::Setters(args)) => setters::run(&cli.global, args),
-        None => Err(anyhow::anyhow!(
-            "the TUI is not built yet; try `fluxdeck sandbox` or `fluxdeck --help`"
-        )),
+        None => tui::run(&cli.global, cli.tui),
     };
     match result {
         Ok(code) => code,

@@ -1,1 +1,333 @@
 //! `State`, `Update` and `State::apply`, the one writer of application state; derived views (release lanes, drift).
+//!
+//! Workers send [`Update`]s; [`State::apply`] folds each into the state and says whether
+//! anything visible changed, so the app redraws only then. The UI reads `&State` and sends
+//! [`Command`]s back. Nothing here does I/O or knows about terminals.
+
+pub mod access;
+pub mod actions;
+pub mod chain;
+pub mod command;
+pub mod details;
+pub mod table;
+pub mod update;
+
+use std::collections::BTreeMap;
+
+use crate::model::automation::ImageUpdateAutomation;
+use crate::model::image::{ImagePolicy, ImageRepository};
+use crate::model::key::{Kind, ObjectKey};
+use crate::model::kustomization::Kustomization;
+use crate::model::object::Object;
+use crate::model::pod::Pod;
+use crate::model::source::Source;
+
+pub use access::{Access, Connection};
+pub use actions::{ActionLog, ActionRecord};
+pub use chain::ImageChain;
+pub use command::{ActionId, ActionKind, Command};
+pub use details::Details;
+pub use table::{Row, Table};
+pub use update::{
+    ActionEvent, ActionPhase, CommitLog, Permission, RegistryScan, Session, Update, WatchState,
+};
+
+/// Everything fluxdeck knows, as the workers reported it.
+#[derive(Debug, Default)]
+pub struct State {
+    kustomizations: Table<Kustomization>,
+    sources: Table<Source>,
+    image_repositories: Table<ImageRepository>,
+    image_policies: Table<ImagePolicy>,
+    image_automations: Table<ImageUpdateAutomation>,
+    pods: Table<Pod>,
+    image_chains: Vec<ImageChain>,
+    image_chains_revision: u64,
+    watchers: BTreeMap<Kind, WatchState>,
+    session: Session,
+    access: BTreeMap<Permission, bool>,
+    actions: ActionLog,
+    details: Option<Details>,
+    commits: Option<CommitLog>,
+    commits_revision: u64,
+    registry_scans: BTreeMap<String, RegistryScan>,
+}
+
+impl State {
+    /// An empty state whose pods pane follows `app_namespace` until a worker says otherwise.
+    pub fn new(app_namespace: &str) -> State {
+        State {
+            session: Session {
+                pods_namespace: app_namespace.to_owned(),
+                ..Session::default()
+            },
+            ..State::default()
+        }
+    }
+
+    /// Folds one update into the state; returns whether anything the UI shows changed.
+    pub fn apply(&mut self, update: Update) -> bool {
+        match update {
+            Update::Applied(object) => self.upsert(object, false),
+            Update::Relisted(object) => self.upsert(object, true),
+            Update::Deleted(key) => self.with_table(key.kind, |t| t.remove(&key)),
+            Update::RelistStarted(kind) => {
+                self.watchers.entry(kind).or_insert(WatchState::Connecting);
+                self.with_table(kind, |t| {
+                    t.begin_relist(kind);
+                    true
+                })
+            }
+            Update::RelistDone(kind) => {
+                self.with_table(kind, |t| t.end_relist(kind));
+                self.watchers.insert(kind, WatchState::Connected);
+                true
+            }
+            Update::Watch { kind, state } => {
+                self.watchers.insert(kind, state.clone()) != Some(state)
+            }
+            Update::Session(session) => replace(&mut self.session, session),
+            Update::Access {
+                permission,
+                allowed,
+            } => self.access.insert(permission, allowed) != Some(allowed),
+            Update::Action(event) => self.actions.apply(event),
+            Update::Details {
+                key,
+                object,
+                related,
+            } => {
+                self.details_for(key).set_object(object, related);
+                true
+            }
+            Update::Events { key, events } => {
+                self.details_for(key).events = Some(events);
+                true
+            }
+            Update::FetchFailed { key, error } => {
+                self.details_for(key).error = Some(error);
+                true
+            }
+            Update::Commits(log) => {
+                let changed = self.commits.as_ref() != Some(&log);
+                if changed {
+                    self.commits = Some(log);
+                    self.commits_revision += 1;
+                }
+                changed
+            }
+            Update::RegistryScan(scan) => {
+                let previous = self
+                    .registry_scans
+                    .insert(scan.repository.clone(), scan.clone());
+                previous.as_ref() != Some(&scan)
+            }
+        }
+    }
+
+    fn upsert(&mut self, object: Object, relist: bool) -> bool {
+        macro_rules! put {
+            ($table:expr, $row:expr) => {
+                if relist {
+                    $table.relist_apply($row)
+                } else {
+                    $table.upsert($row)
+                }
+            };
+        }
+        let image = is_image(object.key().kind);
+        let changed = match object {
+            Object::Kustomization(o) => put!(self.kustomizations, o),
+            Object::Source(o) => put!(self.sources, o),
+            Object::ImageRepository(o) => put!(self.image_repositories, o),
+            Object::ImagePolicy(o) => put!(self.image_policies, o),
+            Object::ImageUpdateAutomation(o) => put!(self.image_automations, o),
+            Object::Pod(o) => put!(self.pods, o),
+        };
+        changed && self.after_change(image)
+    }
+
+    /// Runs `f` on the table holding `kind`, then refreshes derived views if it changed.
+    fn with_table(&mut self, kind: Kind, f: impl FnOnce(&mut dyn TableOps) -> bool) -> bool {
+        let changed = match kind {
+            Kind::Kustomization => f(&mut self.kustomizations),
+            Kind::GitRepository | Kind::OciRepository | Kind::Bucket | Kind::HelmRepository => {
+                f(&mut self.sources)
+            }
+            Kind::ImageRepository => f(&mut self.image_repositories),
+            Kind::ImagePolicy => f(&mut self.image_policies),
+            Kind::ImageUpdateAutomation => f(&mut self.image_automations),
+            Kind::Pod => f(&mut self.pods),
+        };
+        changed && self.after_change(is_image(kind))
+    }
+
+    /// Rebuilds the image chains when the image tables may have changed. Always `true`:
+    /// the caller only calls it after a change.
+    fn after_change(&mut self, images_may_have_changed: bool) -> bool {
+        if images_may_have_changed {
+            let chains = chain::build(
+                &self.image_repositories,
+                &self.image_policies,
+                &self.image_automations,
+            );
+            if chains != self.image_chains {
+                self.image_chains = chains;
+                self.image_chains_revision += 1;
+            }
+        }
+        true
+    }
+
+    fn details_for(&mut self, key: ObjectKey) -> &mut Details {
+        let details = self
+            .details
+            .get_or_insert_with(|| Details::pending(key.clone()));
+        if details.key != key {
+            *details = Details::pending(key);
+        }
+        details
+    }
+
+    /// Kustomizations, sorted by namespace and name.
+    pub fn kustomizations(&self) -> &Table<Kustomization> {
+        &self.kustomizations
+    }
+
+    /// Sources of every kind, sorted by namespace, name and kind.
+    pub fn sources(&self) -> &Table<Source> {
+        &self.sources
+    }
+
+    /// ImageRepositories.
+    pub fn image_repositories(&self) -> &Table<ImageRepository> {
+        &self.image_repositories
+    }
+
+    /// ImagePolicies.
+    pub fn image_policies(&self) -> &Table<ImagePolicy> {
+        &self.image_policies
+    }
+
+    /// ImageUpdateAutomations.
+    pub fn image_automations(&self) -> &Table<ImageUpdateAutomation> {
+        &self.image_automations
+    }
+
+    /// Pods of the pods namespace.
+    pub fn pods(&self) -> &Table<Pod> {
+        &self.pods
+    }
+
+    /// The image automation chains, sorted by anchor.
+    pub fn image_chains(&self) -> &[ImageChain] {
+        &self.image_chains
+    }
+
+    /// Bumped whenever the chains change.
+    pub fn image_chains_revision(&self) -> u64 {
+        self.image_chains_revision
+    }
+
+    /// The Flux object with `key`, whatever its kind, as its shared status.
+    pub fn flux_status(&self, key: &ObjectKey) -> Option<&crate::model::conditions::FluxStatus> {
+        match key.kind {
+            Kind::Kustomization => self.kustomizations.get(key).map(|o| &o.status),
+            Kind::GitRepository | Kind::OciRepository | Kind::Bucket | Kind::HelmRepository => {
+                self.sources.get(key).map(|o| &o.status)
+            }
+            Kind::ImageRepository => self.image_repositories.get(key).map(|o| &o.status),
+            Kind::ImagePolicy => self.image_policies.get(key).map(|o| &o.status),
+            Kind::ImageUpdateAutomation => self.image_automations.get(key).map(|o| &o.status),
+            Kind::Pod => None,
+        }
+    }
+
+    /// Each watcher's state.
+    pub fn watchers(&self) -> &BTreeMap<Kind, WatchState> {
+        &self.watchers
+    }
+
+    /// Whether a relist of `kind` is in progress.
+    pub fn syncing(&self, kind: Kind) -> bool {
+        match kind {
+            Kind::Kustomization => self.kustomizations.relisting(kind),
+            Kind::GitRepository | Kind::OciRepository | Kind::Bucket | Kind::HelmRepository => {
+                self.sources.relisting(kind)
+            }
+            Kind::ImageRepository => self.image_repositories.relisting(kind),
+            Kind::ImagePolicy => self.image_policies.relisting(kind),
+            Kind::ImageUpdateAutomation => self.image_automations.relisting(kind),
+            Kind::Pod => self.pods.relisting(kind),
+        }
+    }
+
+    /// The context and namespaces being watched.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Actions, running and finished.
+    pub fn actions(&self) -> &ActionLog {
+        &self.actions
+    }
+
+    /// The details last fetched.
+    pub fn details(&self) -> Option<&Details> {
+        self.details.as_ref()
+    }
+
+    /// The config repository's commits, once the git worker reported.
+    pub fn commits(&self) -> Option<&CommitLog> {
+        self.commits.as_ref()
+    }
+
+    /// Bumped whenever the commit log changes.
+    pub fn commits_revision(&self) -> u64 {
+        self.commits_revision
+    }
+
+    /// The latest registry scan per image repository.
+    pub fn registry_scans(&self) -> &BTreeMap<String, RegistryScan> {
+        &self.registry_scans
+    }
+}
+
+fn replace<T: PartialEq>(slot: &mut T, value: T) -> bool {
+    if *slot == value {
+        false
+    } else {
+        *slot = value;
+        true
+    }
+}
+
+/// Whether objects of `kind` feed the image chains.
+fn is_image(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::ImageRepository | Kind::ImagePolicy | Kind::ImageUpdateAutomation
+    )
+}
+
+/// The table operations `State::with_table` needs, independent of the row type.
+trait TableOps {
+    fn remove(&mut self, key: &ObjectKey) -> bool;
+    fn begin_relist(&mut self, kind: Kind);
+    fn end_relist(&mut self, kind: Kind) -> bool;
+}
+
+impl<T: Row> TableOps for Table<T> {
+    fn remove(&mut self, key: &ObjectKey) -> bool {
+        Table::remove(self, key)
+    }
+    fn begin_relist(&mut self, kind: Kind) {
+        Table::begin_relist(self, kind)
+    }
+    fn end_relist(&mut self, kind: Kind) -> bool {
+        Table::end_relist(self, kind)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,25 @@
 //! The ratatui app: event loop, keymap, themes and one render function per pane.
+//!
+//! Keys become [`keymap::Intent`]s; an intent changes [`ui_state::UiState`] or yields a
+//! [`crate::state::Command`] ([`input`]). Rendering ([`render`]) is a pure function of
+//! `&State`, `&UiState` and the theme. [`app::App`] ties them to a terminal and to the
+//! workers' channels.
+
+pub mod actions;
+pub mod app;
+pub mod clock;
+pub mod command_line;
+pub mod format;
+pub mod input;
+pub mod intent;
+pub mod key_chord;
+pub mod keymap;
+pub mod panes;
+pub mod render;
+pub mod rows;
+pub mod theme;
+pub mod themes;
+pub mod toml_lines;
+pub mod ui_state;
+pub mod view;
+pub mod widgets;

@@ -1,0 +1,139 @@
+//! A Flux Kustomization (`kustomize.toolkit.fluxcd.io/v1`), reduced to what the panes show.
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::conditions::FluxStatus;
+use super::json::{array_at, string_at};
+use super::key::{Kind, ObjectKey};
+use super::meta::{Meta, ModelError, object_ref};
+
+/// A Kustomization as fluxdeck shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Kustomization {
+    /// Namespace and name.
+    pub key: ObjectKey,
+    /// `metadata.creationTimestamp`.
+    pub created: Option<Timestamp>,
+    /// Ready, suspension, generations, reconcile tokens.
+    pub status: FluxStatus,
+    /// `spec.sourceRef`, resolved to a key (namespace defaults to the Kustomization's).
+    pub source: Option<ObjectKey>,
+    /// `spec.path`.
+    pub path: Option<String>,
+    /// `spec.interval`.
+    pub interval: Option<String>,
+    /// `spec.dependsOn`, resolved to keys.
+    pub depends_on: Vec<ObjectKey>,
+    /// `status.lastAppliedRevision`: what the cluster runs.
+    pub last_applied_revision: Option<String>,
+    /// `status.lastAttemptedRevision`: what Flux last tried (differs from applied on failure).
+    pub last_attempted_revision: Option<String>,
+}
+
+impl Kustomization {
+    /// Reads a Kustomization of any served version; only `metadata.name` is required.
+    pub fn parse(object: &Value) -> Result<Kustomization, ModelError> {
+        let meta = Meta::parse(Kind::Kustomization, object)?;
+        let namespace = meta.key.namespace.clone();
+        let depends_on = array_at(object, &["spec", "dependsOn"])
+            .iter()
+            .filter_map(|dep| {
+                let name = string_at(dep, &["name"])?;
+                let ns = string_at(dep, &["namespace"]).unwrap_or_else(|| namespace.clone());
+                Some(ObjectKey::new(Kind::Kustomization, ns, name))
+            })
+            .collect();
+        Ok(Kustomization {
+            source: object_ref(object, &["spec", "sourceRef"], None, &namespace),
+            path: string_at(object, &["spec", "path"]),
+            interval: string_at(object, &["spec", "interval"]),
+            depends_on,
+            last_applied_revision: string_at(object, &["status", "lastAppliedRevision"]),
+            last_attempted_revision: string_at(object, &["status", "lastAttemptedRevision"]),
+            status: FluxStatus::parse(object),
+            key: meta.key,
+            created: meta.created,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::conditions::Readiness;
+    use crate::model::testdata;
+
+    #[test]
+    fn reads_a_healthy_v1_kustomization() {
+        let ks = Kustomization::parse(&testdata::json("kustomization-sock-shop.json")).unwrap();
+        assert_eq!(
+            ks.key,
+            ObjectKey::new(Kind::Kustomization, "sock-shop", "sock-shop")
+        );
+        assert_eq!(
+            ks.source,
+            Some(ObjectKey::new(
+                Kind::GitRepository,
+                "sock-shop",
+                "sock-shop-tenant"
+            ))
+        );
+        assert_eq!(
+            ks.last_applied_revision.as_deref(),
+            Some("main@sha1:9e2f5b8c1a4d7e0f3b6c9a2d5e8f1b4c7a0d3e6f")
+        );
+        assert_eq!(ks.status.readiness(), Readiness::Ready);
+        assert!(!ks.status.suspended);
+        assert_eq!(
+            ks.path.as_deref(),
+            Some("./deploy/kubernetes/overlays/development")
+        );
+    }
+
+    #[test]
+    fn reads_depends_on_in_the_same_namespace() {
+        let ks = Kustomization::parse(&testdata::json("kustomization-apps.json")).unwrap();
+        assert_eq!(
+            ks.depends_on,
+            vec![ObjectKey::new(
+                Kind::Kustomization,
+                "flux-system",
+                "infrastructure"
+            )]
+        );
+    }
+
+    #[test]
+    fn reads_a_failing_kustomization() {
+        let ks =
+            Kustomization::parse(&testdata::json("kustomization-sock-shop-failing.json")).unwrap();
+        assert_eq!(ks.status.readiness(), Readiness::Failed);
+        assert!(ks.status.message().starts_with("kustomize build failed"));
+        assert_ne!(ks.last_applied_revision, ks.last_attempted_revision);
+    }
+
+    #[test]
+    fn reads_a_suspended_kustomization() {
+        let ks = Kustomization::parse(&testdata::json("kustomization-sock-shop-suspended.json"))
+            .unwrap();
+        assert!(ks.status.suspended);
+    }
+
+    #[test]
+    fn tolerates_missing_status_and_wrong_types() {
+        let ks = Kustomization::parse(&serde_json::json!({
+            "metadata": {"name": "x", "namespace": "n", "creationTimestamp": 5},
+            "spec": {"sourceRef": "flux-system", "dependsOn": {"name": "a"}, "suspend": "yes",
+                      "path": ["p"]},
+            "status": {"lastAppliedRevision": 7}
+        }))
+        .unwrap();
+        assert_eq!(ks.source, None);
+        assert!(ks.depends_on.is_empty());
+        assert!(!ks.status.suspended);
+        assert_eq!(ks.path, None);
+        assert_eq!(ks.last_applied_revision, None);
+        assert_eq!(ks.created, None);
+    }
+}

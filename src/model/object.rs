@@ -1,0 +1,105 @@
+//! One watched object of any kind fluxdeck reads: what a watcher hands to the state.
+
+use serde_json::Value;
+
+use super::automation::ImageUpdateAutomation;
+use super::image::{ImagePolicy, ImageRepository};
+use super::json::str_at;
+use super::key::{Kind, ObjectKey};
+use super::kustomization::Kustomization;
+use super::meta::ModelError;
+use super::pod::Pod;
+use super::source::Source;
+
+/// A watched object, already reduced to the fields the panes need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Object {
+    /// A Kustomization.
+    Kustomization(Kustomization),
+    /// A GitRepository, OCIRepository, Bucket or HelmRepository.
+    Source(Source),
+    /// An ImageRepository.
+    ImageRepository(ImageRepository),
+    /// An ImagePolicy.
+    ImagePolicy(ImagePolicy),
+    /// An ImageUpdateAutomation.
+    ImageUpdateAutomation(ImageUpdateAutomation),
+    /// A Pod.
+    Pod(Pod),
+}
+
+impl Object {
+    /// Reads an object of a known kind (a watcher knows what it watches, even when the
+    /// API strips `kind` from list items).
+    pub fn parse(kind: Kind, value: &Value) -> Result<Object, ModelError> {
+        Ok(match kind {
+            Kind::Kustomization => Object::Kustomization(Kustomization::parse(value)?),
+            Kind::GitRepository | Kind::OciRepository | Kind::Bucket | Kind::HelmRepository => {
+                Object::Source(Source::parse(kind, value)?)
+            }
+            Kind::ImageRepository => Object::ImageRepository(ImageRepository::parse(value)?),
+            Kind::ImagePolicy => Object::ImagePolicy(ImagePolicy::parse(value)?),
+            Kind::ImageUpdateAutomation => {
+                Object::ImageUpdateAutomation(ImageUpdateAutomation::parse(value)?)
+            }
+            Kind::Pod => Object::Pod(Pod::parse(value)?),
+        })
+    }
+
+    /// Reads an object by its own `kind` field, whatever its `apiVersion`.
+    pub fn from_value(value: &Value) -> Result<Object, ModelError> {
+        let kind_name = str_at(value, &["kind"]);
+        match kind_name.and_then(Kind::from_name) {
+            Some(kind) => Object::parse(kind, value),
+            None => Err(ModelError::UnknownKind {
+                kind: kind_name.unwrap_or("<none>").to_owned(),
+                name: str_at(value, &["metadata", "name"])
+                    .unwrap_or("<none>")
+                    .to_owned(),
+            }),
+        }
+    }
+
+    /// The object's key.
+    pub fn key(&self) -> &ObjectKey {
+        match self {
+            Object::Kustomization(o) => &o.key,
+            Object::Source(o) => &o.key,
+            Object::ImageRepository(o) => &o.key,
+            Object::ImagePolicy(o) => &o.key,
+            Object::ImageUpdateAutomation(o) => &o.key,
+            Object::Pod(o) => &o.key,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testdata;
+
+    #[test]
+    fn every_fixture_reads_by_its_own_kind() {
+        for (fixture, kind) in [
+            ("kustomization-sock-shop.json", Kind::Kustomization),
+            ("gitrepository-flux-system.json", Kind::GitRepository),
+            ("imagerepository-v1beta2.json", Kind::ImageRepository),
+            ("imagepolicy-v1.json", Kind::ImagePolicy),
+            ("imageupdateautomation-v1.json", Kind::ImageUpdateAutomation),
+        ] {
+            let object = Object::from_value(&testdata::json(fixture)).unwrap();
+            assert_eq!(object.key().kind, kind, "{fixture}");
+        }
+        let pod = &testdata::items("pods-sock-shop.json")[0];
+        assert!(matches!(Object::from_value(pod), Ok(Object::Pod(_))));
+    }
+
+    #[test]
+    fn unknown_kinds_are_errors_that_name_the_object() {
+        let err = Object::from_value(&testdata::json("secret-basic-auth.json")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`Secret`") && text.contains("microservices-basic-access-auth"));
+        let err = Object::from_value(&serde_json::json!({})).unwrap_err();
+        assert!(err.to_string().contains("<none>"));
+    }
+}

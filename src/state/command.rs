@@ -1,0 +1,109 @@
+//! `Command`: everything the UI can ask a worker to do. The UI sends these over an mpsc
+//! channel and never waits for an answer; results come back as `Update`s.
+//!
+//! Contract for the workers:
+//! - Actions (`Suspend`, `Resume`, `Reconcile`) carry an [`ActionId`]; the actions worker
+//!   reports each key's progress with `Update::Action` events under that id, ending every
+//!   key with `Succeeded` or `Failed`. Several actions may run at once.
+//! - The UI has already checked read-only mode, permissions and suspension; the worker
+//!   checks again (the cluster may have changed) and reports refusals as `Failed`.
+//! - `FetchDetails` answers with `Update::Details` and `Update::Events` (or `FetchFailed`).
+//! - Switches (`SwitchNamespace`, `SwitchContext`, `SwitchPodsNamespace`) restart the
+//!   affected watchers, which relist; the worker then sends `Update::Session`.
+
+use std::fmt;
+
+use crate::model::key::ObjectKey;
+
+/// Numbers an action so its progress updates find their way to the status strip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActionId(pub u64);
+
+/// The actions fluxdeck performs, with the flux CLI's semantics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ActionKind {
+    /// Merge-patch `spec.suspend: true`.
+    Suspend,
+    /// Merge-patch `spec.suspend: null`, then wait for Ready.
+    Resume,
+    /// Set `reconcile.fluxcd.io/requestedAt` and follow until handled and Ready settles.
+    Reconcile,
+    /// Reconcile the source first, then the object.
+    ReconcileWithSource,
+}
+
+impl ActionKind {
+    /// The verb for messages (`suspend`, `resume`, `reconcile`, `reconcile with source`).
+    pub fn verb(self) -> &'static str {
+        match self {
+            ActionKind::Suspend => "suspend",
+            ActionKind::Resume => "resume",
+            ActionKind::Reconcile => "reconcile",
+            ActionKind::ReconcileWithSource => "reconcile with source",
+        }
+    }
+}
+
+impl fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.verb())
+    }
+}
+
+/// One request from the UI to a worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Suspend every object in `keys`.
+    Suspend {
+        /// Numbers the progress updates.
+        id: ActionId,
+        /// The objects (Flux kinds only).
+        keys: Vec<ObjectKey>,
+    },
+    /// Resume every object in `keys`.
+    Resume {
+        /// Numbers the progress updates.
+        id: ActionId,
+        /// The objects.
+        keys: Vec<ObjectKey>,
+    },
+    /// Request a reconciliation of every object in `keys`, optionally of its source first.
+    Reconcile {
+        /// Numbers the progress updates.
+        id: ActionId,
+        /// The objects.
+        keys: Vec<ObjectKey>,
+        /// Reconcile the referenced source first and wait for it (`flux reconcile --with-source`).
+        with_source: bool,
+    },
+    /// Fetch the whole object and its events for the details view.
+    FetchDetails {
+        /// Which object.
+        key: ObjectKey,
+    },
+    /// Watch Flux objects in `namespace` (`None`: all namespaces).
+    SwitchNamespace {
+        /// The namespace.
+        namespace: Option<String>,
+    },
+    /// Switch to another kubeconfig context.
+    SwitchContext {
+        /// The context name.
+        context: String,
+    },
+    /// Watch pods in another namespace.
+    SwitchPodsNamespace {
+        /// The namespace.
+        namespace: String,
+    },
+    /// Fetch the config repository now instead of at the next interval.
+    RefreshGit,
+    /// Read-only mode changed; workers refuse writes while it is on (defence in depth: the
+    /// UI already sends no action in read-only mode).
+    SetReadOnly {
+        /// The new mode.
+        read_only: bool,
+    },
+    /// The UI is quitting; workers stop.
+    Shutdown,
+}

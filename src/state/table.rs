@@ -1,0 +1,377 @@
+//! A sorted table of watched objects that stays sorted as updates arrive, so rendering can
+//! index the visible window directly and never sorts per frame.
+//!
+//! Rows are boxed so that inserting in the middle moves pointers, not whole rows. A relist
+//! (kube-runtime's `Init`/`InitApply`/`InitDone`) is staged apart and swapped in at the end
+//! with one sort, which keeps the old rows on screen while the list pages in and makes a
+//! 20,000-object initial list cost one `O(n log n)` build instead of `n` inserts.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::model::automation::ImageUpdateAutomation;
+use crate::model::image::{ImagePolicy, ImageRepository};
+use crate::model::key::{Kind, ObjectKey};
+use crate::model::kustomization::Kustomization;
+use crate::model::pod::Pod;
+use crate::model::source::Source;
+
+/// Changes remembered for incremental views; a view further behind rebuilds.
+const JOURNAL_MAX: usize = 1024;
+
+/// Anything a table can hold: a value with a key.
+pub trait Row: Clone + PartialEq {
+    /// The row's key; rows are ordered by it.
+    fn key(&self) -> &ObjectKey;
+}
+
+macro_rules! impl_row {
+    ($($t:ty),*) => {$(
+        impl Row for $t {
+            fn key(&self) -> &ObjectKey {
+                &self.key
+            }
+        }
+    )*};
+}
+impl_row!(
+    Kustomization,
+    Source,
+    ImageRepository,
+    ImagePolicy,
+    ImageUpdateAutomation,
+    Pod
+);
+
+/// Rows sorted by key, with relist staging and a change journal.
+#[derive(Debug, Clone)]
+pub struct Table<T> {
+    rows: Vec<Box<T>>,
+    staging: BTreeMap<Kind, Vec<T>>,
+    revision: u64,
+    journal: VecDeque<(u64, ObjectKey)>,
+    rebuilt_at: u64,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            rows: Vec::new(),
+            staging: BTreeMap::new(),
+            revision: 0,
+            journal: VecDeque::new(),
+            rebuilt_at: 0,
+        }
+    }
+}
+
+impl<T: Row> Table<T> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The row at sorted position `index`.
+    pub fn at(&self, index: usize) -> Option<&T> {
+        self.rows.get(index).map(|b| &**b)
+    }
+
+    /// The row with `key`.
+    pub fn get(&self, key: &ObjectKey) -> Option<&T> {
+        self.position(key).ok().and_then(|i| self.at(i))
+    }
+
+    /// Where `key` is (`Ok`) or would be inserted (`Err`), by binary search.
+    pub fn position(&self, key: &ObjectKey) -> Result<usize, usize> {
+        self.rows.binary_search_by(|row| row.key().cmp(key))
+    }
+
+    /// All rows in key order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
+        self.rows.iter().map(|b| &**b)
+    }
+
+    /// Rows whose keys lie in `namespace`, in name order (a contiguous run of the table).
+    pub fn in_namespace<'a>(&'a self, namespace: &'a str) -> impl Iterator<Item = &'a T> + 'a {
+        let start = self
+            .rows
+            .partition_point(|row| row.key().namespace.as_str() < namespace);
+        self.rows
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .map(|b| &**b)
+            .take_while(move |row| row.key().namespace == namespace)
+    }
+
+    /// Bumped by every change; views compare it to know whether to look again.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Keys changed after `revision`, oldest first, or `None` when the journal no longer
+    /// reaches back that far (a relist swapped the table, or too much changed): then the
+    /// caller rebuilds.
+    pub fn changes_since(&self, revision: u64) -> Option<impl Iterator<Item = &ObjectKey>> {
+        if revision < self.rebuilt_at {
+            return None;
+        }
+        let first = self.journal.front().map_or(self.revision, |(r, _)| *r);
+        if revision + 1 < first && revision < self.revision {
+            return None;
+        }
+        Some(
+            self.journal
+                .iter()
+                .filter(move |(r, _)| *r > revision)
+                .map(|(_, k)| k),
+        )
+    }
+
+    /// Whether a relist of `kind` is in progress.
+    pub fn relisting(&self, kind: Kind) -> bool {
+        self.staging.contains_key(&kind)
+    }
+
+    /// Objects staged so far by the relist of `kind` (for a "syncing n" hint).
+    pub fn staged(&self, kind: Kind) -> usize {
+        self.staging.get(&kind).map_or(0, Vec::len)
+    }
+
+    /// Inserts or replaces a row; returns whether the table changed. During a relist of the
+    /// row's kind the row is also staged, so the swap at the end keeps it.
+    pub fn upsert(&mut self, row: T) -> bool {
+        if let Some(staged) = self.staging.get_mut(&row.key().kind) {
+            staged.push(row.clone());
+        }
+        match self.position(row.key()) {
+            Ok(i) => {
+                // `i` came from the binary search on this same vector.
+                if self.rows.get(i).is_some_and(|old| **old == row) {
+                    return false;
+                }
+                let key = row.key().clone();
+                if let Some(slot) = self.rows.get_mut(i) {
+                    **slot = row;
+                }
+                self.record(key);
+            }
+            Err(i) => {
+                let key = row.key().clone();
+                self.rows.insert(i, Box::new(row));
+                self.record(key);
+            }
+        }
+        true
+    }
+
+    /// Removes the row with `key`; returns whether it was there.
+    pub fn remove(&mut self, key: &ObjectKey) -> bool {
+        if let Some(staged) = self.staging.get_mut(&key.kind) {
+            staged.retain(|row| row.key() != key);
+        }
+        match self.position(key) {
+            Ok(i) => {
+                self.rows.remove(i);
+                self.record(key.clone());
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Starts a relist of `kind` (watcher `Init`). A second start drops the first's staging.
+    pub fn begin_relist(&mut self, kind: Kind) {
+        self.staging.insert(kind, Vec::new());
+    }
+
+    /// Stages one object of the relist (watcher `InitApply`); without a relist in progress
+    /// it is an ordinary upsert. Returns whether the visible table changed.
+    pub fn relist_apply(&mut self, row: T) -> bool {
+        match self.staging.get_mut(&row.key().kind) {
+            Some(staged) => {
+                staged.push(row);
+                false
+            }
+            None => self.upsert(row),
+        }
+    }
+
+    /// Ends the relist of `kind` (watcher `InitDone`): rows of that kind become exactly the
+    /// staged ones; objects not re-seen are removed. Returns whether anything changed.
+    pub fn end_relist(&mut self, kind: Kind) -> bool {
+        let Some(staged) = self.staging.remove(&kind) else {
+            return false;
+        };
+        // Last write wins for a key staged twice.
+        let fresh: BTreeMap<ObjectKey, T> = staged
+            .into_iter()
+            .map(|row| (row.key().clone(), row))
+            .collect();
+        let old = std::mem::take(&mut self.rows);
+        let mut rows = Vec::with_capacity(old.len().max(fresh.len()));
+        let mut others = old.iter().filter(|r| r.key().kind != kind).peekable();
+        for (key, row) in fresh {
+            while let Some(other) = others.next_if(|o| o.key() < &key) {
+                rows.push(other.clone());
+            }
+            rows.push(Box::new(row));
+        }
+        rows.extend(others.cloned());
+        let changed = rows != old;
+        self.rows = rows;
+        if changed {
+            self.revision += 1;
+            self.rebuilt_at = self.revision;
+            self.journal.clear();
+        }
+        changed
+    }
+
+    fn record(&mut self, key: ObjectKey) {
+        self.revision += 1;
+        self.journal.push_back((self.revision, key));
+        if self.journal.len() > JOURNAL_MAX {
+            self.journal.pop_front();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Debug, PartialEq)]
+    struct R {
+        key: ObjectKey,
+        v: u32,
+    }
+    impl Row for R {
+        fn key(&self) -> &ObjectKey {
+            &self.key
+        }
+    }
+    fn r(kind: Kind, ns: &str, name: &str, v: u32) -> R {
+        R {
+            key: ObjectKey::new(kind, ns, name),
+            v,
+        }
+    }
+    fn names(t: &Table<R>) -> Vec<String> {
+        t.iter()
+            .map(|r| format!("{}/{}={}", r.key.namespace, r.key.name, r.v))
+            .collect()
+    }
+    const K: Kind = Kind::Kustomization;
+
+    #[test]
+    fn upserts_keep_key_order_and_report_changes() {
+        let mut t = Table::default();
+        assert!(t.upsert(r(K, "b", "x", 1)));
+        assert!(t.upsert(r(K, "a", "z", 1)));
+        assert!(t.upsert(r(K, "a", "y", 1)));
+        assert!(
+            !t.upsert(r(K, "a", "y", 1)),
+            "an identical row is no change"
+        );
+        assert!(t.upsert(r(K, "a", "y", 2)));
+        assert_eq!(names(&t), ["a/y=2", "a/z=1", "b/x=1"]);
+        assert_eq!(t.in_namespace("a").count(), 2);
+        assert_eq!(t.in_namespace("c").count(), 0);
+        assert!(t.remove(&ObjectKey::new(K, "a", "z")));
+        assert!(!t.remove(&ObjectKey::new(K, "a", "z")));
+        assert_eq!(names(&t), ["a/y=2", "b/x=1"]);
+    }
+
+    #[test]
+    fn relist_removes_objects_not_re_seen_and_keeps_other_kinds() {
+        let mut t = Table::default();
+        t.upsert(r(K, "a", "gone", 1));
+        t.upsert(r(K, "a", "kept", 1));
+        t.upsert(r(Kind::GitRepository, "a", "gone", 1));
+        t.begin_relist(K);
+        assert!(t.relisting(K));
+        assert!(!t.relist_apply(r(K, "a", "kept", 2)));
+        assert!(!t.relist_apply(r(K, "a", "new", 1)));
+        assert_eq!(t.staged(K), 2);
+        // The old rows stay visible until the relist is done.
+        assert_eq!(t.len(), 3);
+        assert!(t.end_relist(K));
+        assert!(!t.relisting(K));
+        let rows: Vec<_> = t
+            .iter()
+            .map(|r| (r.key.kind, r.key.name.as_str(), r.v))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (Kind::GitRepository, "gone", 1),
+                (K, "kept", 2),
+                (K, "new", 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_identical_relist_is_no_change() {
+        let mut t = Table::default();
+        t.upsert(r(K, "a", "x", 1));
+        let rev = t.revision();
+        t.begin_relist(K);
+        t.relist_apply(r(K, "a", "x", 1));
+        assert!(!t.end_relist(K));
+        assert_eq!(t.revision(), rev);
+        assert!(!t.end_relist(K), "no relist in progress");
+    }
+
+    #[test]
+    fn events_during_a_relist_survive_it() {
+        let mut t = Table::default();
+        t.upsert(r(K, "a", "deleted", 1));
+        t.begin_relist(K);
+        t.relist_apply(r(K, "a", "deleted", 1));
+        t.upsert(r(K, "a", "applied", 1));
+        t.remove(&ObjectKey::new(K, "a", "deleted"));
+        t.end_relist(K);
+        assert_eq!(names(&t), ["a/applied=1"]);
+    }
+
+    #[test]
+    fn duplicate_keys_in_a_relist_keep_the_last() {
+        let mut t = Table::default();
+        t.begin_relist(K);
+        t.relist_apply(r(K, "a", "x", 1));
+        t.relist_apply(r(K, "a", "x", 2));
+        t.end_relist(K);
+        assert_eq!(names(&t), ["a/x=2"]);
+    }
+
+    #[test]
+    fn journal_reports_changes_or_asks_for_a_rebuild() {
+        let mut t = Table::default();
+        t.upsert(r(K, "a", "x", 1));
+        let seen = t.revision();
+        t.upsert(r(K, "a", "y", 1));
+        t.remove(&ObjectKey::new(K, "a", "x"));
+        let changed: Vec<_> = t
+            .changes_since(seen)
+            .unwrap()
+            .map(|k| k.name.clone())
+            .collect();
+        assert_eq!(changed, ["y", "x"]);
+        assert_eq!(t.changes_since(t.revision()).unwrap().count(), 0);
+        t.begin_relist(K);
+        t.end_relist(K);
+        assert!(t.changes_since(seen).is_none());
+        let mut t = Table::default();
+        for i in 0..(JOURNAL_MAX as u32 + 5) {
+            t.upsert(r(K, "a", "x", i));
+        }
+        assert!(t.changes_since(1).is_none());
+        assert!(t.changes_since(t.revision() - 3).is_some());
+    }
+}

@@ -1,0 +1,265 @@
+//! Unit tests of `State::apply`, fed the way the cluster worker will feed it.
+
+use super::*;
+use crate::model::commit::Commit;
+use crate::model::testdata;
+use jiff::Timestamp;
+
+fn object(fixture: &str) -> Object {
+    Object::from_value(&testdata::json(fixture)).unwrap()
+}
+
+fn ks_key(ns: &str, name: &str) -> ObjectKey {
+    ObjectKey::new(Kind::Kustomization, ns, name)
+}
+
+fn at(second: i64) -> Timestamp {
+    Timestamp::from_second(1_786_104_000 + second).unwrap()
+}
+
+#[test]
+fn applies_the_sock_shop_pipeline() {
+    let mut state = State::new("sock-shop");
+    for fixture in [
+        "kustomization-flux-system.json",
+        "kustomization-apps.json",
+        "kustomization-sock-shop.json",
+        "gitrepository-sock-shop-tenant.json",
+        "imagerepository-v1.json",
+        "imagepolicy-v1.json",
+        "imageupdateautomation-v1.json",
+    ] {
+        assert!(state.apply(Update::Applied(object(fixture))), "{fixture}");
+    }
+    for pod in testdata::items("pods-sock-shop.json") {
+        assert!(state.apply(Update::Applied(Object::from_value(&pod).unwrap())));
+    }
+    assert_eq!(state.kustomizations().len(), 3);
+    assert_eq!(state.sources().len(), 1);
+    assert_eq!(state.pods().len(), 14);
+    assert_eq!(state.image_chains().len(), 1);
+    assert_eq!(state.image_chains()[0].automations.len(), 1);
+    let names: Vec<_> = state
+        .kustomizations()
+        .iter()
+        .map(|k| k.key.name.as_str())
+        .collect();
+    assert_eq!(names, ["apps", "flux-system", "sock-shop"]);
+    assert_eq!(state.session().pods_namespace, "sock-shop");
+    assert!(
+        state
+            .flux_status(&ks_key("sock-shop", "sock-shop"))
+            .is_some()
+    );
+}
+
+#[test]
+fn an_identical_update_changes_nothing() {
+    let mut state = State::default();
+    assert!(state.apply(Update::Applied(object("kustomization-sock-shop.json"))));
+    assert!(!state.apply(Update::Applied(object("kustomization-sock-shop.json"))));
+    assert!(state.apply(Update::Applied(object(
+        "kustomization-sock-shop-failing.json"
+    ))));
+    assert!(state.apply(Update::Deleted(ks_key("sock-shop", "sock-shop"))));
+    assert!(!state.apply(Update::Deleted(ks_key("sock-shop", "sock-shop"))));
+}
+
+#[test]
+fn a_relist_removes_what_was_not_re_seen() {
+    let mut state = State::default();
+    state.apply(Update::Applied(object("kustomization-flux-system.json")));
+    state.apply(Update::Applied(object("kustomization-apps.json")));
+    state.apply(Update::Applied(object("gitrepository-flux-system.json")));
+
+    assert!(state.apply(Update::RelistStarted(Kind::Kustomization)));
+    assert!(state.syncing(Kind::Kustomization));
+    assert_eq!(state.connection(), Connection::Connecting);
+    state.apply(Update::Relisted(object("kustomization-apps.json")));
+    state.apply(Update::Relisted(object("kustomization-sock-shop.json")));
+    assert_eq!(
+        state.kustomizations().len(),
+        2,
+        "old rows stay until InitDone"
+    );
+    assert!(state.apply(Update::RelistDone(Kind::Kustomization)));
+
+    let names: Vec<_> = state
+        .kustomizations()
+        .iter()
+        .map(|k| k.key.name.as_str())
+        .collect();
+    assert_eq!(names, ["apps", "sock-shop"]);
+    assert_eq!(state.sources().len(), 1, "other kinds are untouched");
+    assert!(!state.syncing(Kind::Kustomization));
+    assert_eq!(state.connection(), Connection::Connected);
+}
+
+#[test]
+fn a_relist_of_one_source_kind_keeps_the_others() {
+    let mut state = State::default();
+    state.apply(Update::Applied(object("gitrepository-flux-system.json")));
+    state.apply(Update::RelistStarted(Kind::OciRepository));
+    state.apply(Update::RelistDone(Kind::OciRepository));
+    assert_eq!(state.sources().len(), 1);
+    state.apply(Update::RelistStarted(Kind::GitRepository));
+    state.apply(Update::RelistDone(Kind::GitRepository));
+    assert!(state.sources().is_empty());
+}
+
+#[test]
+fn image_chains_follow_image_changes() {
+    let mut state = State::default();
+    state.apply(Update::Applied(object("imagepolicy-v1.json")));
+    assert_eq!(state.image_chains().len(), 1);
+    assert_eq!(state.image_chains()[0].repository, None);
+    let rev = state.image_chains_revision();
+    state.apply(Update::Applied(object("imagerepository-v1.json")));
+    assert!(state.image_chains()[0].repository.is_some());
+    assert!(state.image_chains_revision() > rev);
+    state.apply(Update::Deleted(ObjectKey::new(
+        Kind::ImagePolicy,
+        "sock-shop",
+        "sock-shop-front-end",
+    )));
+    assert_eq!(state.image_chains().len(), 1);
+    assert_eq!(state.image_chains()[0].anchor.kind, Kind::ImageRepository);
+}
+
+#[test]
+fn connection_reports_the_oldest_retrying_watcher() {
+    let mut state = State::default();
+    assert_eq!(state.connection(), Connection::NotConnected);
+    state.apply(Update::Watch {
+        kind: Kind::Kustomization,
+        state: WatchState::Connected,
+    });
+    assert_eq!(state.connection(), Connection::Connected);
+    for (kind, second) in [(Kind::Pod, 30), (Kind::GitRepository, 10)] {
+        assert!(state.apply(Update::Watch {
+            kind,
+            state: WatchState::Retrying {
+                since: at(second),
+                reason: "connection refused".into(),
+            },
+        }));
+    }
+    assert_eq!(
+        state.connection(),
+        Connection::Retrying {
+            kind: Kind::GitRepository,
+            since: at(10),
+            reason: "connection refused".into()
+        }
+    );
+    assert!(!state.apply(Update::Watch {
+        kind: Kind::Pod,
+        state: WatchState::Retrying {
+            since: at(30),
+            reason: "connection refused".into(),
+        },
+    }));
+}
+
+#[test]
+fn access_prefers_the_namespace_answer() {
+    let mut state = State::default();
+    let key = ks_key("sock-shop", "sock-shop");
+    assert_eq!(state.access(&key), Access::Unknown);
+    let mut all = Permission::patch(&key);
+    all.namespace = None;
+    state.apply(Update::Access {
+        permission: all.clone(),
+        allowed: false,
+    });
+    assert_eq!(state.access(&key), Access::Denied(all));
+    state.apply(Update::Access {
+        permission: Permission::patch(&key),
+        allowed: true,
+    });
+    assert_eq!(state.access(&key), Access::Allowed);
+    assert_eq!(
+        Permission::patch(&key).to_string(),
+        "patch kustomizations.kustomize.toolkit.fluxcd.io in namespace sock-shop"
+    );
+}
+
+#[test]
+fn details_arrive_masked_and_switch_with_the_key() {
+    let mut state = State::default();
+    let repo = ObjectKey::new(Kind::GitRepository, "sock-shop", "sock-shop-tenant");
+    state.apply(Update::Details {
+        key: repo.clone(),
+        object: testdata::json("gitrepository-sock-shop-tenant.json"),
+        related: vec![testdata::json("secret-basic-auth.json")],
+    });
+    let yaml = state.details().unwrap().yaml.as_ref().unwrap().join("\n");
+    assert!(!yaml.contains("czNjcjN0LXBhc3N3MHJk"));
+    state.apply(Update::Events {
+        key: repo.clone(),
+        events: vec![],
+    });
+    assert!(
+        state.details().unwrap().yaml.is_some(),
+        "events keep the object"
+    );
+    let other = ks_key("sock-shop", "sock-shop");
+    state.apply(Update::FetchFailed {
+        key: other.clone(),
+        error: "forbidden".into(),
+    });
+    let details = state.details().unwrap();
+    assert_eq!(details.key, other);
+    assert!(details.yaml.is_none());
+    assert_eq!(details.error.as_deref(), Some("forbidden"));
+}
+
+#[test]
+fn actions_commits_sessions_and_scans_report_changes() {
+    let mut state = State::default();
+    let event = ActionEvent {
+        id: ActionId(1),
+        action: ActionKind::Suspend,
+        key: ks_key("a", "b"),
+        at: at(0),
+        phase: ActionPhase::Running("patching".into()),
+    };
+    assert!(state.apply(Update::Action(event.clone())));
+    assert!(!state.apply(Update::Action(event)));
+    assert_eq!(state.actions().running().count(), 1);
+
+    let log = CommitLog {
+        repository: "microservices-repo".into(),
+        branch: "main".into(),
+        commits: vec![Commit {
+            sha: "9e2f5b8c".into(),
+            author: "fluxcdbot".into(),
+            email: "fluxcdbot@users.noreply.github.com".into(),
+            time: at(0),
+            subject: "main-1f49071-24".into(),
+            automation: true,
+        }],
+        error: None,
+    };
+    assert!(state.apply(Update::Commits(log.clone())));
+    assert!(!state.apply(Update::Commits(log)));
+
+    let session = Session {
+        context: Some("sandbox".into()),
+        namespace: None,
+        pods_namespace: "sock-shop".into(),
+        server: None,
+    };
+    assert!(state.apply(Update::Session(session.clone())));
+    assert!(!state.apply(Update::Session(session)));
+
+    let scan = RegistryScan {
+        repository: "r".into(),
+        scanned_at: at(0),
+        tags: vec![("main-1f49071-24".into(), Some(at(-60)))],
+        error: None,
+    };
+    assert!(state.apply(Update::RegistryScan(scan.clone())));
+    assert!(!state.apply(Update::RegistryScan(scan)));
+    assert_eq!(state.registry_scans().len(), 1);
+}

@@ -1,0 +1,214 @@
+//! `Update`: everything a worker can tell the app. Workers send these over an mpsc channel;
+//! `State::apply` is the only code that turns them into state.
+//!
+//! The watch variants mirror kube-runtime's `watcher::Event` one to one, so the cluster
+//! worker maps each event to one update without buffering:
+//!
+//! | kube-runtime        | Update                    |
+//! |---------------------|---------------------------|
+//! | `Event::Init`       | `RelistStarted(kind)`     |
+//! | `Event::InitApply`  | `Relisted(object)`        |
+//! | `Event::InitDone`   | `RelistDone(kind)`        |
+//! | `Event::Apply`      | `Applied(object)`         |
+//! | `Event::Delete`     | `Deleted(key)`            |
+//!
+//! Objects are parsed by the worker (`model::object::Object::parse`) so the channel carries
+//! small typed rows, never raw JSON, except for details the user asked for.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::model::commit::Commit;
+use crate::model::event::KubeEvent;
+use crate::model::key::{Kind, ObjectKey};
+use crate::model::object::Object;
+
+use super::command::{ActionId, ActionKind};
+
+/// One message from a worker to the state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Update {
+    /// An object was added or changed (watcher `Apply`).
+    Applied(Object),
+    /// An object was deleted (watcher `Delete`).
+    Deleted(ObjectKey),
+    /// A (re)list of `kind` begins (watcher `Init`); the current rows stay until it is done.
+    RelistStarted(Kind),
+    /// One object of the relist in progress (watcher `InitApply`).
+    Relisted(Object),
+    /// The relist of `kind` is complete (watcher `InitDone`): objects of that kind not seen
+    /// since `RelistStarted` are removed, and the watcher counts as connected.
+    RelistDone(Kind),
+    /// The connection state of the watcher for `kind` changed.
+    Watch {
+        /// Which watcher.
+        kind: Kind,
+        /// Its new state.
+        state: WatchState,
+    },
+    /// Which context and namespaces the workers serve now (after start or a switch).
+    Session(Session),
+    /// The answer of a SelfSubjectAccessReview.
+    Access {
+        /// What was asked.
+        permission: Permission,
+        /// Whether it is allowed.
+        allowed: bool,
+    },
+    /// Progress or result of an action the UI asked for.
+    Action(ActionEvent),
+    /// The whole object for the details view (masked on apply), plus related objects the
+    /// worker fetched with it (e.g. a source's `secretRef` Secret).
+    Details {
+        /// Which object.
+        key: ObjectKey,
+        /// The object as the API returned it.
+        object: Value,
+        /// Related objects, shown after it.
+        related: Vec<Value>,
+    },
+    /// Events about one object, newest last.
+    Events {
+        /// Which object.
+        key: ObjectKey,
+        /// The events.
+        events: Vec<KubeEvent>,
+    },
+    /// Fetching details or events failed.
+    FetchFailed {
+        /// Which object.
+        key: ObjectKey,
+        /// Why, in words that say what to do.
+        error: String,
+    },
+    /// The commit log of the config repository (from the git worker).
+    Commits(CommitLog),
+    /// Tags found in a registry (from the registry worker).
+    RegistryScan(RegistryScan),
+}
+
+/// The state of one watcher's connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WatchState {
+    /// Started; the first list is not done yet.
+    Connecting,
+    /// Listed and watching.
+    Connected,
+    /// The last request failed; the watcher backs off and retries.
+    Retrying {
+        /// When the failures began.
+        since: Timestamp,
+        /// The last error, in words.
+        reason: String,
+    },
+    /// The API refused the watch.
+    Forbidden {
+        /// The permission that is missing, e.g. `list kustomizations.kustomize.toolkit.fluxcd.io
+        /// in namespace flux-system`.
+        permission: String,
+    },
+    /// The cluster does not serve this kind (e.g. the image controllers are not installed).
+    NotServed {
+        /// What discovery found.
+        reason: String,
+    },
+}
+
+/// The cluster context and the namespaces being watched.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Session {
+    /// The kubeconfig context.
+    pub context: Option<String>,
+    /// The API server URL.
+    pub server: Option<String>,
+    /// The namespace of the Flux panes; `None` for all namespaces.
+    pub namespace: Option<String>,
+    /// The namespace of the pods pane (`--app-namespace`, `:pods NS`).
+    pub pods_namespace: String,
+}
+
+/// An RBAC permission fluxdeck checks (SelfSubjectAccessReview resource attributes).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Permission {
+    /// The verb, e.g. `patch`.
+    pub verb: String,
+    /// The kind (gives group and resource).
+    pub kind: Kind,
+    /// The namespace; `None` for all namespaces.
+    pub namespace: Option<String>,
+}
+
+impl Permission {
+    /// The permission every action (suspend, resume, reconcile) needs on `key`.
+    pub fn patch(key: &ObjectKey) -> Permission {
+        Permission {
+            verb: "patch".to_owned(),
+            kind: key.kind,
+            namespace: Some(key.namespace.clone()),
+        }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.verb, self.kind.resource())?;
+        match &self.namespace {
+            Some(ns) => write!(f, " in namespace {ns}"),
+            None => write!(f, " in all namespaces"),
+        }
+    }
+}
+
+/// One step of an action on one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionEvent {
+    /// The action, as the UI numbered it in its `Command`.
+    pub id: ActionId,
+    /// What kind of action.
+    pub action: ActionKind,
+    /// The object acted on.
+    pub key: ObjectKey,
+    /// When this step happened.
+    pub at: Timestamp,
+    /// Where it is.
+    pub phase: ActionPhase,
+}
+
+/// Where an action on one object is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionPhase {
+    /// Sent; the message says what is being waited for.
+    Running(String),
+    /// Done; the message is the flux CLI's success line (e.g. `applied revision main@sha1:…`).
+    Succeeded(String),
+    /// Failed or refused; the message says why and what to do.
+    Failed(String),
+}
+
+/// The commits of the config repository, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitLog {
+    /// The repository (URL or path).
+    pub repository: String,
+    /// The branch followed.
+    pub branch: String,
+    /// Newest first.
+    pub commits: Vec<Commit>,
+    /// Why the last fetch failed, if it did.
+    pub error: Option<String>,
+}
+
+/// Tags the registry worker found for one image repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistryScan {
+    /// The image repository, e.g. `123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end`.
+    pub repository: String,
+    /// When the scan ran.
+    pub scanned_at: Timestamp,
+    /// Tags with their push times, newest first.
+    pub tags: Vec<(String, Option<Timestamp>)>,
+    /// Why the scan failed, if it did.
+    pub error: Option<String>,
+}

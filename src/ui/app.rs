@@ -1,0 +1,288 @@
+//! The app: owns `State` and `UiState`, turns terminal events and worker updates into
+//! changes, and draws only when something visible changed.
+//!
+//! The loop `select!`s over three sources and never spins:
+//! - terminal events (keys, resize) from crossterm's `EventStream`;
+//! - worker updates: the first one wakes the loop, then everything already queued is
+//!   drained and applied before a single draw (bursts coalesce);
+//! - a 1 s tick that marks the screen dirty only when a visible age string would change.
+//!
+//! A frame is drawn when the dirty flag is set, at most once per [`FRAME_MIN`]; an
+//! unchanged screen is never redrawn, so an idle app writes nothing to the terminal.
+
+use std::io;
+use std::time::Duration;
+
+use crossterm::event::Event;
+use futures::{Stream, StreamExt};
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::state::{Command, State, Update};
+
+use super::clock::Clock;
+use super::format;
+use super::input::{self, Context, Effect};
+use super::keymap::{KeyChord, Keymap};
+use super::render::{self, View};
+use super::theme::Theme;
+use super::themes::Themes;
+use super::ui_state::{Level, UiState};
+
+/// The shortest time between two frames (caps the frame rate under a flood of updates).
+pub const FRAME_MIN: Duration = Duration::from_millis(10);
+
+/// Updates applied per wake-up before drawing, so a flood cannot starve the screen.
+pub const DRAIN_MAX: usize = 50_000;
+
+/// How the app starts.
+pub struct AppConfig {
+    /// Start in read-only mode.
+    pub read_only: bool,
+    /// The theme to start with.
+    pub theme: Theme,
+    /// All themes, for `:theme`.
+    pub themes: Themes,
+    /// The keymap.
+    pub keymap: Keymap,
+    /// The namespace of the pods pane until a worker reports its session.
+    pub app_namespace: String,
+}
+
+/// The running app.
+pub struct App {
+    state: State,
+    ui: UiState,
+    keymap: Keymap,
+    themes: Themes,
+    theme: Theme,
+    commands: mpsc::Sender<Command>,
+    clock: Box<dyn Clock>,
+    dirty: bool,
+    frames: u64,
+}
+
+impl App {
+    /// A new app that sends commands on `commands` and reads time from `clock`.
+    pub fn new(config: AppConfig, commands: mpsc::Sender<Command>, clock: Box<dyn Clock>) -> App {
+        let ui = UiState::new(config.read_only, &config.theme.name);
+        App {
+            state: State::new(&config.app_namespace),
+            ui,
+            keymap: config.keymap,
+            themes: config.themes,
+            theme: config.theme,
+            commands,
+            clock,
+            dirty: true,
+            frames: 0,
+        }
+    }
+
+    /// The state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The UI state.
+    pub fn ui(&self) -> &UiState {
+        &self.ui
+    }
+
+    /// Whether the next `draw` will draw.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Frames drawn so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Whether the user asked to quit.
+    pub fn should_quit(&self) -> bool {
+        self.ui.quit
+    }
+
+    /// Applies updates (a drained batch) and brings the views up to date once.
+    pub fn apply_all(&mut self, updates: impl IntoIterator<Item = Update>) {
+        let mut changed = false;
+        for update in updates {
+            changed |= self.state.apply(update);
+        }
+        if changed {
+            input::sync_views(&mut self.ui, &self.state);
+            self.dirty = true;
+        }
+    }
+
+    /// Applies one update.
+    pub fn apply(&mut self, update: Update) {
+        self.apply_all([update]);
+    }
+
+    /// Handles a terminal event.
+    pub fn handle_event(&mut self, event: &Event) {
+        match event {
+            Event::Key(key) => {
+                if let Some(chord) = KeyChord::from_event(key) {
+                    self.handle_key(chord);
+                }
+            }
+            Event::Resize(_, _) => self.dirty = true,
+            _ => {}
+        }
+    }
+
+    /// Handles one key press.
+    pub fn handle_key(&mut self, chord: KeyChord) {
+        let now = self.clock.now();
+        let cx = Context {
+            state: &self.state,
+            keymap: &self.keymap,
+            themes: &self.themes,
+            now,
+        };
+        let effects = input::handle_key(&mut self.ui, &cx, chord);
+        for effect in effects {
+            match effect {
+                Effect::Send(command) => self.send(command, now),
+                Effect::SetTheme(theme) => self.theme = theme,
+            }
+        }
+        // Any key may change the screen (a mode, a selection); drawing an unchanged frame
+        // costs nothing on the terminal because ratatui sends only changed cells.
+        self.dirty = true;
+    }
+
+    fn send(&mut self, command: Command, now: Timestamp) {
+        let what = match &command {
+            Command::Suspend { .. } | Command::Resume { .. } | Command::Reconcile { .. } => {
+                "action"
+            }
+            Command::FetchDetails { .. } => "details request",
+            Command::SwitchNamespace { .. } => "namespace switch",
+            Command::SwitchContext { .. } => "context switch",
+            Command::SwitchPodsNamespace { .. } => "pods namespace switch",
+            Command::RefreshGit => "git refresh",
+            // Local modes need no worker to take effect.
+            Command::SetReadOnly { .. } | Command::Shutdown => {
+                let _ = self.commands.try_send(command);
+                return;
+            }
+        };
+        match self.commands.try_send(command) {
+            Ok(()) => {}
+            Err(TrySendError::Closed(_)) => self.ui.say(
+                Level::Error,
+                format!("no cluster worker is running: {what} not sent"),
+                now,
+            ),
+            Err(TrySendError::Full(_)) => self.ui.say(
+                Level::Error,
+                format!("the cluster worker is busy: {what} not sent, try again"),
+                now,
+            ),
+        }
+    }
+
+    /// The 1 s tick: marks the screen dirty only if a visible age would print differently.
+    pub fn tick(&mut self) {
+        let now = self.clock.now();
+        let Some(drawn) = self.ui.frame.now else {
+            return;
+        };
+        if self
+            .ui
+            .frame
+            .ages
+            .iter()
+            .any(|t| format::age(*t, drawn) != format::age(*t, now))
+        {
+            self.dirty = true;
+        }
+    }
+
+    /// Draws a frame if anything changed; returns whether it drew.
+    pub fn draw<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> io::Result<bool>
+    where
+        B::Error: std::error::Error + Send + Sync + 'static,
+    {
+        if !self.dirty {
+            return Ok(false);
+        }
+        let now = self.clock.now();
+        let mut info = None;
+        terminal
+            .draw(|frame| {
+                let view = View::new(&self.state, &self.ui, &self.theme, &self.keymap, now);
+                info = Some(render::render(frame, &view));
+            })
+            .map_err(io::Error::other)?;
+        if let Some(info) = info {
+            let heights_changed = info.heights != self.ui.frame.heights;
+            self.ui.frame = info;
+            if heights_changed {
+                // Pane heights are known only after a frame; scroll offsets follow them.
+                input::sync_views(&mut self.ui, &self.state);
+            }
+        }
+        self.dirty = false;
+        self.frames += 1;
+        Ok(true)
+    }
+
+    /// Runs until the user quits or the terminal's event stream ends.
+    pub async fn run<B, S>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        mut events: S,
+        mut updates: mpsc::Receiver<Update>,
+    ) -> anyhow::Result<()>
+    where
+        B: Backend,
+        B::Error: std::error::Error + Send + Sync + 'static,
+        S: Stream<Item = io::Result<Event>> + Unpin,
+    {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut updates_open = true;
+        let mut next_frame = Instant::now();
+        loop {
+            if self.dirty && Instant::now() >= next_frame && self.draw(terminal)? {
+                next_frame = Instant::now() + FRAME_MIN;
+            }
+            if self.should_quit() {
+                break;
+            }
+            tokio::select! {
+                event = events.next() => match event {
+                    Some(Ok(event)) => self.handle_event(&event),
+                    Some(Err(e)) => return Err(e.into()),
+                    None => break,
+                },
+                update = updates.recv(), if updates_open => match update {
+                    Some(first) => {
+                        let mut batch = vec![first];
+                        while batch.len() < DRAIN_MAX {
+                            match updates.try_recv() {
+                                Ok(update) => batch.push(update),
+                                Err(_) => break,
+                            }
+                        }
+                        self.apply_all(batch);
+                    }
+                    None => updates_open = false,
+                },
+                _ = tick.tick() => self.tick(),
+                () = tokio::time::sleep_until(next_frame), if self.dirty => {}
+            }
+        }
+        // Workers may already be gone; nothing to report then.
+        let _ = self.commands.try_send(Command::Shutdown);
+        Ok(())
+    }
+}

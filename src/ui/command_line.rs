@@ -1,0 +1,116 @@
+//! The `:` commands, read from the command line the user typed.
+
+/// A parsed `:` command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineCommand {
+    /// `:q`, `:quit`.
+    Quit,
+    /// `:ns NAME`, `:ns all` (or `-A`): the namespace of the Flux panes.
+    Namespace(Option<String>),
+    /// `:ctx NAME`: another kubeconfig context.
+    Context(String),
+    /// `:pods NS`: the namespace of the pods pane.
+    Pods(String),
+    /// `:theme NAME`.
+    Theme(String),
+    /// `:readonly` toggles; `:readonly on|off` sets.
+    ReadOnly(Option<bool>),
+}
+
+/// The commands, for help and error messages.
+pub const USAGE: &str = ":ns NAME|all  :ctx NAME  :pods NS  :theme NAME  :readonly [on|off]  :q";
+
+/// Reads a command line (without the `:`); the error says what was expected.
+pub fn parse(line: &str) -> Result<LineCommand, String> {
+    let mut words = line.split_whitespace();
+    let Some(verb) = words.next() else {
+        return Err(format!("type a command: {USAGE}"));
+    };
+    let arg = words.next();
+    if let Some(extra) = words.next() {
+        return Err(format!(
+            "`:{verb}` takes one argument; `{extra}` is one too many"
+        ));
+    }
+    let need = |what: &str| {
+        arg.map(str::to_owned)
+            .ok_or_else(|| format!("`:{verb}` needs {what}, e.g. `:{verb} {}`", example(verb)))
+    };
+    match verb {
+        "q" | "q!" | "quit" | "qa" => Ok(LineCommand::Quit),
+        "ns" | "namespace" => {
+            let ns = need("a namespace or `all`")?;
+            Ok(LineCommand::Namespace(match ns.as_str() {
+                "all" | "-A" | "*" => None,
+                _ => Some(ns),
+            }))
+        }
+        "ctx" | "context" => need("a context name").map(LineCommand::Context),
+        "pods" | "pod" | "po" => need("a namespace").map(LineCommand::Pods),
+        "theme" | "skin" => need("a theme name").map(LineCommand::Theme),
+        "readonly" | "ro" => match arg {
+            None => Ok(LineCommand::ReadOnly(None)),
+            Some("on" | "true" | "yes") => Ok(LineCommand::ReadOnly(Some(true))),
+            Some("off" | "false" | "no") => Ok(LineCommand::ReadOnly(Some(false))),
+            Some(other) => Err(format!(
+                "`:readonly {other}`: write `:readonly`, `:readonly on` or `:readonly off`"
+            )),
+        },
+        other => Err(format!("unknown command `:{other}`; commands: {USAGE}")),
+    }
+}
+
+fn example(verb: &str) -> &'static str {
+    match verb {
+        "ns" | "namespace" | "pods" | "pod" | "po" => "sock-shop",
+        "ctx" | "context" => "prod",
+        _ => "light",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_command() {
+        assert_eq!(parse("q"), Ok(LineCommand::Quit));
+        assert_eq!(
+            parse(" ns  flux-system "),
+            Ok(LineCommand::Namespace(Some("flux-system".into())))
+        );
+        assert_eq!(parse("ns all"), Ok(LineCommand::Namespace(None)));
+        assert_eq!(parse("ns -A"), Ok(LineCommand::Namespace(None)));
+        assert_eq!(parse("ctx prod"), Ok(LineCommand::Context("prod".into())));
+        assert_eq!(
+            parse("pods default"),
+            Ok(LineCommand::Pods("default".into()))
+        );
+        assert_eq!(parse("theme light"), Ok(LineCommand::Theme("light".into())));
+        assert_eq!(parse("readonly"), Ok(LineCommand::ReadOnly(None)));
+        assert_eq!(
+            parse("readonly off"),
+            Ok(LineCommand::ReadOnly(Some(false)))
+        );
+    }
+
+    #[test]
+    fn errors_say_what_was_expected() {
+        assert!(parse("").unwrap_err().contains(":ns NAME|all"));
+        assert_eq!(
+            parse("ns").unwrap_err(),
+            "`:ns` needs a namespace or `all`, e.g. `:ns sock-shop`"
+        );
+        assert!(parse("ns a b").unwrap_err().contains("one too many"));
+        assert!(
+            parse("frobnicate")
+                .unwrap_err()
+                .starts_with("unknown command `:frobnicate`")
+        );
+        assert!(
+            parse("readonly maybe")
+                .unwrap_err()
+                .contains(":readonly on")
+        );
+    }
+}

@@ -1,0 +1,394 @@
+//! Keys in, effects out: a key press becomes an intent through the keymap; the intent
+//! changes `UiState` or yields a `Command` for a worker. Pure apart from the returned
+//! effects, so tests drive it exactly as the terminal does.
+
+use crossterm::event::KeyCode;
+use jiff::Timestamp;
+
+use crate::model::key::ObjectKey;
+use crate::state::{Command, State};
+
+use super::actions::{action_of, flux_pane_view, global_refusal, request, send_action, targets};
+use super::command_line::{self, LineCommand};
+use super::keymap::{Intent, KeyChord, Keymap};
+use super::theme::Theme;
+use super::themes::Themes;
+use super::ui_state::{Confirm, DetailsTab, Level, Mode, PaneId, UiState};
+use super::view::{ChainRows, CommitRows};
+
+/// What the app must do after a key, beyond the `UiState` change.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Send this to the workers.
+    Send(Command),
+    /// Switch to this theme.
+    SetTheme(Theme),
+}
+
+/// What input handling reads.
+pub struct Context<'a> {
+    /// The state.
+    pub state: &'a State,
+    /// The keymap.
+    pub keymap: &'a Keymap,
+    /// The themes, for `:theme`.
+    pub themes: &'a Themes,
+    /// The clock, for message times.
+    pub now: Timestamp,
+}
+
+/// Runs `$body` with `$view` bound to the focused pane's view and `$rows` to its rows.
+macro_rules! with_view {
+    ($ui:expr, $state:expr, $pane:expr, |$view:ident, $rows:ident| $body:expr) => {
+        match $pane {
+            PaneId::Kustomizations => {
+                let $rows = $state.kustomizations();
+                let $view = &mut $ui.kustomizations;
+                $body
+            }
+            PaneId::Sources => {
+                let $rows = $state.sources();
+                let $view = &mut $ui.sources;
+                $body
+            }
+            PaneId::Images => {
+                let $rows = &ChainRows { state: $state };
+                let $view = &mut $ui.images;
+                $body
+            }
+            PaneId::Commits => {
+                let $rows = &commit_rows($state);
+                let $view = &mut $ui.commits;
+                $body
+            }
+            PaneId::Pods => {
+                let $rows = $state.pods();
+                let $view = &mut $ui.pods;
+                $body
+            }
+        }
+    };
+}
+
+/// The commits pane's rows.
+pub fn commit_rows(state: &State) -> CommitRows<'_> {
+    CommitRows {
+        commits: state.commits().map_or(&[], |log| log.commits.as_slice()),
+        revision: state.commits_revision(),
+    }
+}
+
+/// Brings every view up to date with the state (after updates or a key).
+pub fn sync_views(ui: &mut UiState, state: &State) {
+    for pane in PaneId::ALL {
+        let height = ui.height(pane);
+        with_view!(ui, state, pane, |view, rows| view.sync(rows, height));
+    }
+}
+
+/// Handles one key press.
+pub fn handle_key(ui: &mut UiState, cx: &Context<'_>, chord: KeyChord) -> Vec<Effect> {
+    let effects = match ui.mode.clone() {
+        Mode::Filter => {
+            filter_key(ui, cx, chord);
+            Vec::new()
+        }
+        Mode::Command(line) => command_key(ui, cx, chord, line),
+        mode => match cx.keymap.intent(&chord) {
+            None => Vec::new(),
+            Some(intent) => match mode {
+                Mode::Help => {
+                    help_intent(ui, intent);
+                    Vec::new()
+                }
+                Mode::Details { key, tab, scroll } => {
+                    details_intent(ui, cx, intent, key, tab, scroll)
+                }
+                Mode::Confirm(confirm) => confirm_intent(ui, cx, intent, confirm),
+                _ => normal_intent(ui, cx, intent),
+            },
+        },
+    };
+    sync_views(ui, cx.state);
+    effects
+}
+
+fn filter_key(ui: &mut UiState, cx: &Context<'_>, chord: KeyChord) {
+    let pane = ui.focus;
+    let mut text = ui.filter(pane).to_owned();
+    match chord.code {
+        KeyCode::Enter => {
+            ui.mode = Mode::Normal;
+            return;
+        }
+        KeyCode::Esc => {
+            text.clear();
+            ui.mode = Mode::Normal;
+        }
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c) if chord.modifiers.is_empty() => text.push(c),
+        _ => return,
+    }
+    let height = ui.height(pane);
+    with_view!(ui, cx.state, pane, |view, rows| view
+        .set_filter(rows, &text, height));
+}
+
+fn command_key(
+    ui: &mut UiState,
+    cx: &Context<'_>,
+    chord: KeyChord,
+    mut line: String,
+) -> Vec<Effect> {
+    match chord.code {
+        KeyCode::Esc => ui.mode = Mode::Normal,
+        KeyCode::Backspace => {
+            if line.pop().is_none() {
+                ui.mode = Mode::Normal;
+            } else {
+                ui.mode = Mode::Command(line);
+            }
+        }
+        KeyCode::Enter => {
+            ui.mode = Mode::Normal;
+            return run_line(ui, cx, &line);
+        }
+        KeyCode::Char(c) if chord.modifiers.is_empty() => {
+            line.push(c);
+            ui.mode = Mode::Command(line);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn run_line(ui: &mut UiState, cx: &Context<'_>, line: &str) -> Vec<Effect> {
+    let command = match command_line::parse(line) {
+        Ok(command) => command,
+        Err(message) => {
+            ui.say(Level::Error, message, cx.now);
+            return Vec::new();
+        }
+    };
+    match command {
+        LineCommand::Quit => {
+            ui.quit = true;
+            Vec::new()
+        }
+        LineCommand::Namespace(namespace) => {
+            let shown = namespace.as_deref().unwrap_or("all namespaces").to_owned();
+            ui.say(
+                Level::Info,
+                format!("switching Flux panes to {shown}"),
+                cx.now,
+            );
+            vec![Effect::Send(Command::SwitchNamespace { namespace })]
+        }
+        LineCommand::Context(context) => {
+            ui.say(
+                Level::Info,
+                format!("switching to context {context}"),
+                cx.now,
+            );
+            vec![Effect::Send(Command::SwitchContext { context })]
+        }
+        LineCommand::Pods(namespace) => {
+            ui.say(
+                Level::Info,
+                format!("switching pods to namespace {namespace}"),
+                cx.now,
+            );
+            vec![Effect::Send(Command::SwitchPodsNamespace { namespace })]
+        }
+        LineCommand::Theme(name) => match cx.themes.get(&name) {
+            Ok(theme) => {
+                ui.theme = name.clone();
+                ui.say(Level::Info, format!("theme {name}"), cx.now);
+                vec![Effect::SetTheme(theme)]
+            }
+            Err(e) => {
+                ui.say(Level::Error, e.to_string(), cx.now);
+                Vec::new()
+            }
+        },
+        LineCommand::ReadOnly(set) => {
+            ui.read_only = set.unwrap_or(!ui.read_only);
+            let text = if ui.read_only {
+                "read-only: actions are refused (:readonly to allow them)"
+            } else {
+                "read-write: actions are allowed"
+            };
+            ui.say(Level::Info, text, cx.now);
+            vec![Effect::Send(Command::SetReadOnly {
+                read_only: ui.read_only,
+            })]
+        }
+    }
+}
+
+fn help_intent(ui: &mut UiState, intent: Intent) {
+    match intent {
+        Intent::Help | Intent::Back | Intent::Cancel => ui.mode = Mode::Normal,
+        Intent::Quit => ui.quit = true,
+        _ => {}
+    }
+}
+
+fn details_intent(
+    ui: &mut UiState,
+    cx: &Context<'_>,
+    intent: Intent,
+    key: ObjectKey,
+    tab: DetailsTab,
+    scroll: usize,
+) -> Vec<Effect> {
+    let page = cx_page(ui);
+    let (tab, scroll) = match intent {
+        Intent::Back => {
+            ui.mode = Mode::Normal;
+            return Vec::new();
+        }
+        Intent::Quit => {
+            ui.quit = true;
+            return Vec::new();
+        }
+        Intent::Help => {
+            ui.mode = Mode::Help;
+            return Vec::new();
+        }
+        Intent::FocusNext => (tab.cycle(false), 0),
+        Intent::FocusPrev => (tab.cycle(true), 0),
+        Intent::Down => (tab, scroll.saturating_add(1)),
+        Intent::Up => (tab, scroll.saturating_sub(1)),
+        Intent::PageDown => (tab, scroll.saturating_add(page)),
+        Intent::PageUp => (tab, scroll.saturating_sub(page)),
+        Intent::Top => (tab, 0),
+        Intent::Bottom => (tab, usize::MAX),
+        Intent::Details => {
+            return vec![Effect::Send(Command::FetchDetails { key })];
+        }
+        i if i.is_action() => {
+            let action = action_of(i);
+            return request(ui, cx, action, vec![key]);
+        }
+        _ => return Vec::new(),
+    };
+    // The last frame knows how long the content is; a new tab starts at the top anyway.
+    let last = ui
+        .frame
+        .details_lines
+        .saturating_sub(ui.frame.details_height);
+    let scroll = scroll.min(last);
+    ui.mode = Mode::Details { key, tab, scroll };
+    Vec::new()
+}
+
+fn cx_page(ui: &UiState) -> usize {
+    ui.frame.details_height.max(1)
+}
+
+fn confirm_intent(
+    ui: &mut UiState,
+    cx: &Context<'_>,
+    intent: Intent,
+    confirm: Confirm,
+) -> Vec<Effect> {
+    match intent {
+        Intent::Confirm | Intent::Details => {
+            ui.mode = Mode::Normal;
+            send_action(ui, cx, confirm.action, confirm.keys)
+        }
+        Intent::Cancel | Intent::Back | Intent::Quit => {
+            ui.mode = Mode::Normal;
+            ui.say(Level::Info, format!("{} cancelled", confirm.action), cx.now);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn normal_intent(ui: &mut UiState, cx: &Context<'_>, intent: Intent) -> Vec<Effect> {
+    let pane = ui.focus;
+    let height = ui.height(pane);
+    let state = cx.state;
+    match intent {
+        Intent::Quit => ui.quit = true,
+        Intent::Help => ui.mode = Mode::Help,
+        Intent::FocusNext => ui.focus = pane.cycle(false),
+        Intent::FocusPrev => ui.focus = pane.cycle(true),
+        Intent::Down => with_view!(ui, state, pane, |v, rows| v.move_by(rows, 1, height)),
+        Intent::Up => with_view!(ui, state, pane, |v, rows| v.move_by(rows, -1, height)),
+        Intent::PageDown => {
+            let page = isize::try_from(height).unwrap_or(isize::MAX);
+            with_view!(ui, state, pane, |v, rows| v.move_by(rows, page, height));
+        }
+        Intent::PageUp => {
+            let page = isize::try_from(height).unwrap_or(isize::MAX);
+            with_view!(ui, state, pane, |v, rows| v.move_by(rows, -page, height));
+        }
+        Intent::Top => with_view!(ui, state, pane, |v, rows| v.top(rows, height)),
+        Intent::Bottom => with_view!(ui, state, pane, |v, rows| v.bottom(rows, height)),
+        Intent::Filter => ui.mode = Mode::Filter,
+        Intent::Command => ui.mode = Mode::Command(String::new()),
+        Intent::Back => {
+            if !ui.filter(pane).is_empty() {
+                with_view!(ui, state, pane, |v, rows| v.set_filter(rows, "", height));
+            } else {
+                with_view!(ui, state, pane, |v, _rows| v.clear_marks());
+            }
+        }
+        Intent::Select => match flux_pane_view(ui, pane) {
+            Some(view) => view.toggle_mark(),
+            None => ui.say(
+                Level::Error,
+                "marking applies to Flux objects: focus Kustomizations, Sources or Image automation",
+                cx.now,
+            ),
+        },
+        Intent::Details => return open_details(ui, cx),
+        Intent::Suspend | Intent::Resume | Intent::Reconcile | Intent::ReconcileWithSource => {
+            let action = action_of(intent);
+            if let Some(reason) = global_refusal(ui, state, action) {
+                ui.say(Level::Error, reason, cx.now);
+                return Vec::new();
+            }
+            return match targets(ui, pane) {
+                Ok(keys) => request(ui, cx, action, keys),
+                Err(message) => {
+                    ui.say(Level::Error, format!("{action}: {message}"), cx.now);
+                    Vec::new()
+                }
+            };
+        }
+        Intent::Confirm | Intent::Cancel => {}
+    }
+    Vec::new()
+}
+
+fn open_details(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
+    let key = match ui.focus {
+        PaneId::Kustomizations => ui.kustomizations.selected().cloned(),
+        PaneId::Sources => ui.sources.selected().cloned(),
+        PaneId::Images => ui.images.selected().cloned(),
+        PaneId::Pods => ui.pods.selected().cloned(),
+        PaneId::Commits => {
+            ui.say(
+                Level::Info,
+                "commit details come with the git worker",
+                cx.now,
+            );
+            return Vec::new();
+        }
+    };
+    let Some(key) = key else {
+        return Vec::new();
+    };
+    ui.mode = Mode::Details {
+        key: key.clone(),
+        tab: DetailsTab::Conditions,
+        scroll: 0,
+    };
+    vec![Effect::Send(Command::FetchDetails { key })]
+}

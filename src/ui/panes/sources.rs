@@ -1,0 +1,72 @@
+//! The Sources pane: the GitRepositories, OCIRepositories, Buckets and HelmRepositories
+//! Kustomizations fetch from, with the revision each last stored.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+
+use crate::model::key::{Kind, ObjectKey};
+use crate::model::revision::short_revision;
+use crate::ui::format::first_line;
+use crate::ui::render::View;
+use crate::ui::theme::Slot;
+use crate::ui::ui_state::PaneId;
+use crate::ui::widgets::list::{self, Column, ListRow, ListSpec, styled};
+
+use super::{empty_line, flux_scope, message_slot, ready_cell, row_style};
+
+const SOURCE_KINDS: [Kind; 4] = [
+    Kind::GitRepository,
+    Kind::OciRepository,
+    Kind::Bucket,
+    Kind::HelmRepository,
+];
+
+const COLUMNS: &[Column] = &[
+    ("NAME", Constraint::Length(16)),
+    ("KIND", Constraint::Length(4)),
+    ("REVISION", Constraint::Length(18)),
+    ("READY", Constraint::Length(7)),
+    ("FETCHED", Constraint::Length(7)),
+    ("MESSAGE", Constraint::Fill(1)),
+];
+
+/// Draws the pane.
+pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
+    let table = view.state.sources();
+    let spec = ListSpec {
+        pane: PaneId::Sources,
+        subtitle: None,
+        columns: COLUMNS,
+        syncing: SOURCE_KINDS.iter().any(|k| view.state.syncing(*k)),
+        empty: empty_line(view, &SOURCE_KINDS, "sources", &flux_scope(view)),
+    };
+    list::draw(
+        frame,
+        area,
+        view,
+        spec,
+        table,
+        &view.ui.sources,
+        |key: &ObjectKey| {
+            let src = table.get(key)?;
+            let status = &src.status;
+            let (ready, ready_slot) = ready_cell(status);
+            let revision = src
+                .artifact_revision
+                .as_deref()
+                .map_or_else(|| "-".to_owned(), short_revision);
+            Some(ListRow {
+                cells: vec![
+                    src.key.name.clone().into(),
+                    styled(view, src.key.kind.short(), Slot::Muted),
+                    revision.into(),
+                    styled(view, ready, ready_slot),
+                    styled(view, view.age_or_dash(src.artifact_time), Slot::Muted),
+                    styled(view, first_line(status.message()), message_slot(status)),
+                ],
+                style: row_style(view, status),
+                busy: view.state.actions().running_on(key).is_some(),
+            })
+        },
+    );
+}

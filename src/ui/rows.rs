@@ -1,0 +1,187 @@
+//! The rows each pane lists, behind one trait: tables of Flux objects and pods (sorted by
+//! key, with a change journal), the image chains, and the commit log. Also what a filter
+//! matches in each kind of row.
+
+use crate::model::commit::Commit;
+use crate::model::key::ObjectKey;
+use crate::model::kustomization::Kustomization;
+use crate::model::pod::Pod;
+use crate::model::source::Source;
+use crate::state::{ImageChain, Row, State, Table};
+
+/// Rows a view can show, in display order.
+pub trait Rows {
+    /// What identifies a row across updates.
+    type Key: Ord + Clone;
+    /// Bumped on every change.
+    fn revision(&self) -> u64;
+    /// Number of rows.
+    fn len(&self) -> usize;
+    /// The key of row `index`.
+    fn key_at(&self, index: usize) -> Option<&Self::Key>;
+    /// Where `key` is (`Ok`) or would go (`Err`).
+    fn position(&self, key: &Self::Key) -> Result<usize, usize>;
+    /// Keys changed since `revision`, when display order is key order and the journal
+    /// reaches back that far; `None` asks the view to rebuild.
+    fn changes_since(&self, revision: u64) -> Option<Vec<Self::Key>>;
+    /// Whether the row with `key` matches a lower-case filter.
+    fn matches(&self, key: &Self::Key, needle: &str) -> bool;
+}
+
+/// What a filter looks at in a row.
+pub trait Haystack {
+    /// Whether the row matches a lower-case needle.
+    fn matches(&self, needle: &str) -> bool;
+}
+
+/// Case-insensitive substring test over several fields.
+pub fn any_contains<'a>(fields: impl IntoIterator<Item = &'a str>, needle: &str) -> bool {
+    fields
+        .into_iter()
+        .any(|f| f.to_lowercase().contains(needle))
+}
+
+impl<T: Row + Haystack> Rows for Table<T> {
+    type Key = ObjectKey;
+    fn revision(&self) -> u64 {
+        Table::revision(self)
+    }
+    fn len(&self) -> usize {
+        Table::len(self)
+    }
+    fn key_at(&self, index: usize) -> Option<&ObjectKey> {
+        self.at(index).map(Row::key)
+    }
+    fn position(&self, key: &ObjectKey) -> Result<usize, usize> {
+        Table::position(self, key)
+    }
+    fn changes_since(&self, revision: u64) -> Option<Vec<ObjectKey>> {
+        Table::changes_since(self, revision).map(|keys| keys.cloned().collect())
+    }
+    fn matches(&self, key: &ObjectKey, needle: &str) -> bool {
+        self.get(key).is_some_and(|row| row.matches(needle))
+    }
+}
+
+impl Haystack for Kustomization {
+    fn matches(&self, needle: &str) -> bool {
+        let source = self.source.as_ref().map_or("", |s| s.name.as_str());
+        let revision = self.last_applied_revision.as_deref().unwrap_or("");
+        any_contains(
+            [
+                self.key.name.as_str(),
+                &self.key.namespace,
+                source,
+                revision,
+            ],
+            needle,
+        )
+    }
+}
+
+impl Haystack for Source {
+    fn matches(&self, needle: &str) -> bool {
+        let url = self.url.as_deref().unwrap_or("");
+        let revision = self.artifact_revision.as_deref().unwrap_or("");
+        any_contains(
+            [
+                self.key.name.as_str(),
+                &self.key.namespace,
+                self.key.kind.name(),
+                url,
+                revision,
+            ],
+            needle,
+        )
+    }
+}
+
+impl Haystack for Pod {
+    fn matches(&self, needle: &str) -> bool {
+        any_contains([self.key.name.as_str(), &self.status], needle)
+            || self.image_tags().any(|t| t.to_lowercase().contains(needle))
+    }
+}
+
+/// The image pane's rows: one chain per policy.
+pub struct ChainRows<'a> {
+    /// The state the chains come from.
+    pub state: &'a State,
+}
+
+impl ChainRows<'_> {
+    fn chains(&self) -> &[ImageChain] {
+        self.state.image_chains()
+    }
+}
+
+impl Rows for ChainRows<'_> {
+    type Key = ObjectKey;
+    fn revision(&self) -> u64 {
+        self.state.image_chains_revision()
+    }
+    fn len(&self) -> usize {
+        self.chains().len()
+    }
+    fn key_at(&self, index: usize) -> Option<&ObjectKey> {
+        self.chains().get(index).map(|c| &c.anchor)
+    }
+    fn position(&self, key: &ObjectKey) -> Result<usize, usize> {
+        self.chains().binary_search_by(|c| c.anchor.cmp(key))
+    }
+    fn changes_since(&self, _: u64) -> Option<Vec<ObjectKey>> {
+        None // few rows: rebuild
+    }
+    fn matches(&self, key: &ObjectKey, needle: &str) -> bool {
+        let Ok(i) = self.position(key) else {
+            return false;
+        };
+        let Some(chain) = self.chains().get(i) else {
+            return false;
+        };
+        let policy = chain
+            .policy
+            .as_ref()
+            .and_then(|k| self.state.image_policies().get(k));
+        let latest = policy
+            .and_then(|p| p.latest.as_ref())
+            .map_or("", |r| r.tag.as_str());
+        let names = [&chain.anchor.name, &chain.anchor.namespace];
+        any_contains(
+            names.into_iter().map(String::as_str).chain([latest]),
+            needle,
+        )
+    }
+}
+
+/// The commits pane's rows, newest first.
+pub struct CommitRows<'a> {
+    /// The commits.
+    pub commits: &'a [Commit],
+    /// Bumped when the log changes.
+    pub revision: u64,
+}
+
+impl Rows for CommitRows<'_> {
+    type Key = String;
+    fn revision(&self) -> u64 {
+        self.revision
+    }
+    fn len(&self) -> usize {
+        self.commits.len()
+    }
+    fn key_at(&self, index: usize) -> Option<&String> {
+        self.commits.get(index).map(|c| &c.sha)
+    }
+    fn position(&self, key: &String) -> Result<usize, usize> {
+        self.commits.iter().position(|c| &c.sha == key).ok_or(0)
+    }
+    fn changes_since(&self, _: u64) -> Option<Vec<String>> {
+        None // not in key order: rebuild
+    }
+    fn matches(&self, key: &String, needle: &str) -> bool {
+        self.commits
+            .iter()
+            .any(|c| &c.sha == key && any_contains([c.sha.as_str(), &c.author, &c.subject], needle))
+    }
+}

@@ -1,0 +1,242 @@
+//! The details view of one object: its conditions, its events and its YAML (every Secret
+//! value masked before it reached the state). Fetched on demand; until it arrives the view
+//! shows what the row already knows.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+use crate::model::conditions::{CondStatus, Condition};
+use crate::model::key::{Kind, ObjectKey};
+use crate::state::{Connection, Details};
+use crate::ui::format::wrap;
+use crate::ui::render::View;
+use crate::ui::theme::Slot;
+use crate::ui::ui_state::DetailsTab;
+
+/// Draws the details of `key` over `area`.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    view: &View<'_>,
+    key: &ObjectKey,
+    tab: DetailsTab,
+    scroll: usize,
+) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(view.style(Slot::BorderFocused))
+        .title(Span::styled(format!(" {key} "), view.style(Slot::Title)));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [tabs, body] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
+
+    let mut spans = vec![Span::raw(" ")];
+    for t in DetailsTab::ALL {
+        let slot = if t == tab {
+            Slot::TabActive
+        } else {
+            Slot::Muted
+        };
+        spans.push(Span::styled(format!(" {} ", t.title()), view.style(slot)));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
+
+    let details = view.state.details().filter(|d| &d.key == key);
+    let width = usize::from(body.width).saturating_sub(4);
+    let mut lines = Vec::new();
+    if let Some(error) = details.and_then(|d| d.error.as_ref()) {
+        lines.push(Line::styled(format!(" ✗ {error}"), view.style(Slot::Error)));
+    }
+    match tab {
+        DetailsTab::Conditions => conditions(view, key, details, width, &mut lines),
+        DetailsTab::Events => events(view, details, width, &mut lines),
+        DetailsTab::Yaml => match details.and_then(|d| d.yaml.as_ref()) {
+            Some(yaml) => {
+                // Long values wrap rather than hide their end off-screen.
+                for line in yaml {
+                    let chars: Vec<char> = line.chars().collect();
+                    for (i, chunk) in chars.chunks(width.max(1)).enumerate() {
+                        let text: String = chunk.iter().collect();
+                        let lead = if i == 0 { " " } else { " ↪" };
+                        lines.push(Line::raw(format!("{lead}{text}")));
+                    }
+                }
+            }
+            None => lines.push(waiting(view, "the YAML")),
+        },
+    }
+    let height = usize::from(body.height);
+    view.set_details_size(height, lines.len());
+    let top = scroll.min(lines.len().saturating_sub(height));
+    let visible: Vec<Line> = lines.into_iter().skip(top).take(height).collect();
+    frame.render_widget(Paragraph::new(visible), body);
+}
+
+/// The line shown while something is fetched (or cannot be).
+fn waiting(view: &View<'_>, what: &str) -> Line<'static> {
+    if view.state.connection() == Connection::NotConnected {
+        Line::styled(
+            format!(" not connected: {what} is fetched from the cluster on demand"),
+            view.style(Slot::Warn),
+        )
+    } else {
+        Line::styled(format!(" loading {what}…"), view.style(Slot::Muted))
+    }
+}
+
+fn conditions(
+    view: &View<'_>,
+    key: &ObjectKey,
+    details: Option<&Details>,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let fetched = details
+        .filter(|d| d.yaml.is_some())
+        .map(|d| d.conditions.as_slice());
+    if key.kind == Kind::Pod {
+        if let Some(pod) = view.state.pods().get(key) {
+            lines.push(Line::raw(format!(
+                " {}  ready {}/{}  restarts {}  images {}",
+                pod.status,
+                pod.ready,
+                pod.total,
+                pod.restarts,
+                pod.images.join(", ")
+            )));
+            lines.push(Line::raw(""));
+        }
+    } else if let Some(status) = view.state.flux_status(key) {
+        let mut summary = vec![Span::raw(format!(" {}", status.readiness().as_str()))];
+        if status.suspended {
+            summary.push(Span::styled("  suspended", view.style(Slot::Warn)));
+        }
+        if let Some(handled) = &status.last_handled_reconcile_at {
+            summary.push(Span::styled(
+                format!("  last handled reconcile request {handled}"),
+                view.style(Slot::Muted),
+            ));
+        }
+        lines.push(Line::from(summary));
+        if let Some(facts) = facts(view, key) {
+            lines.push(Line::styled(facts, view.style(Slot::Muted)));
+        }
+        lines.push(Line::raw(""));
+        if fetched.is_none() {
+            if let Some(ready) = &status.ready {
+                condition_lines(view, ready, width, lines);
+            }
+        }
+    }
+    match fetched {
+        Some([]) => lines.push(Line::styled(" no conditions", view.style(Slot::Muted))),
+        Some(all) => {
+            for c in all {
+                condition_lines(view, c, width, lines);
+            }
+        }
+        None => lines.push(waiting(view, "every condition")),
+    }
+}
+
+/// What the pane row knows beyond conditions: revisions and where they come from.
+fn facts(view: &View<'_>, key: &ObjectKey) -> Option<String> {
+    use crate::model::revision::short_revision;
+    let short = |r: &Option<String>| r.as_deref().map_or_else(|| "-".to_owned(), short_revision);
+    match key.kind {
+        Kind::Kustomization => {
+            let ks = view.state.kustomizations().get(key)?;
+            let source = ks.source.as_ref().map_or_else(
+                || "-".to_owned(),
+                |s| format!("{}/{}", s.kind.short(), s.name),
+            );
+            let mut text = format!(
+                " source {source} · applied {}",
+                short(&ks.last_applied_revision)
+            );
+            if ks.last_attempted_revision != ks.last_applied_revision {
+                text.push_str(&format!(
+                    " · attempted {}",
+                    short(&ks.last_attempted_revision)
+                ));
+            }
+            Some(text)
+        }
+        k if k.is_source() => {
+            let src = view.state.sources().get(key)?;
+            Some(format!(
+                " {} · {} · stored {}",
+                src.url.as_deref().unwrap_or("-"),
+                src.reference.as_deref().unwrap_or("default branch"),
+                short(&src.artifact_revision)
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn condition_lines(view: &View<'_>, c: &Condition, width: usize, lines: &mut Vec<Line<'static>>) {
+    let slot = match (c.type_.as_str(), c.status) {
+        ("Ready" | "Healthy" | "ArtifactInStorage", CondStatus::True) => Slot::Ok,
+        ("Stalled", CondStatus::True) | (_, CondStatus::False) => Slot::Error,
+        _ => Slot::Warn,
+    };
+    let since = c
+        .last_transition
+        .map_or_else(String::new, |t| format!("{} ago", view.age(t)));
+    lines.push(Line::from(vec![
+        Span::styled(format!(" {:<18}", c.type_), view.style(Slot::ColumnHeader)),
+        Span::styled(format!("{:<8}", c.status.as_str()), view.style(slot)),
+        Span::raw(format!("{:<24}", c.reason)),
+        Span::styled(since, view.style(Slot::Muted)),
+    ]));
+    for part in wrap(&c.message, width) {
+        lines.push(Line::raw(format!("   {part}")));
+    }
+}
+
+fn events(
+    view: &View<'_>,
+    details: Option<&Details>,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let Some(events) = details.and_then(|d| d.events.as_ref()) else {
+        lines.push(waiting(view, "the events"));
+        return;
+    };
+    if events.is_empty() {
+        lines.push(Line::styled(
+            " no events (Kubernetes keeps them for an hour)",
+            view.style(Slot::Muted),
+        ));
+    }
+    for e in events.iter().rev() {
+        let slot = if e.is_warning() {
+            Slot::Error
+        } else {
+            Slot::Ok
+        };
+        let count = if e.count > 1 {
+            format!(" ×{}", e.count)
+        } else {
+            String::new()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(" {:>6} ", view.age_or_dash(e.last_seen)),
+                view.style(Slot::Muted),
+            ),
+            Span::styled(format!("{:<8}", e.type_), view.style(slot)),
+            Span::raw(format!("{}{count}", e.reason)),
+            Span::styled(format!("  {}", e.source), view.style(Slot::Muted)),
+        ]));
+        for part in wrap(&e.message, width) {
+            lines.push(Line::raw(format!("          {part}")));
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The footer: key hints for the current mode, or the filter / command line being typed.
+//! Actions that cannot run (read-only, forbidden) show as unavailable, with the reason.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::state::Access;
+use crate::ui::keymap::Intent;
+use crate::ui::render::View;
+use crate::ui::theme::Slot;
+use crate::ui::ui_state::{Mode, PaneId};
+
+/// Draws the footer.
+pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
+    let line = match &view.ui.mode {
+        Mode::Filter => Line::from(vec![
+            Span::styled(
+                format!(" /{}▏", view.ui.filter(view.ui.focus)),
+                view.style(Slot::Input),
+            ),
+            Span::styled("  Enter keep · Esc clear", view.style(Slot::Muted)),
+        ]),
+        Mode::Command(text) => Line::from(vec![
+            Span::styled(format!(" :{text}▏"), view.style(Slot::Input)),
+            Span::styled(
+                format!("  {}", crate::ui::command_line::USAGE),
+                view.style(Slot::Muted),
+            ),
+        ]),
+        Mode::Help => hints(
+            view,
+            &[(Intent::Back, "close"), (Intent::Quit, "quit")],
+            None,
+        ),
+        Mode::Confirm(_) => hints(
+            view,
+            &[(Intent::Confirm, "yes"), (Intent::Cancel, "no")],
+            None,
+        ),
+        Mode::Details { .. } => hints(
+            view,
+            &[
+                (Intent::FocusNext, "next tab"),
+                (Intent::Down, "scroll"),
+                (Intent::Details, "refresh"),
+                (Intent::Back, "back"),
+            ],
+            None,
+        ),
+        Mode::Normal => hints(
+            view,
+            &[
+                (Intent::Help, "help"),
+                (Intent::Suspend, "suspend"),
+                (Intent::Resume, "resume"),
+                (Intent::Reconcile, "sync"),
+                (Intent::ReconcileWithSource, "sync+src"),
+                (Intent::Details, "details"),
+                (Intent::Filter, "filter"),
+                (Intent::Select, "mark"),
+                (Intent::FocusNext, "pane"),
+                (Intent::Command, "cmd"),
+                (Intent::Quit, "quit"),
+            ],
+            unavailable(view),
+        ),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// Why the actions are unavailable for the focused selection, if they are: read-only
+/// mode, or a denied permission.
+pub fn unavailable(view: &View<'_>) -> Option<String> {
+    if view.ui.read_only {
+        return Some("read-only".to_owned());
+    }
+    let selected = match view.ui.focus {
+        PaneId::Kustomizations => view.ui.kustomizations.selected(),
+        PaneId::Sources => view.ui.sources.selected(),
+        PaneId::Images => view.ui.images.selected(),
+        PaneId::Commits | PaneId::Pods => None,
+    }?;
+    match view.state.access(selected) {
+        Access::Denied(permission) => Some(format!("forbidden: needs {permission}")),
+        Access::Allowed | Access::Unknown => None,
+    }
+}
+
+fn hints(view: &View<'_>, items: &[(Intent, &str)], blocked: Option<String>) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    for (intent, label) in items {
+        let key = view.keymap.first(*intent);
+        let off = blocked.is_some() && intent.is_action();
+        let (key_style, label_style) = if off {
+            (view.style(Slot::Unavailable), view.style(Slot::Unavailable))
+        } else {
+            (view.style(Slot::Key), view.style(Slot::Muted))
+        };
+        spans.push(Span::styled(key, key_style));
+        spans.push(Span::styled(format!(" {label}  "), label_style));
+        if off
+            && *intent == Intent::ReconcileWithSource
+            && let Some(reason) = &blocked
+        {
+            spans.push(Span::styled(
+                format!("✗ {reason}  "),
+                view.style(Slot::Error),
+            ));
+        }
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,80 @@
+//! The status strip: what runs, how the last action ended, or the last message.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::state::{ActionPhase, ActionRecord};
+use crate::ui::format::{first_line, wrap};
+use crate::ui::render::View;
+use crate::ui::theme::Slot;
+use crate::ui::ui_state::Level;
+
+/// Lines a message may take before it is cut.
+const MAX_LINES: usize = 3;
+
+/// The status strip's lines for a terminal `width` wide: a long message wraps (up to
+/// three lines) rather than losing its end, which usually says what to do.
+pub fn lines(view: &View<'_>, width: u16) -> Vec<Line<'static>> {
+    let actions = view.state.actions();
+    let running: Vec<&ActionRecord> = actions.running().collect();
+    let latest = actions.latest();
+    let message = view.ui.message.as_ref();
+    // The newest thing wins; a message the user just caused beats an action event of the
+    // same instant.
+    let show_message = match (message, latest) {
+        (Some(m), Some(a)) => m.at >= a.updated,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    let others = running
+        .len()
+        .saturating_sub(usize::from(!show_message && !running.is_empty()));
+    let suffix = (others > 0)
+        .then(|| Span::styled(format!("  (+{others} running)"), view.style(Slot::Warn)));
+    if let (true, Some(m)) = (show_message, message) {
+        let (prefix, slot) = match m.level {
+            Level::Info => ("", Slot::Base),
+            Level::Error => ("✗ ", Slot::Error),
+        };
+        let text = format!("{prefix}{}", m.text);
+        let mut lines: Vec<Line<'static>> = wrap(&text, usize::from(width).saturating_sub(2))
+            .into_iter()
+            .take(MAX_LINES)
+            .map(|l| Line::styled(format!(" {l}"), view.style(slot)))
+            .collect();
+        if let (Some(suffix), Some(last)) = (suffix, lines.last_mut()) {
+            last.spans.push(suffix);
+        }
+        return lines;
+    }
+    let mut spans = match running.last().copied().or(latest) {
+        Some(record) => action_spans(view, record),
+        None => Vec::new(),
+    };
+    spans.extend(suffix);
+    vec![Line::from(spans)]
+}
+
+/// Draws the status strip.
+pub fn render(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn action_spans(view: &View<'_>, record: &ActionRecord) -> Vec<Span<'static>> {
+    let (mark, slot, text, since) = match &record.phase {
+        ActionPhase::Running(text) => ("◎", Slot::Warn, text, record.started),
+        ActionPhase::Succeeded(text) => ("✔", Slot::Ok, text, record.updated),
+        ActionPhase::Failed(text) => ("✗", Slot::Error, text, record.updated),
+    };
+    vec![
+        Span::styled(format!(" {mark} "), view.style(slot)),
+        Span::styled(
+            format!("{} {}: ", record.action, record.key),
+            view.style(Slot::Base),
+        ),
+        Span::styled(first_line(text).to_owned(), view.style(slot)),
+        Span::styled(format!(" ({})", view.age(since)), view.style(Slot::Muted)),
+    ]
+}

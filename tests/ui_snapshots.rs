@@ -1,0 +1,302 @@
+//! Snapshots of the whole app, headless, at 80x24 and 160x48, over fixed states built
+//! from fixtures through `Update`s and driven by keys through the real keymap.
+//!
+//! Review changes with `cargo insta review`; under `CI=true` any difference fails.
+
+mod ui_support;
+
+use fluxdeck::model::event::KubeEvent;
+use fluxdeck::model::key::{Kind, ObjectKey};
+use fluxdeck::state::{
+    ActionEvent, ActionId, ActionKind, ActionPhase, Command, Permission, Update, WatchState,
+};
+use ui_support::{Harness, ago, fixture, items, object, pipeline, pipeline_with};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn snap(name: &str, harness: &mut Harness) {
+    let (w, h) = {
+        let area = harness.terminal.backend().buffer().area;
+        (area.width, area.height)
+    };
+    insta::assert_snapshot!(format!("{name}_{w}x{h}"), harness.screen());
+}
+
+fn sock_shop() -> ObjectKey {
+    ObjectKey::new(Kind::Kustomization, "sock-shop", "sock-shop")
+}
+
+#[test]
+fn not_connected() {
+    for (w, h) in SIZES {
+        let mut ui = Harness::new(w, h);
+        snap("not_connected", &mut ui);
+        // Actions are refused locally with a reason, nothing is sent.
+        ui.keys("s");
+        assert!(
+            ui.screen()
+                .contains("not connected to a cluster: suspend not sent")
+        );
+        assert!(ui.sent().is_empty());
+    }
+}
+
+#[test]
+fn sock_shop_pipeline() {
+    for (w, h) in SIZES {
+        let mut ui = Harness::new(w, h);
+        ui.updates(pipeline());
+        snap("pipeline", &mut ui);
+    }
+}
+
+#[test]
+fn failing_kustomization_with_a_crash_looping_rollout() {
+    for (w, h) in SIZES {
+        let mut ui = Harness::new(w, h);
+        ui.updates(pipeline_with(
+            "kustomization-sock-shop-failing.json",
+            "pods-front-end-crashloop.json",
+        ));
+        ui.keys("G");
+        snap("failing", &mut ui);
+    }
+}
+
+#[test]
+fn failing_kustomization_details() {
+    let mut ui = Harness::new(80, 24);
+    ui.updates(pipeline_with(
+        "kustomization-sock-shop-failing.json",
+        "pods-sock-shop.json",
+    ));
+    ui.keys("G Enter");
+    assert_eq!(ui.sent(), vec![Command::FetchDetails { key: sock_shop() }]);
+    ui.updates([
+        Update::Details {
+            key: sock_shop(),
+            object: fixture("kustomization-sock-shop-failing.json"),
+            related: vec![],
+        },
+        Update::Events {
+            key: sock_shop(),
+            events: items("events-sock-shop.json")
+                .iter()
+                .map(KubeEvent::parse)
+                .chain([KubeEvent::parse(&serde_json::json!({
+                    "type": "Warning", "reason": "BuildFailed", "count": 3,
+                    "message": "kustomize build failed: accumulating resources from '../../base': must resolve to a file",
+                    "lastTimestamp": "2026-08-07T11:55:03Z",
+                    "source": {"component": "kustomize-controller"}
+                }))])
+                .collect(),
+        },
+    ]);
+    snap("failing_details", &mut ui);
+    ui.keys("Tab");
+    snap("failing_events", &mut ui);
+}
+
+#[test]
+fn suspended_kustomization() {
+    for (w, h) in SIZES {
+        let mut ui = Harness::new(w, h);
+        ui.updates(pipeline_with(
+            "kustomization-sock-shop-suspended.json",
+            "pods-sock-shop.json",
+        ));
+        ui.keys("G");
+        snap("suspended", &mut ui);
+        // Reconciling a suspended object is refused with Flux's message.
+        ui.keys("f");
+        assert!(
+            ui.screen().contains("resource is suspended"),
+            "{}",
+            ui.screen()
+        );
+        assert!(ui.sent().is_empty());
+    }
+}
+
+#[test]
+fn retrying_connection() {
+    for (w, h) in SIZES {
+        let mut ui = Harness::new(w, h);
+        ui.updates(pipeline());
+        ui.updates([
+            Update::Watch {
+                kind: Kind::Kustomization,
+                state: WatchState::Retrying {
+                    since: ago(42),
+                    reason: "connection refused (127.0.0.1:6443)".into(),
+                },
+            },
+            Update::Watch {
+                kind: Kind::Pod,
+                state: WatchState::Retrying {
+                    since: ago(40),
+                    reason: "connection refused (127.0.0.1:6443)".into(),
+                },
+            },
+        ]);
+        snap("retrying", &mut ui);
+    }
+}
+
+#[test]
+fn read_only() {
+    for (w, h) in SIZES {
+        let mut ui = Harness::with(w, h, true, "default");
+        ui.updates(pipeline());
+        ui.keys("G s");
+        snap("read_only", &mut ui);
+        assert!(ui.sent().is_empty(), "read-only sends nothing");
+    }
+}
+
+#[test]
+fn forbidden_actions_are_unavailable() {
+    let mut ui = Harness::new(80, 24);
+    ui.updates(pipeline());
+    ui.updates([Update::Access {
+        permission: Permission::patch(&sock_shop()),
+        allowed: false,
+    }]);
+    ui.keys("G r");
+    snap("forbidden", &mut ui);
+    assert!(ui.sent().is_empty());
+    ui.keys("?");
+    snap("forbidden_help", &mut ui);
+}
+
+#[test]
+fn help() {
+    for (w, h) in SIZES {
+        let mut ui = Harness::new(w, h);
+        ui.updates(pipeline());
+        ui.keys("?");
+        snap("help", &mut ui);
+    }
+}
+
+#[test]
+fn details_mask_secret_values() {
+    for (w, h) in SIZES {
+        let mut ui = Harness::new(w, h);
+        ui.updates(pipeline());
+        ui.keys("Tab j Enter");
+        let tenant = ObjectKey::new(Kind::GitRepository, "sock-shop", "sock-shop-tenant");
+        assert_eq!(
+            ui.sent(),
+            vec![Command::FetchDetails {
+                key: tenant.clone()
+            }]
+        );
+        ui.updates([Update::Details {
+            key: tenant,
+            object: fixture("gitrepository-sock-shop-tenant.json"),
+            related: vec![fixture("secret-basic-auth.json")],
+        }]);
+        ui.keys("Shift-Tab G");
+        let screen = ui.screen();
+        for secret in [
+            "czNjcjN0LXBhc3N3MHJk",
+            "Zmx1eGNkYm90",
+            "ghp-not-a-real-token",
+        ] {
+            assert!(!screen.contains(secret), "{screen}");
+        }
+        snap("details_secret", &mut ui);
+    }
+}
+
+#[test]
+fn filter_active() {
+    for (w, h) in SIZES {
+        let mut ui = Harness::new(w, h);
+        ui.updates(pipeline());
+        ui.keys("/").type_text("sock");
+        snap("filter_typing", &mut ui);
+        ui.keys("Enter");
+        snap("filter_kept", &mut ui);
+    }
+}
+
+#[test]
+fn confirmation_dialogs() {
+    for (w, h) in SIZES {
+        let mut ui = Harness::new(w, h);
+        ui.updates(pipeline());
+        ui.keys("G s");
+        snap("confirm_suspend", &mut ui);
+        ui.keys("n");
+        assert!(ui.sent().is_empty(), "no is no");
+        ui.keys("g Space j Space f");
+        snap("confirm_several", &mut ui);
+        ui.keys("y");
+        let sent = ui.sent();
+        assert_eq!(
+            sent,
+            vec![Command::Reconcile {
+                id: ActionId(1),
+                keys: vec![
+                    ObjectKey::new(Kind::Kustomization, "flux-system", "apps"),
+                    ObjectKey::new(Kind::Kustomization, "flux-system", "flux-system"),
+                ],
+                with_source: false,
+            }]
+        );
+    }
+}
+
+#[test]
+fn narrow_tabs() {
+    let mut ui = Harness::new(80, 24);
+    ui.updates(pipeline());
+    ui.keys("Tab Tab");
+    snap("tabs_images", &mut ui);
+    ui.keys("Tab Tab");
+    snap("tabs_pods", &mut ui);
+}
+
+#[test]
+fn action_progress_in_the_status_strip() {
+    for (w, h) in SIZES {
+        let mut ui = Harness::new(w, h);
+        ui.updates(pipeline());
+        ui.keys("G F");
+        assert_eq!(
+            ui.sent(),
+            vec![Command::Reconcile {
+                id: ActionId(1),
+                keys: vec![sock_shop()],
+                with_source: true,
+            }]
+        );
+        ui.clock.advance(1);
+        ui.updates([Update::Action(ActionEvent {
+            id: ActionId(1),
+            action: ActionKind::ReconcileWithSource,
+            key: sock_shop(),
+            at: ui.clock_now(),
+            phase: ActionPhase::Running(
+                "waiting for GitRepository sock-shop/sock-shop-tenant".into(),
+            ),
+        })]);
+        ui.clock.advance(4);
+        snap("action_running", &mut ui);
+        ui.updates([
+            Update::Applied(object("kustomization-sock-shop.json")),
+            Update::Action(ActionEvent {
+                id: ActionId(1),
+                action: ActionKind::ReconcileWithSource,
+                key: sock_shop(),
+                at: ui.clock_now(),
+                phase: ActionPhase::Succeeded(
+                    "applied revision main@sha1:9e2f5b8c1a4d7e0f3b6c9a2d5e8f1b4c7a0d3e6f".into(),
+                ),
+            }),
+        ]);
+        snap("action_done", &mut ui);
+    }
+}
