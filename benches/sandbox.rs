@@ -43,7 +43,12 @@ fn start(n: u64) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     let kc = dir.path().join("kubeconfig");
     let mut child = Command::new(env!("CARGO_BIN_EXE_fluxdeck"))
-        .args(["sandbox", "--scenario", &format!("scale:{n}"), "--kubeconfig"])
+        .args([
+            "sandbox",
+            "--scenario",
+            &format!("scale:{n}"),
+            "--kubeconfig",
+        ])
         .arg(&kc)
         .arg("--log-file")
         .arg(dir.path().join("log"))
@@ -148,7 +153,10 @@ async fn fan_out(s: &Server, watchers: usize, rate: u64, seconds: u64) -> (Vec<f
         .json()
         .await
         .expect("json");
-    let rv = list["metadata"]["resourceVersion"].as_str().unwrap_or("0").to_string();
+    let rv = list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or("0")
+        .to_string();
     let names: Vec<String> = list["items"]
         .as_array()
         .map(|a| {
@@ -170,7 +178,12 @@ async fn fan_out(s: &Server, watchers: usize, rate: u64, seconds: u64) -> (Vec<f
         let lat = latencies.clone();
         let http = http.clone();
         tasks.push(tokio::spawn(async move {
-            let resp = http.get(url).bearer_auth(token).send().await.expect("watch");
+            let resp = http
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("watch");
             let mut stream = resp.bytes_stream();
             let mut buf = Vec::new();
             let mut local = Vec::new();
@@ -236,7 +249,11 @@ fn main() {
     let ready = t.elapsed();
     let pid = server.child.id();
     let (rss0, _) = rss_kb(pid);
-    println!("sandbox scale:{n}: ready (seeded, listening) in {:.0} ms, RSS {:.0} MB", ready.as_secs_f64() * 1e3, rss0 as f64 / 1024.0);
+    println!(
+        "sandbox scale:{n}: ready (seeded, listening) in {:.0} ms, RSS {:.0} MB",
+        ready.as_secs_f64() * 1e3,
+        rss0 as f64 / 1024.0
+    );
     rt.block_on(async {
         let http = reqwest::Client::new();
         let mut full = Vec::new();
@@ -268,5 +285,9 @@ fn main() {
         );
     });
     let (rss, hwm) = rss_kb(pid);
-    println!("server RSS after the run: {:.0} MB (peak {:.0} MB)", rss as f64 / 1024.0, hwm as f64 / 1024.0);
+    println!(
+        "server RSS after the run: {:.0} MB (peak {:.0} MB)",
+        rss as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
 }

@@ -25,6 +25,8 @@ use crate::ui::keymap::{Keymap, user_keys_path};
 use crate::ui::themes::{Themes, initial_theme_name};
 
 use super::GlobalArgs;
+use crate::workers::cluster::connect::ConnectOptions;
+use crate::workers::cluster::worker::ClusterConfig;
 
 /// Flags of the TUI.
 #[derive(Debug, Clone, Args)]
@@ -92,25 +94,52 @@ impl TuiConfig {
     }
 }
 
-/// The default command: opens the TUI. No cluster worker exists yet, so the screen says
-/// "not connected" and actions are refused; the channels are ready for the worker.
+/// The default command: opens the TUI on the kubeconfig's cluster, with the cluster
+/// worker feeding it. Flux panes show all namespaces unless `-n NS` is given.
 pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
     super::init_logging(global);
     let config = TuiConfig::from_args(&args);
     // Read the config before touching the terminal, so its errors print plainly.
     config.app_config()?;
+    let cluster = cluster_config(global, &args);
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let (_updates_tx, updates) = mpsc::channel::<Update>(1024);
-        let (commands, commands_rx) = mpsc::channel::<Command>(64);
-        // Without a worker nobody reads commands: close the receiver so the UI says so.
-        drop(commands_rx);
-        run_tui(config, updates, commands).await
-    })?;
+    runtime.block_on(run_with_cluster(config, cluster))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The cluster worker's configuration from the global flags.
+pub fn cluster_config(global: &GlobalArgs, args: &TuiArgs) -> ClusterConfig {
+    ClusterConfig {
+        connect: ConnectOptions {
+            kubeconfig: global.kubeconfig.clone(),
+            context: global.context.clone(),
+        },
+        namespace: if global.all_namespaces {
+            None
+        } else {
+            global.namespace.clone()
+        },
+        pods_namespace: args.app_namespace.clone(),
+        read_only: args.readonly,
+        action_timeout: std::time::Duration::from_secs(300),
+    }
+}
+
+/// Runs the cluster worker and the TUI together until the user quits.
+pub async fn run_with_cluster(config: TuiConfig, cluster: ClusterConfig) -> anyhow::Result<()> {
+    let (updates_tx, updates) = mpsc::channel::<Update>(4096);
+    let (commands, commands_rx) = mpsc::channel::<Command>(64);
+    let worker = tokio::spawn(crate::workers::cluster::worker::run(
+        cluster,
+        updates_tx,
+        commands_rx,
+    ));
+    let result = run_tui(config, updates, commands).await;
+    worker.abort();
+    result
 }
 
 /// Runs the TUI on the real terminal until the user quits. Workers send [`Update`]s on

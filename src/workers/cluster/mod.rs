@@ -3,3 +3,5 @@
 
 pub mod connect;
 pub mod discovery;
+pub mod watch;
+pub mod worker;

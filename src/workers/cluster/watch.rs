@@ -1,0 +1,189 @@
+//! One kube-runtime watcher per kind, with backoff, turned into `Update`s one to one
+//! (see `state::update`). Connection state goes to the state like any other update: a
+//! failing watcher reports `Retrying` (or `Forbidden` for a 403), and a probe with the same
+//! backoff notices when the API answers again, so the header clears even on an idle cluster
+//! where the resumed watch brings no event.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use jiff::Timestamp;
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::runtime::{WatchStreamExt, watcher};
+use tokio::sync::mpsc;
+
+use crate::model::key::{Kind, ObjectKey};
+use crate::model::object::Object;
+use crate::state::{Update, WatchState};
+
+/// What one watcher watches.
+#[derive(Debug, Clone)]
+pub struct WatchSpec {
+    /// The kind.
+    pub kind: Kind,
+    /// The served version to read.
+    pub version: String,
+    /// The namespace; `None` for all namespaces.
+    pub namespace: Option<String>,
+}
+
+impl WatchSpec {
+    /// The dynamic API for this spec.
+    pub fn api(&self, client: &kube::Client) -> Api<DynamicObject> {
+        let gvk = GroupVersionKind::gvk(self.kind.group(), &self.version, self.kind.name());
+        let ar = ApiResource::from_gvk_with_plural(&gvk, self.kind.plural());
+        match &self.namespace {
+            Some(ns) => Api::namespaced_with(client.clone(), ns, &ar),
+            None => Api::all_with(client.clone(), &ar),
+        }
+    }
+
+    fn scope(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("in namespace {ns}"),
+            None => "in all namespaces".to_string(),
+        }
+    }
+}
+
+/// Reads a watched object into the state's row type; `None` when it cannot be read at all.
+fn row(kind: Kind, obj: &DynamicObject) -> Option<Object> {
+    let value = serde_json::to_value(obj).ok()?;
+    match Object::parse(kind, &value) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            tracing::warn!("skipping a {kind} that cannot be read: {e}");
+            None
+        }
+    }
+}
+
+fn key_of(kind: Kind, obj: &DynamicObject) -> ObjectKey {
+    ObjectKey {
+        namespace: obj.metadata.namespace.clone().unwrap_or_default(),
+        name: obj.metadata.name.clone().unwrap_or_default(),
+        kind,
+    }
+}
+
+/// The API error inside a watcher error, if there is one.
+fn api_status(e: &watcher::Error) -> Option<(u16, String)> {
+    let inner = match e {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => e,
+        watcher::Error::WatchError(s) => return Some((s.code, s.message.clone())),
+        _ => return None,
+    };
+    match inner {
+        kube::Error::Api(s) => Some((s.code, s.message.clone())),
+        _ => None,
+    }
+}
+
+fn describe(e: &watcher::Error) -> String {
+    match api_status(e) {
+        Some((code, msg)) => format!("API answered {code}: {msg}"),
+        None => match e {
+            watcher::Error::InitialListFailed(e)
+            | watcher::Error::WatchStartFailed(e)
+            | watcher::Error::WatchFailed(e) => e.to_string(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// Runs the watcher for `spec` until the receiver of `out` is gone.
+pub async fn run(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update>) {
+    let kind = spec.kind;
+    let api = spec.api(&client);
+    let send = |u: Update| {
+        let out = out.clone();
+        async move { out.send(u).await.is_ok() }
+    };
+    if !send(Update::Watch {
+        kind,
+        state: WatchState::Connecting,
+    })
+    .await
+    {
+        return;
+    }
+    let stream = watcher::watcher(api.clone(), watcher::Config::default()).default_backoff();
+    futures::pin_mut!(stream);
+    let mut failing_since: Option<Timestamp> = None;
+    let mut probe: Option<tokio::task::JoinHandle<()>> = None;
+    while let Some(ev) = stream.next().await {
+        let update = match ev {
+            Ok(ev) => {
+                if failing_since.take().is_some() {
+                    if let Some(p) = probe.take() {
+                        p.abort();
+                    }
+                    if !send(Update::Watch {
+                        kind,
+                        state: WatchState::Connected,
+                    })
+                    .await
+                    {
+                        return;
+                    }
+                }
+                match ev {
+                    watcher::Event::Init => Some(Update::RelistStarted(kind)),
+                    watcher::Event::InitApply(o) => row(kind, &o).map(Update::Relisted),
+                    watcher::Event::InitDone => Some(Update::RelistDone(kind)),
+                    watcher::Event::Apply(o) => row(kind, &o).map(Update::Applied),
+                    watcher::Event::Delete(o) => Some(Update::Deleted(key_of(kind, &o))),
+                }
+            }
+            Err(e) => {
+                let state = match api_status(&e) {
+                    Some((403, _)) => WatchState::Forbidden {
+                        permission: format!("list and watch {} {}", kind.resource(), spec.scope()),
+                    },
+                    _ => WatchState::Retrying {
+                        since: *failing_since.get_or_insert_with(Timestamp::now),
+                        reason: describe(&e),
+                    },
+                };
+                failing_since.get_or_insert_with(Timestamp::now);
+                if probe.as_ref().is_none_or(|p| p.is_finished()) {
+                    probe = Some(tokio::spawn(probe_until_ok(api.clone(), kind, out.clone())));
+                }
+                Some(Update::Watch { kind, state })
+            }
+        };
+        if let Some(u) = update
+            && !send(u).await
+        {
+            break;
+        }
+    }
+    if let Some(p) = probe {
+        p.abort();
+    }
+}
+
+/// While a watcher fails, asks the API for one object every few seconds; on the first
+/// answer reports the watcher connected again (the watch resumes on its own).
+async fn probe_until_ok(api: Api<DynamicObject>, kind: Kind, out: mpsc::Sender<Update>) {
+    let mut delay = Duration::from_millis(500);
+    loop {
+        tokio::time::sleep(delay).await;
+        if api
+            .list_metadata(&ListParams::default().limit(1))
+            .await
+            .is_ok()
+        {
+            let _ = out
+                .send(Update::Watch {
+                    kind,
+                    state: WatchState::Connected,
+                })
+                .await;
+            return;
+        }
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}
