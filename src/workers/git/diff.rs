@@ -1,7 +1,7 @@
 //! One commit's diff against its first parent, as unified text for the diff view: binary
 //! files are named, not dumped, and the text stops at a size cap.
 
-use git2::{Delta, DiffFormat, DiffOptions, Oid, Repository};
+use git2::{Commit, Delta, Diff, DiffDelta, DiffFormat, DiffOptions, Oid, Repository};
 
 /// One file a commit touched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,23 +39,13 @@ pub(crate) fn commit_diff(
     cap: usize,
 ) -> Result<CommitDiff, git2::Error> {
     let commit = repo.find_commit(oid)?;
-    let tree = commit.tree()?;
-    let parent_tree = match commit.parents().next() {
-        Some(p) => Some(p.tree()?),
-        None => None,
-    };
     let mut opts = DiffOptions::new();
     opts.show_binary(false);
-    let mut diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))?;
+    let mut diff = against_first_parent(repo, &commit, &mut opts)?;
     diff.find_similar(None)?;
     let mut files = Vec::new();
     for delta in diff.deltas() {
-        let path = delta
-            .new_file()
-            .path()
-            .or(delta.old_file().path())
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let path = delta_path(&delta);
         // libgit2 only flags binaries once it loads content, so ask the blob itself.
         let side = if delta.status() == Delta::Deleted {
             delta.old_file()
@@ -117,6 +107,31 @@ pub(crate) fn commit_diff(
         patch,
         truncated,
     })
+}
+
+/// A commit's changes against its first parent (the empty tree for a root commit), as
+/// `git show` takes them.
+pub(crate) fn against_first_parent<'r>(
+    repo: &'r Repository,
+    commit: &Commit<'_>,
+    opts: &mut DiffOptions,
+) -> Result<Diff<'r>, git2::Error> {
+    let tree = commit.tree()?;
+    let parent_tree = match commit.parents().next() {
+        Some(p) => Some(p.tree()?),
+        None => None,
+    };
+    repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(opts))
+}
+
+/// The path a delta is about: after the change, or before it for a deletion.
+pub(crate) fn delta_path(delta: &DiffDelta<'_>) -> String {
+    delta
+        .new_file()
+        .path()
+        .or(delta.old_file().path())
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn status_char(d: Delta) -> char {

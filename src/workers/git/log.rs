@@ -7,6 +7,7 @@ use git2::{Commit, DiffOptions, Oid, Repository, Sort};
 use jiff::Timestamp;
 use serde_json::Value;
 
+use super::diff::{against_first_parent, delta_path};
 use super::image_change::{
     ChangedLine, ImageChange, MARKER, changes_from_lines, changes_from_message,
 };
@@ -152,14 +153,9 @@ fn image_changes(
     commit: &Commit<'_>,
     message: &str,
 ) -> Result<Vec<ImageChange>, git2::Error> {
-    let tree = commit.tree()?;
-    let parent_tree = match commit.parents().next() {
-        Some(p) => Some(p.tree()?),
-        None => None,
-    };
     let mut opts = DiffOptions::new();
     opts.context_lines(0);
-    let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))?;
+    let diff = against_first_parent(repo, commit, &mut opts)?;
     let mut owned: Vec<(String, bool, String)> = Vec::new();
     diff.foreach(
         &mut |_, _| true,
@@ -173,13 +169,11 @@ fn image_changes(
             };
             let text = String::from_utf8_lossy(line.content());
             if text.contains(MARKER) {
-                let file = delta
-                    .new_file()
-                    .path()
-                    .or(delta.old_file().path())
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                owned.push((file, added, text.trim_end_matches(['\n', '\r']).to_string()));
+                owned.push((
+                    delta_path(&delta),
+                    added,
+                    text.trim_end_matches(['\n', '\r']).to_string(),
+                ));
             }
             true
         }),

@@ -22,6 +22,17 @@ pub enum Location {
     Remote(String),
 }
 
+impl Location {
+    /// A remote when `s` is a URL (see [`is_url`]), else a local path.
+    pub fn parse(s: &str) -> Location {
+        if is_url(s) {
+            Location::Remote(s.to_string())
+        } else {
+            Location::Local(PathBuf::from(s))
+        }
+    }
+}
+
 /// The ref whose history the log shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrackRef {
@@ -109,13 +120,8 @@ impl RepoSource {
                 fix: "give a repository path or URL, e.g. --repo ~/src/flux-repo".into(),
             });
         }
-        let location = if is_url(trimmed) {
-            Location::Remote(trimmed.to_string())
-        } else {
-            Location::Local(PathBuf::from(trimmed))
-        };
         Ok(RepoSource {
-            location,
+            location: Location::parse(trimmed),
             reference: TrackRef::Head,
             origin: Origin::Arg(trimmed.to_string()),
             note: None,
@@ -145,11 +151,7 @@ impl RepoSource {
                 fix: "set spec.url to the repository URL, or pass --repo PATH|URL".into(),
             });
         };
-        let location = if is_url(url) {
-            Location::Remote(url.to_string())
-        } else {
-            Location::Local(PathBuf::from(url))
-        };
+        let location = Location::parse(url);
         let r = &spec["ref"];
         let field = |k: &str| r[k].as_str().map(str::trim).filter(|s| !s.is_empty());
         let mut note = None;
