@@ -141,7 +141,7 @@ fn branch_tip(r: &Repository, repo: &Path, branch: &str) -> Result<Oid, SandboxG
 }
 
 /// Every file under `path` (a directory or one file; `""`, `"."` and a leading `./` mean the
-/// root, as Flux paths are written) of commit `sha`.
+/// root, as Flux paths are written) of commit `sha` (full hex, as [`head`] gives it).
 pub fn read_tree(repo: &Path, sha: &str, path: &str) -> Result<Vec<TreeFile>, SandboxGitError> {
     let r = Repository::open_bare(repo).map_err(git_err(repo, "open"))?;
     let not_found = |what: String| SandboxGitError::NotFound {
@@ -181,7 +181,7 @@ pub fn read_tree(repo: &Path, sha: &str, path: &str) -> Result<Vec<TreeFile>, Sa
     }
 }
 
-/// One file of commit `sha`, `None` when absent.
+/// One file of commit `sha` (full hex), `None` when absent.
 pub fn read_file(repo: &Path, sha: &str, path: &str) -> Result<Option<Vec<u8>>, SandboxGitError> {
     match read_tree(repo, sha, path) {
         Ok(files) => Ok(files
