@@ -3,3 +3,4 @@
 
 pub mod actions;
 pub mod cluster;
+pub mod git;

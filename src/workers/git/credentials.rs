@@ -1,0 +1,303 @@
+//! Git credentials the way git users already have them, never from cluster Secrets.
+//!
+//! Order, for one fetch (libgit2 asks again after every refusal; each ask gets the next kind,
+//! and when none is left the fetch fails with the list of kinds tried, so a wrong credential
+//! costs exactly one refused request and never a retry loop):
+//!
+//! 1. SSH remotes: the SSH agent (`SSH_AUTH_SOCK`), then the key files (`~/.ssh/id_ed25519`,
+//!    `~/.ssh/id_rsa`, unencrypted ones; encrypted keys belong in the agent). The user is the
+//!    URL's, else `git`.
+//! 2. HTTPS remotes: a token from the first set environment variable of
+//!    `FLUXDECK_GIT_TOKEN`, `GIT_TOKEN` (each tried once), sent as the Basic password with the
+//!    URL's user or `git`; then git's credential helpers (`credential.helper` in gitconfig, so
+//!    `!aws codecommit credential-helper $@` with `credential.UseHttpPath=true` works for
+//!    CodeCommit).
+//!
+//! A password written in the URL is used by libgit2 before any of these.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+
+use git2::{Cred, CredentialType, RemoteCallbacks};
+
+/// Where git credential helpers are configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Helpers {
+    /// The user's git configuration (system, global, XDG), as `git` reads it.
+    UserConfig,
+    /// One gitconfig file (tests, or a dedicated file).
+    ConfigFile(PathBuf),
+    /// No credential helpers.
+    Off,
+}
+
+/// Which credentials the worker may use, and where it finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialConfig {
+    /// Environment variables holding an HTTPS token, tried in order.
+    pub token_vars: Vec<String>,
+    /// Whether to ask the SSH agent.
+    pub ssh_agent: bool,
+    /// Private key files to try for SSH, in order (missing files are skipped).
+    pub ssh_keys: Vec<PathBuf>,
+    /// Git credential helpers for HTTPS.
+    pub helpers: Helpers,
+}
+
+impl Default for CredentialConfig {
+    fn default() -> Self {
+        let ssh = dirs::home_dir().map(|h| h.join(".ssh"));
+        CredentialConfig {
+            token_vars: vec!["FLUXDECK_GIT_TOKEN".into(), "GIT_TOKEN".into()],
+            ssh_agent: true,
+            ssh_keys: ssh
+                .map(|d| vec![d.join("id_ed25519"), d.join("id_rsa")])
+                .unwrap_or_default(),
+            helpers: Helpers::UserConfig,
+        }
+    }
+}
+
+/// What the credential callback did during one network operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attempts {
+    /// The kinds handed to libgit2, in order (names, never values).
+    pub tried: Vec<String>,
+    /// Set when libgit2 asked again after the last kind: every kind was refused.
+    pub exhausted: bool,
+    /// The next candidate to consider.
+    next: usize,
+    /// Times libgit2 asked for a user name (SSH without a user in the URL).
+    username_asks: u32,
+}
+
+/// One kind of credential, before it is looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Candidate {
+    Agent,
+    KeyFile(PathBuf),
+    Token(String),
+    Helper,
+}
+
+impl Candidate {
+    fn describe(&self) -> String {
+        match self {
+            Candidate::Agent => "ssh-agent".into(),
+            Candidate::KeyFile(p) => format!("key {}", p.display()),
+            Candidate::Token(var) => format!("token from ${var}"),
+            Candidate::Helper => "git credential helper".into(),
+        }
+    }
+
+    fn allowed(&self, allowed: CredentialType) -> bool {
+        match self {
+            Candidate::Agent | Candidate::KeyFile(_) => allowed.contains(CredentialType::SSH_KEY),
+            Candidate::Token(_) | Candidate::Helper => {
+                allowed.contains(CredentialType::USER_PASS_PLAINTEXT)
+            }
+        }
+    }
+}
+
+impl CredentialConfig {
+    /// Every candidate in the documented order; availability is checked when asked.
+    fn candidates(&self) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        if self.ssh_agent {
+            out.push(Candidate::Agent);
+        }
+        out.extend(self.ssh_keys.iter().cloned().map(Candidate::KeyFile));
+        out.extend(self.token_vars.iter().cloned().map(Candidate::Token));
+        if self.helpers != Helpers::Off {
+            out.push(Candidate::Helper);
+        }
+        out
+    }
+
+    /// Builds one credential, or `None` when that kind has nothing to offer here.
+    fn make(&self, c: &Candidate, url: &str, user: Option<&str>) -> Option<Cred> {
+        let user_or_git = user.filter(|u| !u.is_empty()).unwrap_or("git");
+        match c {
+            Candidate::Agent => {
+                std::env::var_os("SSH_AUTH_SOCK")?;
+                Cred::ssh_key_from_agent(user_or_git).ok()
+            }
+            Candidate::KeyFile(path) => {
+                if !path.is_file() {
+                    return None;
+                }
+                Cred::ssh_key(user_or_git, None, path, None).ok()
+            }
+            Candidate::Token(var) => {
+                let token = std::env::var(var).ok().filter(|t| !t.is_empty())?;
+                Cred::userpass_plaintext(user_or_git, &token).ok()
+            }
+            Candidate::Helper => {
+                let config = match &self.helpers {
+                    Helpers::UserConfig => git2::Config::open_default().ok()?,
+                    Helpers::ConfigFile(path) => git2::Config::open(path).ok()?,
+                    Helpers::Off => return None,
+                };
+                Cred::credential_helper(&config, url, user).ok()
+            }
+        }
+    }
+
+    /// Answers one credential request: the next kind that applies and has something, or an
+    /// error once every kind was handed out (libgit2 only asks again after a refusal).
+    pub(crate) fn answer(
+        &self,
+        attempts: &mut Attempts,
+        url: &str,
+        user: Option<&str>,
+        allowed: CredentialType,
+    ) -> Result<Cred, git2::Error> {
+        if allowed.contains(CredentialType::USERNAME) {
+            attempts.username_asks += 1;
+            if attempts.username_asks > 1 {
+                attempts.exhausted = true;
+                return Err(git2::Error::from_str("the server refused the user name"));
+            }
+            return Cred::username(user.filter(|u| !u.is_empty()).unwrap_or("git"));
+        }
+        let candidates = self.candidates();
+        while let Some(c) = candidates.get(attempts.next) {
+            attempts.next += 1;
+            if !c.allowed(allowed) {
+                continue;
+            }
+            if let Some(cred) = self.make(c, url, user) {
+                tracing::debug!(kind = %c.describe(), "offering a git credential");
+                attempts.tried.push(c.describe());
+                return Ok(cred);
+            }
+        }
+        attempts.exhausted = true;
+        Err(git2::Error::new(
+            git2::ErrorCode::Auth,
+            git2::ErrorClass::Callback,
+            "no more credentials to try",
+        ))
+    }
+
+    /// Remote callbacks whose credential answers are recorded in `attempts`.
+    pub(crate) fn callbacks<'a>(&'a self, attempts: &'a RefCell<Attempts>) -> RemoteCallbacks<'a> {
+        let mut cb = RemoteCallbacks::new();
+        cb.credentials(move |url, user, allowed| {
+            self.answer(&mut attempts.borrow_mut(), url, user, allowed)
+        });
+        cb
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(keys: Vec<PathBuf>) -> CredentialConfig {
+        CredentialConfig {
+            token_vars: vec!["FLUXDECK_UNIT_TEST_TOKEN_THAT_IS_NEVER_SET".into()],
+            ssh_agent: false,
+            ssh_keys: keys,
+            helpers: Helpers::Off,
+        }
+    }
+
+    #[test]
+    fn each_kind_is_offered_once_then_the_callback_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("id_ed25519");
+        std::fs::write(
+            &key,
+            "not really a key, libgit2 only reads it when connecting",
+        )
+        .unwrap();
+        let missing = dir.path().join("id_rsa");
+        let cfg = config(vec![key.clone(), missing]);
+        let mut attempts = Attempts::default();
+        let url = "ssh://git@example.invalid/repo";
+        assert!(
+            cfg.answer(&mut attempts, url, Some("git"), CredentialType::SSH_KEY)
+                .is_ok()
+        );
+        assert_eq!(attempts.tried, vec![format!("key {}", key.display())]);
+        let second = cfg.answer(&mut attempts, url, Some("git"), CredentialType::SSH_KEY);
+        assert!(second.is_err());
+        assert!(attempts.exhausted);
+        assert_eq!(
+            attempts.tried.len(),
+            1,
+            "the same key is never offered twice"
+        );
+    }
+
+    #[test]
+    fn https_skips_ssh_kinds_and_reports_nothing_available() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("id_ed25519");
+        std::fs::write(&key, "x").unwrap();
+        let cfg = config(vec![key]);
+        let mut attempts = Attempts::default();
+        let r = cfg.answer(
+            &mut attempts,
+            "https://example.invalid/r",
+            None,
+            CredentialType::USER_PASS_PLAINTEXT,
+        );
+        assert!(r.is_err());
+        assert!(attempts.exhausted);
+        assert!(attempts.tried.is_empty());
+    }
+
+    #[test]
+    fn a_helper_from_a_config_file_answers_https() {
+        let dir = tempfile::tempdir().unwrap();
+        let gitconfig = dir.path().join("gitconfig");
+        std::fs::write(
+            &gitconfig,
+            "[credential]\n\thelper = \"!f() { echo username=u; echo password=p; }; f\"\n",
+        )
+        .unwrap();
+        let cfg = CredentialConfig {
+            helpers: Helpers::ConfigFile(gitconfig),
+            ..config(Vec::new())
+        };
+        let mut attempts = Attempts::default();
+        let url = "https://example.invalid/r";
+        let cred = cfg
+            .answer(
+                &mut attempts,
+                url,
+                None,
+                CredentialType::USER_PASS_PLAINTEXT,
+            )
+            .unwrap();
+        assert!(cred.has_username(), "a user/password credential");
+        assert_eq!(attempts.tried, vec!["git credential helper".to_string()]);
+        assert!(
+            cfg.answer(
+                &mut attempts,
+                url,
+                None,
+                CredentialType::USER_PASS_PLAINTEXT
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn the_user_name_is_given_once() {
+        let cfg = config(Vec::new());
+        let mut attempts = Attempts::default();
+        let url = "ssh://example.invalid/r";
+        assert!(
+            cfg.answer(&mut attempts, url, None, CredentialType::USERNAME)
+                .is_ok()
+        );
+        assert!(
+            cfg.answer(&mut attempts, url, None, CredentialType::USERNAME)
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! The git worker against authenticated smart HTTP: `git http-backend` behind a Basic-auth
+//! server on loopback. Right token from the environment, a git credential helper, wrong
+//! token (one refused attempt, a clear error, no retry on the interval), no credential, a
+//! password in the URL (never printed), and a repository that is not there.
+
+mod git_support;
+
+use std::sync::Once;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use fluxdeck::workers::git::{CredentialConfig, GitCommand, GitError, Helpers, RepoSource};
+use git_support::http_server::GitHttpServer;
+use git_support::{Running, TestRepo, isolated_credentials};
+
+const GOOD: &str = "s3cret-token-4f1c";
+const BAD: &str = "wrong-token-9d2e";
+const GOOD_VAR: &str = "FLUXDECK_TEST_HTTP_GOOD_TOKEN";
+const BAD_VAR: &str = "FLUXDECK_TEST_HTTP_BAD_TOKEN";
+
+/// Sets the token variables once, before any test of this binary does anything else.
+fn env() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: every test in this binary calls `env()` first and `Once` blocks the others
+        // until it returns, so no other thread of this process reads the environment while
+        // it is written (the harness's main thread only waits for the tests).
+        unsafe {
+            std::env::set_var(GOOD_VAR, GOOD);
+            std::env::set_var(BAD_VAR, BAD);
+        }
+    });
+}
+
+fn with_token(var: &str) -> CredentialConfig {
+    CredentialConfig {
+        token_vars: vec![var.to_string()],
+        ..isolated_credentials()
+    }
+}
+
+fn track(url: &str, interval: Duration) -> GitCommand {
+    GitCommand::Track {
+        key: "tenant".into(),
+        source: RepoSource::from_arg(url).unwrap(),
+        interval,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clones_and_fetches_with_the_token_from_the_environment() {
+    env();
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = TestRepo::new(dir.path(), "remote.git");
+    repo.human(1);
+    let server = GitHttpServer::start(dir.path(), "git", GOOD);
+    let mut w = Running::start(&dir.path().join("cache"), 50, with_token(GOOD_VAR));
+    w.send(track(&server.url("remote.git"), Duration::from_secs(3600)))
+        .await;
+    let log = w.log().await;
+    assert_eq!(log.head, repo.head());
+    assert_eq!(log.commits.len(), 2);
+
+    let c2 = repo.human(2);
+    w.send(GitCommand::FetchNow { key: None }).await;
+    assert_eq!(w.fetched().await, (c2.clone(), true));
+    assert_eq!(w.log().await.commits[0].sha, c2);
+    assert_eq!(server.refused(), 0);
+    assert!(server.stats.served.load(Ordering::SeqCst) >= 4);
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_helper_from_gitconfig_answers() {
+    env();
+    let dir = tempfile::tempdir().unwrap();
+    let repo = TestRepo::new(dir.path(), "remote.git");
+    let server = GitHttpServer::start(dir.path(), "helper-user", GOOD);
+    // The shape `!aws codecommit credential-helper $@` has: a shell command that prints
+    // username= and password= lines for `get`.
+    let gitconfig = dir.path().join("gitconfig");
+    std::fs::write(
+        &gitconfig,
+        format!(
+            "[credential]\n\thelper = \"!f() {{ test \\\"$1\\\" = get && printf 'username=helper-user\\\\npassword={GOOD}\\\\n'; }}; f\"\n\tUseHttpPath = true\n"
+        ),
+    )
+    .unwrap();
+    let creds = CredentialConfig {
+        helpers: Helpers::ConfigFile(gitconfig),
+        ..isolated_credentials()
+    };
+    let mut w = Running::start(&dir.path().join("cache"), 50, creds);
+    w.send(track(&server.url("remote.git"), Duration::from_secs(3600)))
+        .await;
+    assert_eq!(w.log().await.head, repo.head());
+    assert_eq!(server.refused(), 0);
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_is_one_refused_attempt_a_clear_error_and_no_retry_loop() {
+    env();
+    let dir = tempfile::tempdir().unwrap();
+    TestRepo::new(dir.path(), "remote.git");
+    let server = GitHttpServer::start(dir.path(), "git", GOOD);
+    let mut w = Running::start(&dir.path().join("cache"), 50, with_token(BAD_VAR));
+    // A one-second interval: were failures retried on it, the wait below would see them.
+    w.send(track(&server.url("remote.git"), Duration::from_secs(1)))
+        .await;
+    let err = w.error().await;
+    let text = err.to_string();
+    match &err {
+        GitError::AuthFailed { tried, url, .. } => {
+            assert_eq!(tried, &vec![format!("token from ${BAD_VAR}")]);
+            assert_eq!(url, &server.url("remote.git"));
+        }
+        other => panic!("expected an auth failure, got {other}"),
+    }
+    assert!(
+        text.contains("FLUXDECK_GIT_TOKEN"),
+        "says what to set: {text}"
+    );
+    assert!(
+        !text.contains(BAD) && !text.contains(GOOD),
+        "never prints a token: {text}"
+    );
+    assert_eq!(
+        server.refused(),
+        1,
+        "exactly one attempt with the wrong token"
+    );
+
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(
+        server.refused(),
+        1,
+        "the interval does not retry a refused credential"
+    );
+    assert_eq!(server.stats.challenged.load(Ordering::SeqCst), 1);
+
+    // Asking again is one more attempt, and one more clear error.
+    w.send(GitCommand::FetchNow { key: None }).await;
+    assert!(matches!(w.error().await, GitError::AuthFailed { .. }));
+    assert_eq!(server.refused(), 2);
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_credential_at_all_says_so_without_sending_one() {
+    env();
+    let dir = tempfile::tempdir().unwrap();
+    TestRepo::new(dir.path(), "remote.git");
+    let server = GitHttpServer::start(dir.path(), "git", GOOD);
+    let mut w = Running::start(&dir.path().join("cache"), 50, isolated_credentials());
+    w.send(track(&server.url("remote.git"), Duration::from_secs(3600)))
+        .await;
+    let err = w.error().await;
+    assert!(
+        matches!(&err, GitError::AuthFailed { tried, .. } if tried.is_empty()),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("no credential was available"),
+        "{err}"
+    );
+    assert_eq!(server.refused(), 0);
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_in_the_url_is_used_but_never_printed() {
+    env();
+    let dir = tempfile::tempdir().unwrap();
+    let repo = TestRepo::new(dir.path(), "remote.git");
+    let server = GitHttpServer::start(dir.path(), "git", GOOD);
+    let cache = dir.path().join("cache");
+
+    let good = format!("http://git:{GOOD}@{}/remote.git", server.addr);
+    let mut w = Running::start(&cache, 50, isolated_credentials());
+    w.send(track(&good, Duration::from_secs(3600))).await;
+    assert_eq!(w.log().await.head, repo.head());
+    w.stop().await;
+    let cached: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(cached.iter().all(|n| !n.contains(GOOD)), "{cached:?}");
+
+    let bad = format!("http://git:{BAD}@{}/remote.git", server.addr);
+    let mut w = Running::start(&cache, 50, isolated_credentials());
+    w.send(track(&bad, Duration::from_secs(3600))).await;
+    let err = w.error().await;
+    assert!(matches!(err, GitError::AuthFailed { .. }), "{err}");
+    let text = err.to_string();
+    assert!(!text.contains(BAD), "{text}");
+    assert!(text.contains("git:***@"), "{text}");
+    assert_eq!(server.refused(), 1);
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repository_the_server_does_not_have_is_not_found() {
+    env();
+    let dir = tempfile::tempdir().unwrap();
+    let server = GitHttpServer::start(dir.path(), "git", GOOD);
+    let mut w = Running::start(&dir.path().join("cache"), 50, with_token(GOOD_VAR));
+    w.send(track(&server.url("missing.git"), Duration::from_secs(3600)))
+        .await;
+    let err = w.error().await;
+    assert!(matches!(err, GitError::NotFound { .. }), "{err}");
+    assert_eq!(server.refused(), 0);
+    w.stop().await;
+}
