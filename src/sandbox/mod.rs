@@ -7,6 +7,7 @@
 pub mod apiserver;
 pub mod controllers;
 pub mod crds;
+pub mod registry;
 pub mod scenario;
 
 use std::net::SocketAddr;
