@@ -297,40 +297,68 @@ async fn post(url: &str, target: Option<&str>, auth: bool, body: &str) -> (u16, 
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
+/// Posts and checks the answer's HTTP status and `__type`; returns the body.
+async fn expect(url: &str, target: &str, auth: bool, body: &str, status: u16, code: &str) -> Value {
+    let (got, answer) = post(url, Some(target), auth, body).await;
+    assert_eq!(
+        (got, answer["__type"].as_str()),
+        (status, Some(code)),
+        "{target}: {answer}"
+    );
+    answer
+}
+
 #[tokio::test]
 async fn unsigned_unknown_and_malformed_requests_get_aws_errors() {
     let store = empty_store();
     let server = serve(&store).await;
-    let (status, body) = post(&server.url, Some("DescribeRepositories"), false, "{}").await;
-    assert_eq!(
-        (status, body["__type"].as_str()),
-        (400, Some("MissingAuthenticationTokenException"))
-    );
-    let (status, body) = post(&server.url, Some("DeleteRepository"), true, "{}").await;
-    assert_eq!(
-        (status, body["__type"].as_str()),
-        (400, Some("UnknownOperationException"))
-    );
-    let (status, body) = post(&server.url, Some("DescribeImages"), true, "{not json").await;
-    assert_eq!(
-        (status, body["__type"].as_str()),
-        (400, Some("SerializationException"))
-    );
-    let (status, body) = post(&server.url, Some("DescribeImages"), true, "{}").await;
-    assert_eq!(
-        (status, body["__type"].as_str()),
-        (400, Some("InvalidParameterException"))
-    );
+    let url = server.url.as_str();
+    expect(
+        url,
+        "DescribeRepositories",
+        false,
+        "{}",
+        400,
+        "MissingAuthenticationTokenException",
+    )
+    .await;
+    expect(
+        url,
+        "DeleteRepository",
+        true,
+        "{}",
+        400,
+        "UnknownOperationException",
+    )
+    .await;
+    expect(
+        url,
+        "DescribeImages",
+        true,
+        "{not json",
+        400,
+        "SerializationException",
+    )
+    .await;
+    let body = expect(
+        url,
+        "DescribeImages",
+        true,
+        "{}",
+        400,
+        "InvalidParameterException",
+    )
+    .await;
     assert!(
         body["message"].as_str().unwrap().contains("repositoryName"),
         "{body}"
     );
-    let (status, body) = post(&server.url, Some("DescribeRepositories"), true, "").await;
+    let (status, body) = post(url, Some("DescribeRepositories"), true, "").await;
     assert_eq!(
         (status, body["repositories"].as_array().map(Vec::len)),
         (200, Some(0))
     );
-    let get = reqwest::get(format!("{}/v2/", server.url)).await.unwrap();
+    let get = reqwest::get(format!("{url}/v2/")).await.unwrap();
     assert_eq!(get.status().as_u16(), 404);
     let statuses: Vec<u16> = store.calls().iter().map(|c| c.status).collect();
     assert_eq!(statuses, vec![400, 400, 400, 400, 200, 404]);
@@ -342,17 +370,26 @@ async fn injected_faults_answer_like_ecr() {
     let server = serve(&store).await;
     store.throttle_next(1);
     store.fail_next(1);
-    let (status, body) = post(&server.url, Some("DescribeRepositories"), true, "{}").await;
-    assert_eq!(
-        (status, body["__type"].as_str()),
-        (400, Some("ThrottlingException"))
-    );
-    let (status, body) = post(&server.url, Some("DescribeRepositories"), true, "{}").await;
-    assert_eq!(
-        (status, body["__type"].as_str()),
-        (500, Some("ServerException"))
-    );
-    let (status, _) = post(&server.url, Some("DescribeRepositories"), true, "{}").await;
+    let url = server.url.as_str();
+    expect(
+        url,
+        "DescribeRepositories",
+        true,
+        "{}",
+        400,
+        "ThrottlingException",
+    )
+    .await;
+    expect(
+        url,
+        "DescribeRepositories",
+        true,
+        "{}",
+        500,
+        "ServerException",
+    )
+    .await;
+    let (status, _) = post(url, Some("DescribeRepositories"), true, "{}").await;
     assert_eq!(status, 200);
 }
 

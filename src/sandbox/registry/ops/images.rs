@@ -118,20 +118,40 @@ fn page<'r>(
     Ok((out, token))
 }
 
-pub(super) fn describe_images(
+/// The front both listing operations share: parse, check the registry, find the repository.
+fn images_request<T>(
     store: &RegistryStore,
     caller: &Caller,
     body: &Value,
-) -> Result<Value, RegistryError> {
-    let req: ImagesRequest = parse(body, "DescribeImages")?;
+    operation: &str,
+    f: impl FnOnce(&ImagesRequest, &Repository, &str) -> Result<T, RegistryError>,
+) -> Result<T, RegistryError> {
+    let req: ImagesRequest = parse(body, operation)?;
     check_registry(
         store,
         caller,
         req.registry_id.as_deref(),
         &req.repository_name,
     )?;
-    let scope = format!("DescribeImages|{}", req.repository_name);
-    store.with_repository(&req.repository_name, |repo| {
+    let scope = format!("{operation}|{}", req.repository_name);
+    store.with_repository(&req.repository_name, |repo| f(&req, repo, &scope))?
+}
+
+/// `{field: items}`, plus `nextToken` when there is more.
+fn paged(field: &str, items: Vec<Value>, token: Option<String>) -> Value {
+    let mut out = json!({ field: items });
+    if let Some(t) = token {
+        out["nextToken"] = json!(t);
+    }
+    out
+}
+
+pub(super) fn describe_images(
+    store: &RegistryStore,
+    caller: &Caller,
+    body: &Value,
+) -> Result<Value, RegistryError> {
+    images_request(store, caller, body, "DescribeImages", |req, repo, scope| {
         if let Some(ids) = &req.image_ids {
             if req.max_results.is_some() || req.next_token.is_some() {
                 return Err(RegistryError::InvalidParameter(
@@ -146,19 +166,15 @@ pub(super) fn describe_images(
                 })?;
                 details.push(image_detail(store, repo, image));
             }
-            return Ok(json!({"imageDetails": details}));
+            return Ok(paged("imageDetails", details, None));
         }
-        let (images, token) = page(&req, repo, &scope)?;
-        let details: Vec<Value> = images
+        let (images, token) = page(req, repo, scope)?;
+        let details = images
             .iter()
             .map(|i| image_detail(store, repo, i))
             .collect();
-        let mut out = json!({"imageDetails": details});
-        if let Some(t) = token {
-            out["nextToken"] = json!(t);
-        }
-        Ok(out)
-    })?
+        Ok(paged("imageDetails", details, token))
+    })
 }
 
 pub(super) fn list_images(
@@ -166,16 +182,8 @@ pub(super) fn list_images(
     caller: &Caller,
     body: &Value,
 ) -> Result<Value, RegistryError> {
-    let req: ImagesRequest = parse(body, "ListImages")?;
-    check_registry(
-        store,
-        caller,
-        req.registry_id.as_deref(),
-        &req.repository_name,
-    )?;
-    let scope = format!("ListImages|{}", req.repository_name);
-    store.with_repository(&req.repository_name, |repo| {
-        let (images, token) = page(&req, repo, &scope)?;
+    images_request(store, caller, body, "ListImages", |req, repo, scope| {
+        let (images, token) = page(req, repo, scope)?;
         let mut ids = Vec::new();
         for image in images {
             if image.tags.is_empty() {
@@ -185,12 +193,8 @@ pub(super) fn list_images(
                 ids.push(json!({"imageDigest": image.digest, "imageTag": tag}));
             }
         }
-        let mut out = json!({"imageIds": ids});
-        if let Some(t) = token {
-            out["nextToken"] = json!(t);
-        }
-        Ok(out)
-    })?
+        Ok(paged("imageIds", ids, token))
+    })
 }
 
 #[derive(Deserialize)]
