@@ -235,13 +235,23 @@ pub(super) fn put_image(
     if let Some(t) = tag {
         image_id["imageTag"] = json!(t);
     }
-    Ok(json!({"image": {
+    Ok(json!({"image": image_json(store, &req.repository_name, image_id, &image)}))
+}
+
+/// ECR's `Image`: the manifest with the id it was asked or pushed by.
+fn image_json(
+    store: &RegistryStore,
+    repository: &str,
+    image_id: Value,
+    image: &StoredImage,
+) -> Value {
+    json!({
         "registryId": store.account(),
-        "repositoryName": req.repository_name,
+        "repositoryName": repository,
         "imageId": image_id,
         "imageManifest": image.manifest,
         "imageManifestMediaType": image.media_type,
-    }}))
+    })
 }
 
 #[derive(Deserialize)]
@@ -278,13 +288,7 @@ pub(super) fn batch_get_image(
             match id.find(repo) {
                 Ok(image) => {
                     image_id["imageDigest"] = json!(image.digest);
-                    images.push(json!({
-                        "registryId": store.account(),
-                        "repositoryName": repo.name,
-                        "imageId": image_id,
-                        "imageManifest": image.manifest,
-                        "imageManifestMediaType": image.media_type,
-                    }));
+                    images.push(image_json(store, &repo.name, image_id, image));
                 }
                 Err(code) => failures.push(json!({
                     "imageId": image_id,
