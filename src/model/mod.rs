@@ -17,4 +17,5 @@ pub mod revision;
 pub mod source;
 #[cfg(test)]
 pub(crate) mod testdata;
+pub mod ecr;
 pub mod yaml;

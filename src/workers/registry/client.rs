@@ -1,0 +1,220 @@
+//! Building ECR API clients: credentials by the default AWS chain, the region from the image
+//! host, and an optional endpoint override for tests, the sandbox and private endpoints.
+//!
+//! Region precedence (decided here, documented in `--help` by the CLI): an explicit region in
+//! [`EcrClientConfig::region`] wins; otherwise the region in the image host. `AWS_REGION` and
+//! the profile's region are *not* used for repositories named by an ECR host, because a
+//! repository exists in exactly one region: an operator whose shell says `eu-west-1` would
+//! otherwise get "repository not found" for every `us-west-2` image.
+//!
+//! Credentials come from the default chain (environment, `AWS_PROFILE` and SSO profiles, web
+//! identity, ECS and instance roles) unless a static provider is given (the embedded demo
+//! talks to the sandbox registry, which needs no real credentials). Nothing here logs or
+//! formats a credential: [`EcrClientConfig`]'s `Debug` only says where they come from.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ecr::config::{Region, SharedCredentialsProvider};
+
+use super::image_ref::EcrRepo;
+
+/// How the worker's ECR clients are built.
+#[derive(Clone)]
+pub struct EcrClientConfig {
+    /// `--ecr-endpoint URL`: send every ECR call there (moto, the sandbox, a VPC endpoint).
+    /// `AWS_ENDPOINT_URL_ECR` is honoured by the SDK when this is unset.
+    pub endpoint_url: Option<String>,
+    /// A region that overrides the one in the image host.
+    pub region: Option<String>,
+    /// Static credentials instead of the default chain.
+    pub credentials: Option<SharedCredentialsProvider>,
+    /// Attempts per API call, including the SDK's own retries of throttling and 5xx (≥ 1).
+    pub max_attempts: u32,
+    /// Time limit for one API call, all attempts included.
+    pub operation_timeout: Duration,
+}
+
+impl Default for EcrClientConfig {
+    fn default() -> Self {
+        EcrClientConfig {
+            endpoint_url: None,
+            region: None,
+            credentials: None,
+            // The SDK's standard retry mode; the scanner backs off on top of it.
+            max_attempts: 3,
+            operation_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl std::fmt::Debug for EcrClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EcrClientConfig")
+            .field("endpoint_url", &self.endpoint_url)
+            .field("region", &self.region)
+            .field(
+                "credentials",
+                &if self.credentials.is_some() {
+                    "static provider"
+                } else {
+                    "default chain"
+                },
+            )
+            .field("max_attempts", &self.max_attempts)
+            .field("operation_timeout", &self.operation_timeout)
+            .finish()
+    }
+}
+
+/// Why a client could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// The endpoint override is not an http(s) URL.
+    #[error(
+        "--ecr-endpoint {0:?} is not a URL: give http://HOST:PORT or https://HOST (or unset it to use AWS)"
+    )]
+    BadEndpoint(String),
+    /// The region override is not a region name.
+    #[error("the ECR region {0:?} is not an AWS region name such as us-west-2: fix or unset it")]
+    BadRegion(String),
+}
+
+impl EcrClientConfig {
+    /// Checks the overrides before any client is built, so a typo is reported once, clearly.
+    pub fn validate(&self) -> Result<(), ClientError> {
+        if let Some(url) = &self.endpoint_url {
+            let rest = url
+                .strip_prefix("http://")
+                .or_else(|| url.strip_prefix("https://"));
+            if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
+                return Err(ClientError::BadEndpoint(url.clone()));
+            }
+        }
+        if let Some(region) = &self.region {
+            let ok = !region.is_empty()
+                && region
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !ok {
+                return Err(ClientError::BadRegion(region.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The region calls for `repo` go to.
+    pub fn region_for(&self, repo: &EcrRepo) -> String {
+        self.region.clone().unwrap_or_else(|| repo.region.clone())
+    }
+}
+
+/// Builds an ECR client for `repo`'s region (see the module doc for precedence).
+pub async fn build_client(
+    config: &EcrClientConfig,
+    repo: &EcrRepo,
+) -> Result<aws_sdk_ecr::Client, ClientError> {
+    config.validate()?;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(config.region_for(repo)))
+        .retry_config(RetryConfig::standard().with_max_attempts(config.max_attempts.max(1)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(config.operation_timeout)
+                .build(),
+        );
+    if let Some(url) = &config.endpoint_url {
+        loader = loader.endpoint_url(url.clone());
+    } else {
+        // A FIPS or dual-stack registry host asks for the matching API endpoint.
+        loader = loader
+            .use_fips(repo.fips())
+            .use_dual_stack(repo.dual_stack());
+    }
+    if let Some(credentials) = &config.credentials {
+        loader = loader.credentials_provider(credentials.clone());
+    }
+    let sdk_config = loader.load().await;
+    Ok(aws_sdk_ecr::Client::new(&sdk_config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> EcrRepo {
+        crate::workers::registry::parse_ecr_image(
+            "123456789012.dkr.ecr.us-west-2.amazonaws.com/app",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn explicit_region_beats_the_host() {
+        let mut c = EcrClientConfig::default();
+        assert_eq!(c.region_for(&repo()), "us-west-2");
+        c.region = Some("eu-central-1".into());
+        assert_eq!(c.region_for(&repo()), "eu-central-1");
+    }
+
+    #[test]
+    fn bad_overrides_are_reported() {
+        for bad in ["localhost:4566", "ftp://x", "http://", "http:///path", ""] {
+            let c = EcrClientConfig {
+                endpoint_url: Some(bad.into()),
+                ..Default::default()
+            };
+            let e = c.validate().unwrap_err();
+            assert!(e.to_string().contains("--ecr-endpoint"), "{bad}: {e}");
+        }
+        let c = EcrClientConfig {
+            endpoint_url: Some("http://127.0.0.1:5000".into()),
+            region: Some("US West 2".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            c.validate(),
+            Err(ClientError::BadRegion("US West 2".into()))
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_credentials() {
+        let c = EcrClientConfig {
+            credentials: Some(SharedCredentialsProvider::new(
+                aws_sdk_ecr::config::Credentials::new(
+                    "AKIDSECRETID",
+                    "sekrit-value",
+                    None,
+                    None,
+                    "test",
+                ),
+            )),
+            ..Default::default()
+        };
+        let text = format!("{c:?}");
+        assert!(
+            !text.contains("AKIDSECRETID") && !text.contains("sekrit-value"),
+            "{text}"
+        );
+        assert!(text.contains("static provider"));
+    }
+
+    #[tokio::test]
+    async fn builds_a_client_for_the_host_region() {
+        let c = EcrClientConfig {
+            endpoint_url: Some("http://127.0.0.1:9".into()),
+            credentials: Some(SharedCredentialsProvider::new(
+                aws_sdk_ecr::config::Credentials::new("testing", "testing", None, None, "test"),
+            )),
+            ..Default::default()
+        };
+        let client = build_client(&c, &repo()).await.unwrap();
+        assert_eq!(
+            client.config().region().map(|r| r.as_ref()),
+            Some("us-west-2")
+        );
+    }
+}
