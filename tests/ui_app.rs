@@ -20,6 +20,22 @@ fn key(c: char) -> io::Result<Event> {
     )))
 }
 
+/// Runs the app's loop until the scripted keys quit or end.
+async fn run(
+    ui: &mut Harness,
+    keys: mpsc::UnboundedReceiver<io::Result<Event>>,
+    updates: mpsc::Receiver<Update>,
+) {
+    ui.app
+        .run(
+            &mut ui.terminal,
+            UnboundedReceiverStream::new(keys),
+            updates,
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_burst_of_updates_is_drawn_once() {
     let mut ui = Harness::new(160, 48);
@@ -46,14 +62,7 @@ async fn a_burst_of_updates_is_drawn_once() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         keys_tx.send(key('q')).unwrap();
     });
-    ui.app
-        .run(
-            &mut ui.terminal,
-            UnboundedReceiverStream::new(keys),
-            updates,
-        )
-        .await
-        .unwrap();
+    run(&mut ui, keys, updates).await;
     script.await.unwrap();
     assert_eq!(ui.app.state().kustomizations().len(), 2000);
     // First frame, the burst (one frame however many updates), the `j`, the `q`.
@@ -85,14 +94,7 @@ async fn an_idle_screen_is_not_redrawn() {
         }
         keys_tx.send(key('q')).unwrap();
     });
-    ui.app
-        .run(
-            &mut ui.terminal,
-            UnboundedReceiverStream::new(keys),
-            updates,
-        )
-        .await
-        .unwrap();
+    run(&mut ui, keys, updates).await;
     script.await.unwrap();
     // The first frame and the frame after `q`; no tick redrew.
     assert_eq!(ui.app.frames(), 2);
@@ -128,13 +130,6 @@ async fn the_loop_ends_when_the_terminal_stream_ends_and_survives_closed_workers
     let (keys_tx, keys) = mpsc::unbounded_channel::<io::Result<Event>>();
     keys_tx.send(Ok(Event::Resize(100, 30))).unwrap();
     drop(keys_tx);
-    ui.app
-        .run(
-            &mut ui.terminal,
-            UnboundedReceiverStream::new(keys),
-            updates,
-        )
-        .await
-        .unwrap();
+    run(&mut ui, keys, updates).await;
     assert!(ui.app.frames() >= 1);
 }

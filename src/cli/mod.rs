@@ -21,6 +21,7 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// Flags of the TUI, the default command.
     #[command(flatten)]
     pub tui: tui::TuiArgs,
     #[command(subcommand)]

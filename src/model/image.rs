@@ -40,12 +40,16 @@ impl ImageRef {
             None => (image, None),
         };
         let slash = reference.rfind('/').map_or(0, |i| i + 1);
-        match reference[slash..].rfind(':') {
-            Some(colon) => ImageRef {
-                name: reference[..slash + colon].to_owned(),
-                tag: reference[slash + colon + 1..].to_owned(),
-                digest,
-            },
+        let last_segment = reference.get(slash..).unwrap_or("");
+        match last_segment.rfind(':') {
+            Some(colon) => {
+                let cut = slash + colon;
+                ImageRef {
+                    name: reference.get(..cut).unwrap_or(reference).to_owned(),
+                    tag: reference.get(cut + 1..).unwrap_or("").to_owned(),
+                    digest,
+                }
+            }
             None => ImageRef {
                 name: reference.to_owned(),
                 tag: String::new(),

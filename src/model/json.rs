@@ -53,7 +53,7 @@ pub fn bounded(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         None => text.to_owned(),
         Some((cut, _)) => {
-            let mut out = text[..cut].to_owned();
+            let mut out = text.get(..cut).unwrap_or(text).to_owned();
             out.push('…');
             out
         }

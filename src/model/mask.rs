@@ -64,14 +64,14 @@ fn mask_text(text: &mut String) -> bool {
         return false;
     }
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if let Ok(mut embedded) = serde_json::from_str::<Value>(text) {
-            if mask_secrets(&mut embedded) {
-                *text = embedded.to_string();
-                return true;
-            }
-            return false;
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Ok(mut embedded) = serde_json::from_str::<Value>(text)
+    {
+        if mask_secrets(&mut embedded) {
+            *text = embedded.to_string();
+            return true;
         }
+        return false;
     }
     if !text.contains("kind") {
         return false;

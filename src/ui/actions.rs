@@ -105,8 +105,7 @@ pub fn request(
     action: ActionKind,
     keys: Vec<ObjectKey>,
 ) -> Vec<Effect> {
-    if let Some(reason) = refusal(ui, cx.state, action, &keys) {
-        ui.say(Level::Error, reason, cx.now);
+    if refused(ui, cx, action, &keys) {
         return Vec::new();
     }
     if action == ActionKind::Suspend || keys.len() > 1 {
@@ -116,6 +115,19 @@ pub fn request(
     send_action(ui, cx, action, keys)
 }
 
+/// Says why an action is refused, if it is; returns whether it was.
+fn refused(ui: &mut UiState, cx: &Context<'_>, action: ActionKind, keys: &[ObjectKey]) -> bool {
+    match refusal(ui, cx.state, action, keys) {
+        Some(reason) => {
+            ui.say(Level::Error, reason, cx.now);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Sends an action (after the confirmation, if one was asked): numbers it, says so, and
+/// clears the marks it consumed.
 pub fn send_action(
     ui: &mut UiState,
     cx: &Context<'_>,
@@ -123,8 +135,7 @@ pub fn send_action(
     keys: Vec<ObjectKey>,
 ) -> Vec<Effect> {
     // Checked again: the state may have changed while the dialog was open.
-    if let Some(reason) = refusal(ui, cx.state, action, &keys) {
-        ui.say(Level::Error, reason, cx.now);
+    if refused(ui, cx, action, &keys) {
         return Vec::new();
     }
     let id = ActionId(ui.next_action);

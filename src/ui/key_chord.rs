@@ -50,10 +50,7 @@ impl KeyChord {
     pub fn parse(text: &str) -> Result<KeyChord, String> {
         let mut modifiers = KeyModifiers::NONE;
         let mut rest = text;
-        loop {
-            let Some((prefix, tail)) = rest.split_once('-') else {
-                break;
-            };
+        while let Some((prefix, tail)) = rest.split_once('-') {
             if tail.is_empty() {
                 break; // a literal `-`, or `Ctrl--`
             }

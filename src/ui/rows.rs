@@ -17,6 +17,10 @@ pub trait Rows {
     fn revision(&self) -> u64;
     /// Number of rows.
     fn len(&self) -> usize;
+    /// Whether there are no rows.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// The key of row `index`.
     fn key_at(&self, index: usize) -> Option<&Self::Key>;
     /// Where `key` is (`Ok`) or would go (`Err`).

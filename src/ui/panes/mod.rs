@@ -80,6 +80,11 @@ pub fn flux_scope(view: &View<'_>) -> String {
     }
 }
 
+/// A revision shortened for a column, `-` when absent.
+pub fn revision_cell(revision: Option<&str>) -> String {
+    revision.map_or_else(|| "-".to_owned(), crate::model::revision::short_revision)
+}
+
 /// The slot for a readiness word.
 pub fn readiness_slot(readiness: Readiness) -> Slot {
     match readiness {

@@ -5,14 +5,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
 use crate::model::key::{Kind, ObjectKey};
-use crate::model::revision::short_revision;
 use crate::ui::format::first_line;
 use crate::ui::render::View;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::PaneId;
 use crate::ui::widgets::list::{self, Column, ListRow, ListSpec, styled};
 
-use super::{empty_line, flux_scope, message_slot, ready_cell, row_style};
+use super::{empty_line, flux_scope, message_slot, ready_cell, revision_cell, row_style};
 
 const SOURCE_KINDS: [Kind; 4] = [
     Kind::GitRepository,
@@ -51,10 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             let src = table.get(key)?;
             let status = &src.status;
             let (ready, ready_slot) = ready_cell(status);
-            let revision = src
-                .artifact_revision
-                .as_deref()
-                .map_or_else(|| "-".to_owned(), short_revision);
+            let revision = revision_cell(src.artifact_revision.as_deref());
             Some(ListRow {
                 cells: vec![
                     src.key.name.clone().into(),

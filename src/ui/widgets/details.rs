@@ -126,10 +126,10 @@ fn conditions(
             lines.push(Line::styled(facts, view.style(Slot::Muted)));
         }
         lines.push(Line::raw(""));
-        if fetched.is_none() {
-            if let Some(ready) = &status.ready {
-                condition_lines(view, ready, width, lines);
-            }
+        if fetched.is_none()
+            && let Some(ready) = &status.ready
+        {
+            condition_lines(view, ready, width, lines);
         }
     }
     match fetched {

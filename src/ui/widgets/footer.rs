@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::state::Access;
+use crate::state::{Access, Connection};
 use crate::ui::keymap::Intent;
 use crate::ui::render::View;
 use crate::ui::theme::Slot;
@@ -71,10 +71,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
 }
 
 /// Why the actions are unavailable for the focused selection, if they are: read-only
-/// mode, or a denied permission.
+/// mode, no cluster, or a denied permission.
 pub fn unavailable(view: &View<'_>) -> Option<String> {
     if view.ui.read_only {
         return Some("read-only".to_owned());
+    }
+    if view.state.connection() == Connection::NotConnected {
+        return Some("not connected".to_owned());
     }
     let selected = match view.ui.focus {
         PaneId::Kustomizations => view.ui.kustomizations.selected(),
