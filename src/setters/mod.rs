@@ -28,6 +28,6 @@ pub use policy_ref::{ImageRef, PolicyRef, SetterTable};
 pub use rewrite::{Change, FileRewrite, ObjectId, Setters, rewrite};
 pub use template::{DEFAULT_MESSAGE, TemplateData, TemplateError, commit_message};
 pub use tree::{
-    DEFAULT_MAX_FILE_SIZE, FileChange, Output, Problem, TreeOptions, TreeResult, apply_tree,
-    apply_tree_with,
+    DEFAULT_MAX_FILE_SIZE, FileChange, Output, Problem, TreeOptions, TreeResult, apply_files,
+    apply_tree, apply_tree_with, screened_file_name,
 };

@@ -340,10 +340,48 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, SettersError> {
 
 /// Flux's screen on names: extension `.yaml` or `.yml`, or the name `Kustomization`.
 fn screened_name(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return false;
-    };
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(screened_file_name)
+}
+
+/// Flux's screen on a file's base name: `.yaml`, `.yml`, or exactly `Kustomization`.
+pub fn screened_file_name(name: &str) -> bool {
     name == "Kustomization" || name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// The files of an in-memory tree that a set of policies changes (e.g. a git tree read
+/// without a working copy), screened and rewritten exactly as [`apply_tree`] does on
+/// disk: `(path, new text)` of every changed file, the change list, and problem files.
+/// Paths are as given, `/`-separated, in the order given.
+pub fn apply_files(
+    files: &[(String, Vec<u8>)],
+    policies: &[PolicyRef],
+) -> (Vec<(String, String)>, Vec<FileChange>, Vec<Problem>) {
+    let setters = Setters::new(policies);
+    let mut written = Vec::new();
+    let mut changes = Vec::new();
+    let mut problems = Vec::new();
+    for (path, bytes) in files {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if !screened_file_name(base) || !contains_token(bytes) {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            problems.push(Problem { file: path.clone(), cause: "not UTF-8".into() });
+            continue;
+        };
+        match setters.rewrite(text) {
+            Ok(r) => {
+                changes.extend(r.changes.into_iter().map(|change| FileChange { file: path.clone(), change }));
+                if let Some(new) = r.new_text {
+                    written.push((path.clone(), new));
+                }
+            }
+            Err(p) => problems.push(Problem { file: path.clone(), cause: p.to_string() }),
+        }
+    }
+    (written, changes, problems)
 }
 
 /// True when the bytes hold `"$imagepolicy"`, quotes included (Flux's screen on content).

@@ -396,3 +396,35 @@ fn a_100_mb_file_is_skipped_with_a_message_and_empty_files_are_fine() {
     assert!(result.changes.is_empty());
     assert!(result.problems.iter().all(|p| p.file != "empty.yaml"));
 }
+
+#[test]
+fn in_memory_files_are_screened_and_rewritten_like_a_tree_on_disk() {
+    let dir = fixture();
+    let mut files = Vec::new();
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_symlink() {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir.path()).unwrap().to_string_lossy().replace('\\', "/");
+                files.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    let (written, changes, problems) = apply_files(&files, &policies());
+    let on_disk = apply_tree(dir.path(), ".", &policies(), Output::DryRun).unwrap();
+    let mut names: Vec<&str> = written.iter().map(|(p, _)| p.as_str()).collect();
+    names.sort();
+    let mut disk_names: Vec<&str> = on_disk.changed_files.iter().map(String::as_str).collect();
+    disk_names.sort();
+    assert!(!names.is_empty());
+    assert_eq!(names, disk_names);
+    assert_eq!(changes.len(), on_disk.changes.len());
+    assert_eq!(problems.len(), on_disk.problems.len());
+}
