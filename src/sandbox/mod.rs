@@ -4,3 +4,4 @@
 pub mod apiserver;
 pub mod crds;
 pub mod scenario;
+pub mod schema;
