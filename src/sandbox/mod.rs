@@ -10,6 +10,7 @@ pub mod crds;
 pub mod git;
 pub mod registry;
 pub mod scenario;
+pub mod schema;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,1 +1,172 @@
 //! Scenarios that seed the sandbox: `sock-shop` (the reference pipeline) and `scale:N`.
+//!
+//! A scenario is a list of plain Kubernetes objects (`serde_json::Value`s) as a running
+//! cluster would serve them: metadata with uids and creation times, specs with the API
+//! server's defaults, and statuses consistent with one another (the Kustomization applied
+//! the revision its source stored, the pods run the tag the ImagePolicy picked, ...).
+//! Everything random is drawn from `ScenarioOptions::seed`, so a seed and a `now` always give
+//! the same objects. `metadata.resourceVersion` is left to the store.
+
+mod assets;
+mod controllers;
+mod flux;
+mod ids;
+mod images;
+mod kube;
+mod logs;
+mod pipeline;
+mod pods;
+mod scale;
+mod sock_shop;
+mod workloads;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use crate::sandbox::crds::FluxVersion;
+
+pub use images::{FrontEndTags, front_end_tags};
+pub use logs::pod_log;
+
+/// The AWS account the scenario's ECR repository and ARNs belong to.
+pub const AWS_ACCOUNT_ID: &str = assets::ACCOUNT_ID;
+/// The AWS region of the scenario's EKS cluster, CodeCommit and ECR.
+pub const AWS_REGION: &str = "us-west-2";
+
+/// Which cluster the sandbox plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scenario {
+    /// The reference pipeline: Flux with image automation and the Sock Shop.
+    #[default]
+    SockShop,
+    /// N Kustomizations with their GitRepositories over N/50 namespaces and 5N pods.
+    Scale(usize),
+}
+
+/// The largest `scale:N` accepted by name: 100k Kustomizations are 700k objects, several
+/// gigabytes in memory; beyond that a typo is likelier than a benchmark.
+pub const MAX_SCALE: usize = 100_000;
+
+/// A scenario name that is not `sock-shop` or `scale:N`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioParseError {
+    /// Neither known name.
+    #[error("unknown scenario '{0}': use sock-shop or scale:N (for example scale:1000)")]
+    Unknown(String),
+    /// `scale:` with a count that is not a whole number from 1 to `MAX_SCALE`.
+    #[error("scenario '{0}': N must be a whole number from 1 to 100000 (for example scale:1000)")]
+    BadCount(String),
+}
+
+impl FromStr for Scenario {
+    type Err = ScenarioParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "sock-shop" {
+            return Ok(Self::SockShop);
+        }
+        let Some(count) = s.strip_prefix("scale:") else {
+            return Err(ScenarioParseError::Unknown(s.to_string()));
+        };
+        match count.parse::<usize>() {
+            Ok(n) if (1..=MAX_SCALE).contains(&n) => Ok(Self::Scale(n)),
+            _ => Err(ScenarioParseError::BadCount(s.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SockShop => f.write_str("sock-shop"),
+            Self::Scale(n) => write!(f, "scale:{n}"),
+        }
+    }
+}
+
+/// What a scenario may vary: the Flux release, the clock, the seed and the repository URLs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioOptions {
+    /// The Flux release whose API versions and status shapes the objects follow.
+    pub flux: FluxVersion,
+    /// "Now" of the cluster; every creation and status time is before it.
+    pub now: jiff::Timestamp,
+    /// Seed of every name suffix, uid, SHA and digest.
+    pub seed: u64,
+    /// URL of the flux repository (`flux-system` GitRepository).
+    pub flux_repo_url: String,
+    /// URL of the config repository (`sock-shop-tenant` GitRepository).
+    pub tenant_repo_url: String,
+}
+
+impl Default for ScenarioOptions {
+    /// The current Flux, the wall clock, seed 1, and the CodeCommit URLs of the write-up.
+    fn default() -> Self {
+        Self {
+            flux: FluxVersion::default(),
+            now: jiff::Timestamp::now(),
+            seed: 1,
+            flux_repo_url: "https://git-codecommit.us-west-2.amazonaws.com/v1/repos/gitops".into(),
+            tenant_repo_url:
+                "https://git-codecommit.us-west-2.amazonaws.com/v1/repos/microservices-repo".into(),
+        }
+    }
+}
+
+/// Every object of the scenario, namespaces first, each with apiVersion, kind, metadata
+/// (name, namespace, uid, creationTimestamp, generation for CRs/Deployments, labels,
+/// annotations, ownerReferences), spec and status. `metadata.resourceVersion` is left out:
+/// the store assigns it.
+pub fn objects(scenario: &Scenario, opts: &ScenarioOptions) -> Vec<Value> {
+    let mut out = Vec::new();
+    for_each_object(scenario, opts, |o| out.push(o));
+    out
+}
+
+/// The objects of `objects`, in the same order, handed to `emit` one at a time as they are
+/// made: a store that keeps objects serialised can serialise each and drop its tree, instead
+/// of holding every tree at once (`scale:10000` is about 1.5 GB of `Value`s, 150 MB of JSON).
+pub fn for_each_object(scenario: &Scenario, opts: &ScenarioOptions, mut emit: impl FnMut(Value)) {
+    match scenario {
+        Scenario::SockShop => sock_shop::objects(opts).into_iter().for_each(&mut emit),
+        Scenario::Scale(n) => scale::for_each(*n, opts, emit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_names_parse_and_print_back() {
+        assert_eq!("sock-shop".parse(), Ok(Scenario::SockShop));
+        assert_eq!("scale:10000".parse(), Ok(Scenario::Scale(10_000)));
+        for s in ["sock-shop", "scale:1", "scale:250"] {
+            assert_eq!(s.parse::<Scenario>().unwrap().to_string(), s);
+        }
+    }
+
+    #[test]
+    fn bad_names_say_what_to_write() {
+        for bad in [
+            "scale:0",
+            "scale:",
+            "scale:-3",
+            "scale:ten",
+            "scale:1.5",
+            "scale:100001",
+        ] {
+            let err = bad.parse::<Scenario>().unwrap_err();
+            assert_eq!(err, ScenarioParseError::BadCount(bad.into()));
+            assert!(err.to_string().contains("from 1 to 100000"), "{err}");
+        }
+        assert_eq!("scale:100000".parse(), Ok(Scenario::Scale(MAX_SCALE)));
+        let err = "sockshop".parse::<Scenario>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown scenario 'sockshop': use sock-shop or scale:N (for example scale:1000)"
+        );
+    }
+}
