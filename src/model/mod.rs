@@ -4,6 +4,7 @@
 pub mod automation;
 pub mod commit;
 pub mod conditions;
+pub mod ecr;
 pub mod event;
 pub mod image;
 pub mod json;
@@ -17,5 +18,4 @@ pub mod revision;
 pub mod source;
 #[cfg(test)]
 pub(crate) mod testdata;
-pub mod ecr;
 pub mod yaml;

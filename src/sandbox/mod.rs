@@ -38,8 +38,10 @@ pub struct SandboxConfig {
     pub token: Option<String>,
     /// Which Flux release's CRDs to serve.
     pub flux: FluxVersion,
-    /// The objects to start with (a scenario's objects).
+    /// Objects to start with, before the scenario's.
     pub objects: Vec<Value>,
+    /// The scenario whose objects the sandbox starts with (streamed into the store).
+    pub scenario: Option<(scenario::Scenario, scenario::ScenarioOptions)>,
     /// How often watches that allow bookmarks get one.
     pub bookmark_interval: Duration,
     /// Changes kept for watches that resume from an older version.
@@ -57,6 +59,7 @@ impl Default for SandboxConfig {
             token: None,
             flux: FluxVersion::Current,
             objects: Vec::new(),
+            scenario: None,
             bookmark_interval: Duration::from_secs(30),
             history_limit: StoreOptions::default().history_limit,
             max_body: DEFAULT_MAX_BODY,
@@ -109,6 +112,24 @@ pub struct Sandbox {
     controllers: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// Checks custom resources against their CRD's schema, as the API server does.
+fn validate_custom(ty: &apiserver::resources::ResourceType, obj: &Value) -> Vec<(String, String)> {
+    if !ty.custom {
+        return Vec::new();
+    }
+    let version = obj["apiVersion"]
+        .as_str()
+        .map(|v| apiserver::resources::split_api_version(v).1)
+        .unwrap_or_else(|| ty.storage_version());
+    match ty.version(version).and_then(|v| v.schema.as_ref()) {
+        Some(schema) => schema::validate(schema, obj)
+            .into_iter()
+            .map(|v| (v.path, v.message))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
 fn random_token() -> String {
     hex::encode(rand::random::<[u8; 24]>())
 }
@@ -131,32 +152,47 @@ impl Sandbox {
         }
         let crds = crds::crds(config.flux).map_err(|e| SandboxError::Seed(e.to_string()))?;
         let registry = Arc::new(Registry::new(&crds));
-        let store = Store::new(
+        let mut store = Store::new(
             registry,
             StoreOptions {
                 history_limit: config.history_limit,
                 ..StoreOptions::default()
             },
         );
-        let mut seed: Vec<Value> = Vec::new();
-        // The namespaces every cluster has, unless the scenario brings its own.
-        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-            let present = config
-                .objects
-                .iter()
-                .any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == ns);
-            if !present {
-                seed.push(namespace(ns));
+        store.set_validator(Box::new(validate_custom));
+        {
+            let mut seeder = store.seeder();
+            for mut crd in crds {
+                crd["status"] = json!({"conditions": [
+                    {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"}
+                ], "acceptedNames": crd["spec"]["names"].clone(), "storedVersions": []});
+                seeder.add(crd).map_err(SandboxError::Seed)?;
+            }
+            for o in config.objects {
+                seeder.add(o).map_err(SandboxError::Seed)?;
+            }
+            let mut failed = None;
+            if let Some((scenario, opts)) = &config.scenario {
+                scenario::for_each_object(scenario, opts, |o| {
+                    if failed.is_none()
+                        && let Err(e) = seeder.add(o)
+                    {
+                        failed = Some(e);
+                    }
+                });
+            }
+            if let Some(e) = failed {
+                return Err(SandboxError::Seed(e));
             }
         }
-        for mut crd in crds {
-            crd["status"] = json!({"conditions": [
-                {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"}
-            ], "acceptedNames": crd["spec"]["names"].clone(), "storedVersions": []});
-            seed.push(crd);
-        }
-        seed.extend(config.objects);
-        store.seed(seed).map_err(SandboxError::Seed)?;
+        // The namespaces every cluster has, unless the seed brought them.
+        let ns_type = store.registry().by_path("", "v1", "namespaces");
+        let missing: Vec<Value> = ["default", "kube-system", "kube-public", "kube-node-lease"]
+            .into_iter()
+            .filter(|ns| ns_type.is_some_and(|t| store.get(t, "", ns).is_none()))
+            .map(namespace)
+            .collect();
+        store.seed(missing).map_err(SandboxError::Seed)?;
         let store = Arc::new(store);
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

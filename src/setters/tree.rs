@@ -368,17 +368,26 @@ pub fn apply_files(
             continue;
         }
         let Ok(text) = std::str::from_utf8(bytes) else {
-            problems.push(Problem { file: path.clone(), cause: "not UTF-8".into() });
+            problems.push(Problem {
+                file: path.clone(),
+                cause: "not UTF-8".into(),
+            });
             continue;
         };
         match setters.rewrite(text) {
             Ok(r) => {
-                changes.extend(r.changes.into_iter().map(|change| FileChange { file: path.clone(), change }));
+                changes.extend(r.changes.into_iter().map(|change| FileChange {
+                    file: path.clone(),
+                    change,
+                }));
                 if let Some(new) = r.new_text {
                     written.push((path.clone(), new));
                 }
             }
-            Err(p) => problems.push(Problem { file: path.clone(), cause: p.to_string() }),
+            Err(p) => problems.push(Problem {
+                file: path.clone(),
+                cause: p.to_string(),
+            }),
         }
     }
     (written, changes, problems)

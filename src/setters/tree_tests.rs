@@ -411,7 +411,11 @@ fn in_memory_files_are_screened_and_rewritten_like_a_tree_on_disk() {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(dir.path()).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(dir.path())
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 files.push((rel, std::fs::read(&p).unwrap()));
             }
         }

@@ -5,7 +5,6 @@
 pub mod admin;
 pub mod discovery;
 pub mod faults;
-pub mod logs;
 pub mod patch;
 pub mod protobuf;
 pub mod resources;

@@ -192,6 +192,38 @@ fn without(obj: &Value, keys: &[&str]) -> Value {
     v
 }
 
+/// Stores seed objects; see [`Store::seeder`].
+pub struct Seeder<'a> {
+    store: &'a Store,
+    inner: RwLockWriteGuard<'a, Inner>,
+}
+
+impl Seeder<'_> {
+    /// Stores one object.
+    pub fn add(&mut self, obj: Value) -> Result<(), String> {
+        let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_string();
+        let kind = obj["kind"].as_str().unwrap_or_default().to_string();
+        let type_id = self.store.registry.by_kind(&api_version, &kind).ok_or_else(|| {
+            format!(
+                "seed object {kind} {} has apiVersion {api_version}, which the sandbox does not serve",
+                obj["metadata"]["name"]
+            )
+        })?;
+        let ty = self.store.registry.get(type_id).ok_or("unknown type")?;
+        self.inner.rv += 1;
+        let rv = self.inner.rv;
+        let stored = finish(ty, None, obj, rv)
+            .and_then(Finished::created)
+            .map_err(|e| e.message)?;
+        let key = (stored.namespace.clone(), stored.name.clone());
+        if let Some(map) = self.inner.objects.get_mut(type_id) {
+            map.insert(key, Arc::new(stored));
+        }
+        self.inner.oldest_valid_rv = self.inner.rv;
+        Ok(())
+    }
+}
+
 /// One entry of a type's map: (namespace, name) → object.
 type Entry<'a> = (&'a (String, String), &'a Arc<StoredObject>);
 
@@ -253,30 +285,21 @@ impl Store {
 
     /// Loads objects without recording history (the scenario's initial state). Objects of
     /// unknown kinds are an error naming the object.
-    pub fn seed(&self, objects: Vec<Value>) -> Result<(), String> {
-        let mut inner = self.write();
+    pub fn seed(&self, objects: impl IntoIterator<Item = Value>) -> Result<(), String> {
+        let mut seeder = self.seeder();
         for obj in objects {
-            let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_string();
-            let kind = obj["kind"].as_str().unwrap_or_default().to_string();
-            let type_id = self.registry.by_kind(&api_version, &kind).ok_or_else(|| {
-                format!(
-                    "seed object {kind} {} has apiVersion {api_version}, which the sandbox does not serve",
-                    obj["metadata"]["name"]
-                )
-            })?;
-            let ty = self.registry.get(type_id).ok_or("unknown type")?;
-            inner.rv += 1;
-            let rv = inner.rv;
-            let stored = finish(ty, None, obj, rv)
-                .and_then(Finished::created)
-                .map_err(|e| e.message)?;
-            let key = (stored.namespace.clone(), stored.name.clone());
-            if let Some(map) = inner.objects.get_mut(type_id) {
-                map.insert(key, Arc::new(stored));
-            }
+            seeder.add(obj)?;
         }
-        inner.oldest_valid_rv = inner.rv;
         Ok(())
+    }
+
+    /// A seeder that stores objects one by one (so a large scenario never exists twice in
+    /// memory: as values and serialised). History starts after the last seeded object.
+    pub fn seeder(&self) -> Seeder<'_> {
+        Seeder {
+            store: self,
+            inner: self.write(),
+        }
     }
 
     /// One object.

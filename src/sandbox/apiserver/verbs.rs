@@ -555,7 +555,7 @@ fn pod_log(srv: &ApiServer, rr: &ResourceRequest) -> Result<Response, ApiError> 
         }
         None => containers.first().cloned(),
     };
-    let mut text = super::logs::pod_log(&pod, container.as_deref());
+    let mut text = crate::sandbox::scenario::pod_log(&pod, container.as_deref());
     if let Some(n) = rr.param("tailLines").and_then(|t| t.parse::<usize>().ok()) {
         let lines: Vec<&str> = text.lines().collect();
         let start = lines.len().saturating_sub(n);
