@@ -206,6 +206,12 @@ impl Router {
     /// Sends the workers what changed since the last reconcile.
     async fn reconcile(&mut self) {
         let next = desired(&self.mirror, &self.repos);
+        // Authors before tracks, so a repository's first log already flags the bot commits.
+        if next.authors != self.sent.authors {
+            let _ = self.git.send(GitCommand::SetAuthors {
+                authors: next.authors.clone(),
+            });
+        }
         for (key, track) in &next.tracks {
             if self.sent.tracks.get(key) != Some(track) {
                 let Track { source, interval } = track.clone();
@@ -241,11 +247,6 @@ impl Router {
                     })
                     .await;
             }
-        }
-        if next.authors != self.sent.authors {
-            let _ = self.git.send(GitCommand::SetAuthors {
-                authors: next.authors.clone(),
-            });
         }
         for (key, applied) in &next.applied {
             let resend = self.sent.applied.get(key) != Some(applied)
