@@ -105,6 +105,11 @@ pub fn handle_key(ui: &mut UiState, cx: &Context<'_>, chord: KeyChord) -> Vec<Ef
                     details_intent(ui, cx, intent, key, tab, scroll)
                 }
                 Mode::Confirm(confirm) => confirm_intent(ui, cx, intent, confirm),
+                Mode::Diff {
+                    repository,
+                    sha,
+                    scroll,
+                } => diff_intent(ui, intent, repository, sha, scroll),
                 _ => normal_intent(ui, cx, intent),
             },
         },
@@ -285,6 +290,46 @@ fn details_intent(
     Vec::new()
 }
 
+fn diff_intent(
+    ui: &mut UiState,
+    intent: Intent,
+    repository: String,
+    sha: String,
+    scroll: usize,
+) -> Vec<Effect> {
+    let page = cx_page(ui);
+    let scroll = match intent {
+        Intent::Back => {
+            ui.mode = Mode::Normal;
+            return Vec::new();
+        }
+        Intent::Quit => {
+            ui.quit = true;
+            return Vec::new();
+        }
+        Intent::Down => scroll.saturating_add(1),
+        Intent::Up => scroll.saturating_sub(1),
+        Intent::PageDown => scroll.saturating_add(page),
+        Intent::PageUp => scroll.saturating_sub(page),
+        Intent::Top => 0,
+        Intent::Bottom => usize::MAX,
+        Intent::Details => {
+            return vec![Effect::Send(Command::ShowDiff { repository, sha })];
+        }
+        _ => return Vec::new(),
+    };
+    let last = ui
+        .frame
+        .details_lines
+        .saturating_sub(ui.frame.details_height);
+    ui.mode = Mode::Diff {
+        repository,
+        sha,
+        scroll: scroll.min(last),
+    };
+    Vec::new()
+}
+
 fn cx_page(ui: &UiState) -> usize {
     ui.frame.details_height.max(1)
 }
@@ -329,7 +374,19 @@ fn normal_intent(ui: &mut UiState, cx: &Context<'_>, intent: Intent) -> Vec<Effe
             with_view!(ui, state, pane, |v, rows| v.move_by(rows, -page, height));
         }
         Intent::Top => with_view!(ui, state, pane, |v, rows| v.top(rows, height)),
-        Intent::Bottom => with_view!(ui, state, pane, |v, rows| v.bottom(rows, height)),
+        Intent::Bottom => {
+            with_view!(ui, state, pane, |v, rows| v.bottom(rows, height));
+            // The end of a partly loaded log asks for the next page.
+            if let (PaneId::Commits, Some(log)) = (pane, state.commits())
+                && !log.complete
+                && !log.commits.is_empty()
+            {
+                return vec![Effect::Send(Command::LoadMoreCommits {
+                    repository: log.key.clone(),
+                })];
+            }
+        }
+        Intent::Refresh => return refresh(ui, cx, pane),
         Intent::Filter => ui.mode = Mode::Filter,
         Intent::Command => ui.mode = Mode::Command(String::new()),
         Intent::Back => {
@@ -373,14 +430,7 @@ fn open_details(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
         PaneId::Sources => ui.sources.selected().cloned(),
         PaneId::Images => ui.images.selected().cloned(),
         PaneId::Pods => ui.pods.selected().cloned(),
-        PaneId::Commits => {
-            ui.say(
-                Level::Info,
-                "commit details come with the git worker",
-                cx.now,
-            );
-            return Vec::new();
-        }
+        PaneId::Commits => return open_diff(ui, cx),
     };
     let Some(key) = key else {
         return Vec::new();
@@ -391,4 +441,36 @@ fn open_details(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
         scroll: 0,
     };
     vec![Effect::Send(Command::FetchDetails { key })]
+}
+
+/// `Enter` on a commit: the diff view, filled when the git worker answers.
+fn open_diff(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
+    let (Some(sha), Some(log)) = (ui.commits.selected().cloned(), cx.state.commits()) else {
+        return Vec::new();
+    };
+    let repository = log.key.clone();
+    ui.mode = Mode::Diff {
+        repository: repository.clone(),
+        sha: sha.clone(),
+        scroll: 0,
+    };
+    vec![Effect::Send(Command::ShowDiff { repository, sha })]
+}
+
+/// `R`: fetch the repositories on the commits pane, rescan the registries on the image
+/// pane; elsewhere both.
+fn refresh(ui: &mut UiState, cx: &Context<'_>, pane: PaneId) -> Vec<Effect> {
+    let (text, commands) = match pane {
+        PaneId::Commits => (
+            "fetching the config repositories",
+            vec![Command::RefreshGit],
+        ),
+        PaneId::Images => ("rescanning the registries", vec![Command::RefreshRegistry]),
+        _ => (
+            "fetching the config repositories and rescanning the registries",
+            vec![Command::RefreshGit, Command::RefreshRegistry],
+        ),
+    };
+    ui.say(Level::Info, text, cx.now);
+    commands.into_iter().map(Effect::Send).collect()
 }

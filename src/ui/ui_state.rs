@@ -125,6 +125,15 @@ pub enum Mode {
     },
     /// A confirmation dialog.
     Confirm(Confirm),
+    /// The diff of one commit.
+    Diff {
+        /// The repository's key (`CommitLog::key`).
+        repository: String,
+        /// The commit.
+        sha: String,
+        /// First line shown.
+        scroll: usize,
+    },
 }
 
 /// How serious a status message is.
