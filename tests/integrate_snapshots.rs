@@ -32,7 +32,7 @@ fn bot_commit(sha: &str, seconds_ago: i64, old: &str, new: &str) -> Commit {
         author: "fluxcdbot".into(),
         email: "fluxcdbot@users.noreply.github.com".into(),
         time: ago(seconds_ago),
-        subject: format!("{new}"),
+        subject: new.to_owned(),
         automation: true,
         changes: vec![ImageUpdate {
             setter: Some("sock-shop:sock-shop-front-end:tag".into()),

@@ -286,4 +286,28 @@ mod tests {
         let err = config(None, None, Some(keys)).app_config().err().unwrap();
         assert!(err.to_string().contains("line 2"), "{err}");
     }
+
+    fn args(endpoint: Option<&str>) -> TuiArgs {
+        TuiArgs {
+            theme: None,
+            readonly: false,
+            app_namespace: "sock-shop".into(),
+            repos: vec!["/srv/flux-repo".into(), "https://example.com/r.git".into()],
+            ecr_endpoint: endpoint.map(str::to_owned),
+            ecr_region: Some("eu-west-1".into()),
+        }
+    }
+
+    #[test]
+    fn router_flags_reach_the_router_and_a_bad_endpoint_is_an_error() {
+        let router = router_config(&args(Some("http://127.0.0.1:5000"))).unwrap();
+        assert_eq!(router.repos.len(), 2);
+        assert_eq!(
+            router.ecr.endpoint_url.as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
+        assert_eq!(router.ecr.region.as_deref(), Some("eu-west-1"));
+        let err = router_config(&args(Some("127.0.0.1:5000"))).unwrap_err();
+        assert!(err.to_string().contains("127.0.0.1:5000"), "{err}");
+    }
 }

@@ -146,3 +146,76 @@ pub fn registry_update(event: RegistryEvent, image: impl Fn(&str) -> String) -> 
         result,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workers::registry::{NotEcr, ScanError, parse_ecr_image};
+    use std::time::Duration;
+
+    #[test]
+    fn scanner_failures_and_unavailable_registries_become_scan_results() {
+        let repo =
+            parse_ecr_image("123456789012.dkr.ecr.us-west-2.amazonaws.com/team/app").unwrap();
+        let failed = registry_update(
+            RegistryEvent::Failed {
+                id: "ns/app".into(),
+                repo: repo.clone(),
+                error: ScanError::Throttled {
+                    repository: "team/app".into(),
+                    message: "Rate exceeded".into(),
+                },
+                failures: 2,
+                retry_in: Duration::from_secs(10),
+            },
+            |_| String::new(),
+        );
+        let Some(Update::RegistryScan(scan)) = failed else {
+            panic!("{failed:?}");
+        };
+        assert_eq!(scan.image, repo.image());
+        let ScanResult::Failed(text) = scan.result else {
+            panic!("{:?}", scan.result);
+        };
+        assert!(text.contains("throttled"), "{text}");
+        assert!(text.ends_with("(failure 2; next attempt in 10s)"), "{text}");
+
+        let unavailable = registry_update(
+            RegistryEvent::Unavailable {
+                id: "ns/gh".into(),
+                reason: NotEcr::Unsupported {
+                    host: "ghcr.io".into(),
+                },
+            },
+            |id| format!("image of {id}"),
+        );
+        assert_eq!(
+            unavailable,
+            Some(Update::RegistryScan(RegistryScan {
+                repository: "ns/gh".into(),
+                image: "image of ns/gh".into(),
+                result: ScanResult::Unavailable("registry scan not available for ghcr.io".into()),
+            }))
+        );
+        assert_eq!(
+            registry_update(
+                RegistryEvent::Scanning {
+                    id: "ns/app".into(),
+                    repo
+                },
+                |_| String::new()
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn marks_and_behind_keep_their_meaning() {
+        assert_eq!(mark(Mark::Applied), CommitMark::Applied);
+        assert_eq!(mark(Mark::Pending), CommitMark::Pending);
+        assert_eq!(mark(Mark::Unknown), CommitMark::Unknown);
+        assert_eq!(behind(Behind::By(3)), BehindBy::Commits(3));
+        assert_eq!(behind(Behind::AtLeast(200)), BehindBy::AtLeast(200));
+        assert_eq!(behind(Behind::NotOnBranch), BehindBy::NotOnBranch);
+    }
+}
