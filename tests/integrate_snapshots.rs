@@ -205,3 +205,35 @@ fn refresh_asks_the_router_for_the_focused_pane() {
     assert_eq!(ui.sent(), vec![Command::RefreshGit]);
     assert!(ui.screen().contains("fetching the config repositories"));
 }
+
+#[test]
+fn scan_errors_reach_the_status_strip_and_other_registries_say_so() {
+    let mut ui = Harness::new(80, 24);
+    ui.updates(pipeline());
+    let scan = |result| {
+        Update::RegistryScan(RegistryScan {
+            repository: "sock-shop/sock-shop-front-end".into(),
+            image: IMAGE.into(),
+            result,
+        })
+    };
+    ui.updates([scan(ScanResult::Failed(
+        "ECR throttled the scan of 'weaveworksdemos/front-end' (Rate exceeded); fluxdeck backs off and retries".into(),
+    ))]);
+    let screen = ui.screen();
+    assert!(
+        screen.contains("⚠ ImageRepository sock-shop/sock-shop-front-end: ECR throttled"),
+        "{screen}"
+    );
+    ui.keys("Tab Tab");
+    assert!(ui.screen().contains("error"), "NEXT says the pick failed");
+    ui.updates([scan(ScanResult::Unavailable(
+        "registry scan not available for ghcr.io".into(),
+    ))]);
+    let screen = ui.screen();
+    assert!(
+        screen.contains("⚠ registry scan not available for ghcr.io"),
+        "{screen}"
+    );
+    assert!(screen.contains(" n/a "), "{screen}");
+}

@@ -10,6 +10,7 @@ use crate::state::{Command, State};
 
 use super::actions::{action_of, flux_pane_view, global_refusal, request, send_action, targets};
 use super::command_line::{self, LineCommand};
+use super::commit_keys;
 use super::keymap::{Intent, KeyChord, Keymap};
 use super::theme::Theme;
 use super::themes::Themes;
@@ -109,7 +110,7 @@ pub fn handle_key(ui: &mut UiState, cx: &Context<'_>, chord: KeyChord) -> Vec<Ef
                     repository,
                     sha,
                     scroll,
-                } => diff_intent(ui, intent, repository, sha, scroll),
+                } => commit_keys::diff_intent(ui, intent, repository, sha, scroll),
                 _ => normal_intent(ui, cx, intent),
             },
         },
@@ -265,12 +266,12 @@ fn details_intent(
         }
         Intent::FocusNext => (tab.cycle(false), 0),
         Intent::FocusPrev => (tab.cycle(true), 0),
-        Intent::Down => (tab, scroll.saturating_add(1)),
-        Intent::Up => (tab, scroll.saturating_sub(1)),
-        Intent::PageDown => (tab, scroll.saturating_add(page)),
-        Intent::PageUp => (tab, scroll.saturating_sub(page)),
-        Intent::Top => (tab, 0),
-        Intent::Bottom => (tab, usize::MAX),
+        Intent::Down
+        | Intent::Up
+        | Intent::PageDown
+        | Intent::PageUp
+        | Intent::Top
+        | Intent::Bottom => (tab, scrolled(intent, scroll, page)),
         Intent::Details => {
             return vec![Effect::Send(Command::FetchDetails { key })];
         }
@@ -281,56 +282,34 @@ fn details_intent(
         _ => return Vec::new(),
     };
     // The last frame knows how long the content is; a new tab starts at the top anyway.
-    let last = ui
-        .frame
-        .details_lines
-        .saturating_sub(ui.frame.details_height);
-    let scroll = scroll.min(last);
+    let scroll = clamp_scroll(ui, scroll);
     ui.mode = Mode::Details { key, tab, scroll };
     Vec::new()
 }
 
-fn diff_intent(
-    ui: &mut UiState,
-    intent: Intent,
-    repository: String,
-    sha: String,
-    scroll: usize,
-) -> Vec<Effect> {
-    let page = cx_page(ui);
-    let scroll = match intent {
-        Intent::Back => {
-            ui.mode = Mode::Normal;
-            return Vec::new();
-        }
-        Intent::Quit => {
-            ui.quit = true;
-            return Vec::new();
-        }
+/// The first line shown after a scrolling intent (other intents keep `scroll`).
+pub(super) fn scrolled(intent: Intent, scroll: usize, page: usize) -> usize {
+    match intent {
         Intent::Down => scroll.saturating_add(1),
         Intent::Up => scroll.saturating_sub(1),
         Intent::PageDown => scroll.saturating_add(page),
         Intent::PageUp => scroll.saturating_sub(page),
         Intent::Top => 0,
         Intent::Bottom => usize::MAX,
-        Intent::Details => {
-            return vec![Effect::Send(Command::ShowDiff { repository, sha })];
-        }
-        _ => return Vec::new(),
-    };
+        _ => scroll,
+    }
+}
+
+/// `scroll` kept within the content the last frame showed in the details or diff view.
+pub(super) fn clamp_scroll(ui: &UiState, scroll: usize) -> usize {
     let last = ui
         .frame
         .details_lines
         .saturating_sub(ui.frame.details_height);
-    ui.mode = Mode::Diff {
-        repository,
-        sha,
-        scroll: scroll.min(last),
-    };
-    Vec::new()
+    scroll.min(last)
 }
 
-fn cx_page(ui: &UiState) -> usize {
+pub(super) fn cx_page(ui: &UiState) -> usize {
     ui.frame.details_height.max(1)
 }
 
@@ -386,7 +365,7 @@ fn normal_intent(ui: &mut UiState, cx: &Context<'_>, intent: Intent) -> Vec<Effe
                 })];
             }
         }
-        Intent::Refresh => return refresh(ui, cx, pane),
+        Intent::Refresh => return commit_keys::refresh(ui, cx, pane),
         Intent::Filter => ui.mode = Mode::Filter,
         Intent::Command => ui.mode = Mode::Command(String::new()),
         Intent::Back => {
@@ -430,7 +409,7 @@ fn open_details(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
         PaneId::Sources => ui.sources.selected().cloned(),
         PaneId::Images => ui.images.selected().cloned(),
         PaneId::Pods => ui.pods.selected().cloned(),
-        PaneId::Commits => return open_diff(ui, cx),
+        PaneId::Commits => return commit_keys::open_diff(ui, cx),
     };
     let Some(key) = key else {
         return Vec::new();
@@ -441,36 +420,4 @@ fn open_details(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
         scroll: 0,
     };
     vec![Effect::Send(Command::FetchDetails { key })]
-}
-
-/// `Enter` on a commit: the diff view, filled when the git worker answers.
-fn open_diff(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
-    let (Some(sha), Some(log)) = (ui.commits.selected().cloned(), cx.state.commits()) else {
-        return Vec::new();
-    };
-    let repository = log.key.clone();
-    ui.mode = Mode::Diff {
-        repository: repository.clone(),
-        sha: sha.clone(),
-        scroll: 0,
-    };
-    vec![Effect::Send(Command::ShowDiff { repository, sha })]
-}
-
-/// `R`: fetch the repositories on the commits pane, rescan the registries on the image
-/// pane; elsewhere both.
-fn refresh(ui: &mut UiState, cx: &Context<'_>, pane: PaneId) -> Vec<Effect> {
-    let (text, commands) = match pane {
-        PaneId::Commits => (
-            "fetching the config repositories",
-            vec![Command::RefreshGit],
-        ),
-        PaneId::Images => ("rescanning the registries", vec![Command::RefreshRegistry]),
-        _ => (
-            "fetching the config repositories and rescanning the registries",
-            vec![Command::RefreshGit, Command::RefreshRegistry],
-        ),
-    };
-    ui.say(Level::Info, text, cx.now);
-    commands.into_iter().map(Effect::Send).collect()
 }
