@@ -91,7 +91,7 @@ fn helper_credentials(dir: &Path) -> CredentialConfig {
 }
 
 struct Running {
-    _sandbox: Sandbox,
+    sandbox: Sandbox,
     registry: RegistryServer,
     store: Arc<RegistryStore>,
     router: JoinHandle<()>,
@@ -152,7 +152,7 @@ impl Running {
             },
         );
         Running {
-            _sandbox: sandbox,
+            sandbox,
             registry,
             store,
             router,
@@ -291,6 +291,24 @@ async fn bot_commits_are_flagged_and_marked_applied_or_pending_with_behind_by() 
         run.state.commits().unwrap().behind(),
         Some(BehindBy::Commits(2))
     );
+
+    // The GitRepository is deleted: the router stops tracking it and the pane forgets it.
+    let deleted = reqwest::Client::new()
+        .delete(format!(
+            "{}/apis/source.toolkit.fluxcd.io/v1/namespaces/{NS}/gitrepositories/tenant",
+            run.sandbox.http_url()
+        ))
+        .bearer_auth(&run.sandbox.token)
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+    run.until(
+        "the repository untracked",
+        |u, _| matches!(u, Update::CommitsUntracked { key } if key == REPO_KEY),
+    )
+    .await;
+    assert!(run.state.commits().is_none());
     run.stop().await;
 }
 

@@ -55,7 +55,7 @@ pub struct TuiArgs {
     #[arg(long = "repo", value_name = "PATH|URL")]
     pub repos: Vec<String>,
     /// Send every ECR call (DescribeImages) to this endpoint instead of AWS: a VPC endpoint,
-    /// moto, or the sandbox registry (`fluxdeck sandbox`). $AWS_ENDPOINT_URL_ECR is honoured
+    /// moto, or the sandbox's ECR-compatible registry. $AWS_ENDPOINT_URL_ECR is honoured
     /// when unset. Credentials come from the default AWS chain (environment, $AWS_PROFILE and
     /// SSO profiles, web identity, ECS and instance roles).
     #[arg(long, value_name = "URL")]

@@ -236,6 +236,17 @@ impl Router {
             let _ = self.git.send(GitCommand::Untrack { key: key.clone() });
             let _ = self.to_ui.send(Update::CommitsUntracked { key }).await;
         }
+        // A broken source that is gone (or fixed and tracked) must not leave its error behind.
+        let healed: Vec<String> = self
+            .sent
+            .broken
+            .keys()
+            .filter(|k| !next.broken.contains_key(*k) && !next.tracks.contains_key(*k))
+            .cloned()
+            .collect();
+        for key in healed {
+            let _ = self.to_ui.send(Update::CommitsUntracked { key }).await;
+        }
         for (key, (location, error)) in &next.broken {
             if self.sent.broken.get(key) != Some(&(location.clone(), error.clone())) {
                 let _ = self
