@@ -237,3 +237,57 @@ fn scan_errors_reach_the_status_strip_and_other_registries_say_so() {
     );
     assert!(screen.contains(" n/a "), "{screen}");
 }
+
+#[test]
+fn repo_command_switches_the_commits_pane_between_tracked_repositories() {
+    let mut ui = harness(160, 48);
+    let other = CommitLog {
+        key: "flux-system/flux-system".into(),
+        repository: "https://github.com/example/flux-repo".into(),
+        branch: "main".into(),
+        commits: vec![Commit {
+            sha: "4a1c2e9b7f0d3a6c9e2b5d8f1a4c7e0b3d6f9a2c".into(),
+            author: "Maria Lopez".into(),
+            email: "maria.lopez@example.com".into(),
+            time: ago(3_000),
+            subject: "Add sock-shop tenant".into(),
+            automation: false,
+            changes: Vec::new(),
+        }],
+        complete: true,
+        ..CommitLog::default()
+    };
+    ui.updates([Update::Commits(other)]);
+    ui.keys("Tab Tab Tab");
+    // The repository the automation pushes to is shown first.
+    let screen = ui.screen();
+    assert!(
+        screen.contains("sock-shop/sock-shop-tenant · main · behind by 1 · repo 2/2"),
+        "{screen}"
+    );
+    ui.keys(":");
+    ui.type_text("repo");
+    ui.keys("Enter");
+    let screen = ui.screen();
+    assert!(screen.contains("Add sock-shop tenant"), "{screen}");
+    assert!(screen.contains("repo 1/2"), "{screen}");
+    assert!(
+        screen.contains("commits of https://github.com/example/flux-repo"),
+        "{screen}"
+    );
+    ui.keys("Enter");
+    assert_eq!(
+        ui.sent(),
+        vec![Command::ShowDiff {
+            repository: "flux-system/flux-system".into(),
+            sha: "4a1c2e9b7f0d3a6c9e2b5d8f1a4c7e0b3d6f9a2c".into()
+        }]
+    );
+    ui.keys("Esc :");
+    ui.type_text("repo nope");
+    ui.keys("Enter");
+    assert!(
+        ui.screen()
+            .contains("`:repo nope`: no such repository is tracked")
+    );
+}

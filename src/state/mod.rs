@@ -291,16 +291,26 @@ impl State {
         self.details.as_ref()
     }
 
-    /// The commit log the commits pane shows: the repository an ImageUpdateAutomation
-    /// pushes to when it is tracked, else the first tracked one.
+    /// The commit log the commits pane shows by default: the repository an
+    /// ImageUpdateAutomation pushes to when it is tracked, else the first tracked one.
     pub fn commits(&self) -> Option<&CommitLog> {
+        self.commits_for(None)
+    }
+
+    /// The log of `chosen` (a key the user picked with `:repo`) while it is tracked, else
+    /// the default of [`State::commits`].
+    pub fn commits_for(&self, chosen: Option<&str>) -> Option<&CommitLog> {
         let pushed_to: Vec<String> = self
             .image_automations
             .iter()
             .filter_map(|a| a.source.as_ref())
             .map(|k| format!("{}/{}", k.namespace, k.name))
             .collect();
-        self.commit_logs.shown(pushed_to.iter().map(String::as_str))
+        self.commit_logs.shown(
+            chosen
+                .into_iter()
+                .chain(pushed_to.iter().map(String::as_str)),
+        )
     }
 
     /// Every tracked repository's log, by key.

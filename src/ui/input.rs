@@ -58,7 +58,7 @@ macro_rules! with_view {
                 $body
             }
             PaneId::Commits => {
-                let $rows = &commit_rows($state);
+                let $rows = &commit_rows($state, $ui.commits_repo.as_deref());
                 let $view = &mut $ui.commits;
                 $body
             }
@@ -71,10 +71,12 @@ macro_rules! with_view {
     };
 }
 
-/// The commits pane's rows.
-pub fn commit_rows(state: &State) -> CommitRows<'_> {
+/// The commits pane's rows: those of the repository `chosen` with `:repo`, or the default.
+pub fn commit_rows<'a>(state: &'a State, chosen: Option<&str>) -> CommitRows<'a> {
     CommitRows {
-        commits: state.commits().map_or(&[], |log| log.commits.as_slice()),
+        commits: state
+            .commits_for(chosen)
+            .map_or(&[], |log| log.commits.as_slice()),
         revision: state.commits_revision(),
     }
 }
@@ -219,6 +221,10 @@ fn run_line(ui: &mut UiState, cx: &Context<'_>, line: &str) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        LineCommand::Repo(key) => {
+            commit_keys::choose_repo(ui, cx, key.as_deref());
+            Vec::new()
+        }
         LineCommand::ReadOnly(set) => {
             ui.read_only = set.unwrap_or(!ui.read_only);
             let text = if ui.read_only {
@@ -356,7 +362,8 @@ fn normal_intent(ui: &mut UiState, cx: &Context<'_>, intent: Intent) -> Vec<Effe
         Intent::Bottom => {
             with_view!(ui, state, pane, |v, rows| v.bottom(rows, height));
             // The end of a partly loaded log asks for the next page.
-            if let (PaneId::Commits, Some(log)) = (pane, state.commits())
+            if let (PaneId::Commits, Some(log)) =
+                (pane, state.commits_for(ui.commits_repo.as_deref()))
                 && !log.complete
                 && !log.commits.is_empty()
             {

@@ -189,6 +189,8 @@ pub struct UiState {
     pub images: ListView<ObjectKey>,
     /// Commits pane.
     pub commits: ListView<String>,
+    /// The repository the commits pane shows (`:repo`); `None` for the default.
+    pub commits_repo: Option<String>,
     /// Pods pane.
     pub pods: ListView<ObjectKey>,
     /// Read-only mode: actions are refused locally.
@@ -215,6 +217,7 @@ impl UiState {
             sources: ListView::default(),
             images: ListView::default(),
             commits: ListView::default(),
+            commits_repo: None,
             pods: ListView::default(),
             read_only,
             message: None,

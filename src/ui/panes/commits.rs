@@ -26,11 +26,11 @@ const COLUMNS: &[Column] = &[
 
 /// Draws the pane.
 pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
-    let Some(log) = view.state.commits() else {
+    let Some(log) = view.state.commits_for(view.ui.commits_repo.as_deref()) else {
         waiting(frame, area, view);
         return;
     };
-    let rows = commit_rows(view.state);
+    let rows = commit_rows(view.state, view.ui.commits_repo.as_deref());
     let empty = match (&log.error, &log.note) {
         (Some(error), _) => Line::styled(format!("git: {error}"), view.style(Slot::Error)),
         (None, Some(note)) => Line::styled(note.clone(), view.style(Slot::Muted)),
@@ -39,9 +39,18 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             view.style(Slot::Muted),
         ),
     };
+    let mut title = subtitle(log);
+    let tracked = view.state.commit_logs().all();
+    if tracked.len() > 1 {
+        let at = tracked
+            .keys()
+            .position(|k| *k == log.key)
+            .map_or(0, |i| i + 1);
+        title = format!("{} · {title} · repo {at}/{} :repo", log.key, tracked.len());
+    }
     let spec = ListSpec {
         pane: PaneId::Commits,
-        subtitle: Some(subtitle(log)),
+        subtitle: Some(title),
         columns: COLUMNS,
         syncing: false,
         empty,
