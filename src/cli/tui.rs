@@ -27,6 +27,8 @@ use crate::ui::themes::{Themes, initial_theme_name};
 use super::GlobalArgs;
 use crate::workers::cluster::connect::ConnectOptions;
 use crate::workers::cluster::worker::ClusterConfig;
+use crate::workers::registry::EcrClientConfig;
+use crate::workers::router::{RouterChannels, RouterConfig, spawn_router};
 
 /// Flags of the TUI.
 #[derive(Debug, Clone, Args)]
@@ -43,6 +45,26 @@ pub struct TuiArgs {
     /// Namespace of the application pods pane (switch with `:pods NS`).
     #[arg(long, value_name = "NS", default_value = "sock-shop")]
     pub app_namespace: String,
+    /// Also show the log of this config repository in the commits pane (repeatable). A local
+    /// path (working tree or bare) is read in place and never written; a URL is mirrored
+    /// under $XDG_CACHE_HOME/fluxdeck/git. The GitRepositories the Kustomizations and
+    /// ImageUpdateAutomations use are followed without this flag. Git credentials, tried in
+    /// this order: the SSH agent, then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa (ssh URLs); a token
+    /// in $FLUXDECK_GIT_TOKEN or $GIT_TOKEN, then your git credential helpers (https URLs).
+    /// Cluster Secrets are never read, and nothing is ever pushed.
+    #[arg(long = "repo", value_name = "PATH|URL")]
+    pub repos: Vec<String>,
+    /// Send every ECR call (DescribeImages) to this endpoint instead of AWS: a VPC endpoint,
+    /// moto, or the sandbox's ECR-compatible registry. $AWS_ENDPOINT_URL_ECR is honoured
+    /// when unset. Credentials come from the default AWS chain (environment, $AWS_PROFILE and
+    /// SSO profiles, web identity, ECS and instance roles).
+    #[arg(long, value_name = "URL")]
+    pub ecr_endpoint: Option<String>,
+    /// The AWS region for ECR calls. Default: the region in each image's ECR host
+    /// (`<account>.dkr.ecr.<region>.amazonaws.com`), not $AWS_REGION, since a repository
+    /// lives in exactly one region.
+    #[arg(long, value_name = "REGION")]
+    pub ecr_region: Option<String>,
 }
 
 /// How the TUI starts, read from flags and the environment.
@@ -102,11 +124,12 @@ pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
     // Read the config before touching the terminal, so its errors print plainly.
     config.app_config()?;
     let cluster = cluster_config(global, &args);
+    let router = router_config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(run_with_cluster(config, cluster))?;
+    runtime.block_on(run_with_cluster(config, cluster, router))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -128,16 +151,49 @@ pub fn cluster_config(global: &GlobalArgs, args: &TuiArgs) -> ClusterConfig {
     }
 }
 
-/// Runs the cluster worker and the TUI together until the user quits.
-pub async fn run_with_cluster(config: TuiConfig, cluster: ClusterConfig) -> anyhow::Result<()> {
-    let (updates_tx, updates) = mpsc::channel::<Update>(4096);
-    let (commands, commands_rx) = mpsc::channel::<Command>(64);
+/// The router's configuration from the flags: `--repo`, `--ecr-endpoint`, `--ecr-region`.
+/// A bad endpoint is an error before the terminal is touched.
+pub fn router_config(args: &TuiArgs) -> anyhow::Result<RouterConfig> {
+    let ecr = EcrClientConfig {
+        endpoint_url: args.ecr_endpoint.clone(),
+        region: args.ecr_region.clone(),
+        ..EcrClientConfig::default()
+    };
+    ecr.validate()?;
+    Ok(RouterConfig {
+        repos: args.repos.clone(),
+        ecr,
+        ..RouterConfig::default()
+    })
+}
+
+/// Runs the cluster worker, the router (with the git worker and the registry scanner) and
+/// the TUI together until the user quits.
+pub async fn run_with_cluster(
+    config: TuiConfig,
+    cluster: ClusterConfig,
+    router: RouterConfig,
+) -> anyhow::Result<()> {
+    let (cluster_updates, from_cluster) = mpsc::channel::<Update>(4096);
+    let (to_cluster, cluster_commands) = mpsc::channel::<Command>(64);
+    let (to_ui, updates) = mpsc::channel::<Update>(4096);
+    let (commands, from_ui) = mpsc::channel::<Command>(64);
     let worker = tokio::spawn(crate::workers::cluster::worker::run(
         cluster,
-        updates_tx,
-        commands_rx,
+        cluster_updates,
+        cluster_commands,
     ));
+    let router = spawn_router(
+        router,
+        RouterChannels {
+            from_cluster,
+            to_ui,
+            from_ui,
+            to_cluster,
+        },
+    );
     let result = run_tui(config, updates, commands).await;
+    router.abort();
     worker.abort();
     result
 }
@@ -229,5 +285,29 @@ mod tests {
         std::fs::write(&keys, "[keys]\nsuspend = \"Ctl-s\"\n").unwrap();
         let err = config(None, None, Some(keys)).app_config().err().unwrap();
         assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    fn args(endpoint: Option<&str>) -> TuiArgs {
+        TuiArgs {
+            theme: None,
+            readonly: false,
+            app_namespace: "sock-shop".into(),
+            repos: vec!["/srv/flux-repo".into(), "https://example.com/r.git".into()],
+            ecr_endpoint: endpoint.map(str::to_owned),
+            ecr_region: Some("eu-west-1".into()),
+        }
+    }
+
+    #[test]
+    fn router_flags_reach_the_router_and_a_bad_endpoint_is_an_error() {
+        let router = router_config(&args(Some("http://127.0.0.1:5000"))).unwrap();
+        assert_eq!(router.repos.len(), 2);
+        assert_eq!(
+            router.ecr.endpoint_url.as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
+        assert_eq!(router.ecr.region.as_deref(), Some("eu-west-1"));
+        let err = router_config(&args(Some("127.0.0.1:5000"))).unwrap_err();
+        assert!(err.to_string().contains("127.0.0.1:5000"), "{err}");
     }
 }

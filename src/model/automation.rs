@@ -30,6 +30,17 @@ pub struct ImageUpdateAutomation {
     /// Names of the policies it applied last run (`status.observedPolicies`, `v1` and late
     /// `v1beta2`); empty for older shapes.
     pub observed_policies: Vec<String>,
+    /// `spec.git.commit.author`, when it names an email (commits are matched by it).
+    pub author: Option<CommitAuthor>,
+}
+
+/// The author an automation commits as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitAuthor {
+    /// `name` (may be empty: then any name with the email matches).
+    pub name: String,
+    /// `email` (never empty).
+    pub email: String,
 }
 
 impl ImageUpdateAutomation {
@@ -60,6 +71,16 @@ impl ImageUpdateAutomation {
             last_push_commit: string_at(object, &["status", "lastPushCommit"]),
             last_push_time: time_at(object, &["status", "lastPushTime"]),
             observed_policies,
+            author: string_at(object, &["spec", "git", "commit", "author", "email"])
+                .map(|e| e.trim().to_owned())
+                .filter(|e| !e.is_empty())
+                .map(|email| CommitAuthor {
+                    name: str_at(object, &["spec", "git", "commit", "author", "name"])
+                        .unwrap_or("")
+                        .trim()
+                        .to_owned(),
+                    email,
+                }),
             status: FluxStatus::parse(object),
             key: meta.key,
             created: meta.created,
@@ -95,6 +116,8 @@ mod tests {
                 .unwrap();
         assert!(old.observed_policies.is_empty());
         assert_eq!(old.last_run, v1.last_run);
+        let author = v1.author.expect("the fixture names an author");
+        assert!(author.email.contains('@'), "{author:?}");
     }
 
     #[test]
@@ -107,5 +130,6 @@ mod tests {
         .unwrap();
         assert_eq!(iua.observed_policies, vec!["a".to_owned(), "b".to_owned()]);
         assert_eq!(iua.push_branch.as_deref(), Some("dev"));
+        assert_eq!(iua.author, None);
     }
 }

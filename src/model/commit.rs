@@ -18,6 +18,68 @@ pub struct Commit {
     /// Whether an ImageUpdateAutomation made it (its author matches an automation's
     /// `spec.git.commit.author`), so the pane can tell robot commits from human ones.
     pub automation: bool,
+    /// The image values an automation commit changed (empty for other commits).
+    pub changes: Vec<ImageUpdate>,
+}
+
+/// One value an automation commit changed (a `$imagepolicy` setter's line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageUpdate {
+    /// The setter, e.g. `sock-shop:sock-shop-front-end:tag`, when known.
+    pub setter: Option<String>,
+    /// The value before, when known.
+    pub old: Option<String>,
+    /// The value after.
+    pub new: String,
+}
+
+impl ImageUpdate {
+    /// `old → new`, or `→ new` when the old value is unknown.
+    pub fn summary(&self) -> String {
+        match &self.old {
+            Some(old) => format!("{old} → {}", self.new),
+            None => format!("→ {}", self.new),
+        }
+    }
+}
+
+/// Whether one commit is in what a Kustomization applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitMark {
+    /// The applied commit or one of its ancestors.
+    Applied,
+    /// Newer than the applied commit: not in the cluster yet.
+    Pending,
+    /// The applied commit is not on this branch.
+    Unknown,
+}
+
+/// How far a Kustomization is behind the branch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BehindBy {
+    /// Exactly this many commits (0: up to date).
+    Commits(usize),
+    /// At least this many (the applied commit is older than the loaded log).
+    AtLeast(usize),
+    /// The applied commit is not on the branch at all.
+    NotOnBranch,
+}
+
+impl BehindBy {
+    /// Whether the cluster is known to be up to date.
+    pub fn is_current(self) -> bool {
+        self == BehindBy::Commits(0)
+    }
+
+    /// Words for headers: `up to date`, `behind by 3`, `behind by 200+`, `not on branch`.
+    pub fn describe(self) -> String {
+        match self {
+            BehindBy::Commits(0) => "up to date".to_owned(),
+            BehindBy::Commits(n) => format!("behind by {n}"),
+            BehindBy::AtLeast(n) => format!("behind by {n}+"),
+            BehindBy::NotOnBranch => "applied revision not on branch".to_owned(),
+        }
+    }
 }
 
 impl Commit {
@@ -45,7 +107,13 @@ mod tests {
             time: Timestamp::UNIX_EPOCH,
             subject: Commit::subject_of("main-1f49071-24\n\nbody"),
             automation: true,
+            changes: vec![ImageUpdate {
+                setter: None,
+                old: Some("a".into()),
+                new: "b".into(),
+            }],
         };
+        assert_eq!(c.changes[0].summary(), "a → b");
         assert_eq!(c.short_sha(), "9e2f5b8");
         assert_eq!(c.subject, "main-1f49071-24");
         let short = Commit {
@@ -54,5 +122,20 @@ mod tests {
         };
         assert_eq!(short.short_sha(), "abc");
         assert_eq!(Commit::subject_of(""), "");
+    }
+
+    #[test]
+    fn behind_by_in_words() {
+        assert_eq!(BehindBy::Commits(0).describe(), "up to date");
+        assert!(BehindBy::Commits(0).is_current());
+        assert_eq!(BehindBy::Commits(2).describe(), "behind by 2");
+        assert_eq!(BehindBy::AtLeast(200).describe(), "behind by 200+");
+        assert!(!BehindBy::NotOnBranch.is_current());
+        let unknown_old = ImageUpdate {
+            setter: None,
+            old: None,
+            new: "v2".into(),
+        };
+        assert_eq!(unknown_old.summary(), "→ v2");
     }
 }

@@ -10,6 +10,7 @@ use super::conditions::FluxStatus;
 use super::json::{array_at, at, i64_at, str_at, string_at, time_at};
 use super::key::{Kind, ObjectKey};
 use super::meta::{Meta, ModelError, object_ref};
+use crate::policy::PolicySpec;
 
 /// An image reference as Flux's `latestRef` holds it: name, tag and optional digest.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +88,10 @@ pub struct ImageRepository {
     pub tag_count: Option<i64>,
     /// `status.lastScanResult.latestTags` (up to 10, as Flux stores them).
     pub latest_tags: Vec<String>,
+    /// `spec.exclusionList` (empty: Flux's default, `^.*\\.sig$`).
+    pub exclusion_list: Vec<String>,
+    /// `spec.interval`, as written (Go duration).
+    pub interval: Option<String>,
 }
 
 impl ImageRepository {
@@ -106,6 +111,12 @@ impl ImageRepository {
                 .take(10)
                 .map(str::to_owned)
                 .collect(),
+            exclusion_list: array_at(object, &["spec", "exclusionList"])
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            interval: string_at(object, &["spec", "interval"]),
         })
     }
 }
@@ -127,6 +138,9 @@ pub struct ImagePolicy {
     pub latest: Option<ImageRef>,
     /// The one before: `status.observedPreviousRef`, else `status.observedPreviousImage`.
     pub previous: Option<ImageRef>,
+    /// `spec.policy` and `spec.filterTags` for local evaluation, or why they cannot be read
+    /// (the policy engine's message).
+    pub spec: Result<PolicySpec, String>,
 }
 
 impl ImagePolicy {
@@ -150,6 +164,8 @@ impl ImagePolicy {
             rule: policy_rule(object),
             latest: image_ref("latestRef", "latestImage"),
             previous: image_ref("observedPreviousRef", "observedPreviousImage"),
+            spec: PolicySpec::from_spec(at(object, &["spec"]).unwrap_or(&Value::Null))
+                .map_err(|e| e.to_string()),
             status: FluxStatus::parse(object),
             key: meta.key,
             created: meta.created,
@@ -195,6 +211,12 @@ mod tests {
             assert_eq!(repo.latest_tags.len(), 10, "{fixture}");
             assert_eq!(repo.image.as_deref(), Some(ECR), "{fixture}");
             assert!(repo.last_scan.is_some(), "{fixture}");
+            assert!(repo.interval.is_some(), "{fixture}");
+            assert_eq!(
+                repo.exclusion_list,
+                vec!["^.*\\.sig$".to_owned()],
+                "{fixture}"
+            );
         }
     }
 
@@ -215,6 +237,8 @@ mod tests {
                 "{fixture}"
             );
             assert_eq!(policy.rule.as_deref(), Some("numerical asc"), "{fixture}");
+            let spec = policy.spec.as_ref().expect(fixture);
+            assert!(spec.filter.is_some(), "{fixture}");
             assert_eq!(
                 policy.repository,
                 Some(ObjectKey::new(
@@ -237,5 +261,10 @@ mod tests {
         assert_eq!(policy.latest, None);
         assert_eq!(policy.rule.as_deref(), Some("semver >=1.0.0"));
         assert_eq!(policy.repository, None);
+        let broken = ImagePolicy::parse(&serde_json::json!({
+            "metadata": {"name": "p", "namespace": "n"}, "spec": {}
+        }))
+        .unwrap();
+        assert!(broken.spec.is_err());
     }
 }

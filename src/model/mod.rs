@@ -4,6 +4,7 @@
 pub mod automation;
 pub mod commit;
 pub mod conditions;
+pub mod duration;
 pub mod ecr;
 pub mod event;
 pub mod image;

@@ -27,6 +27,43 @@ pub struct Source {
     pub artifact_revision: Option<String>,
     /// `status.artifact.lastUpdateTime`.
     pub artifact_time: Option<Timestamp>,
+    /// `spec.ref`, field by field (the git worker applies Flux's precedence).
+    pub git_ref: GitRef,
+    /// `spec.interval`, as written (Go duration).
+    pub interval: Option<String>,
+}
+
+/// The fields of a GitRepository's `spec.ref`; empty strings read as absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GitRef {
+    /// `spec.ref.commit`.
+    pub commit: Option<String>,
+    /// `spec.ref.name`.
+    pub name: Option<String>,
+    /// `spec.ref.semver`.
+    pub semver: Option<String>,
+    /// `spec.ref.tag`.
+    pub tag: Option<String>,
+    /// `spec.ref.branch`.
+    pub branch: Option<String>,
+}
+
+impl GitRef {
+    /// Reads `spec.ref` of a source object.
+    pub fn parse(object: &Value) -> GitRef {
+        let field = |name: &str| {
+            string_at(object, &["spec", "ref", name])
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        };
+        GitRef {
+            commit: field("commit"),
+            name: field("name"),
+            semver: field("semver"),
+            tag: field("tag"),
+            branch: field("branch"),
+        }
+    }
 }
 
 /// The `spec.ref` fields, in the precedence the source-controller applies.
@@ -58,6 +95,8 @@ impl Source {
             reference,
             artifact_revision: string_at(object, &["status", "artifact", "revision"]),
             artifact_time: time_at(object, &["status", "artifact", "lastUpdateTime"]),
+            git_ref: GitRef::parse(object),
+            interval: string_at(object, &["spec", "interval"]),
         })
     }
 }
@@ -77,6 +116,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(src.reference.as_deref(), Some("branch main"));
+        assert_eq!(src.git_ref.branch.as_deref(), Some("main"));
+        assert_eq!(src.git_ref.commit, None);
+        assert!(src.interval.is_some());
         assert_eq!(
             src.artifact_revision.as_deref(),
             Some("main@sha1:9e2f5b8c1a4d7e0f3b6c9a2d5e8f1b4c7a0d3e6f")

@@ -8,6 +8,9 @@
 //! - The UI has already checked read-only mode, permissions and suspension; the worker
 //!   checks again (the cluster may have changed) and reports refusals as `Failed`.
 //! - `FetchDetails` answers with `Update::Details` and `Update::Events` (or `FetchFailed`).
+//! - `RefreshGit`, `RefreshRegistry`, `ShowDiff` and `LoadMoreCommits` are served by the
+//!   router (`workers::router`), which answers with `Update::Commits`, `Update::CommitDiff`
+//!   and `Update::RegistryScan`; the cluster worker ignores them.
 //! - Switches (`SwitchNamespace`, `SwitchContext`, `SwitchPodsNamespace`) restart the
 //!   affected watchers, which relist; the worker then sends `Update::Session`.
 
@@ -96,8 +99,22 @@ pub enum Command {
         /// The namespace.
         namespace: String,
     },
-    /// Fetch the config repository now instead of at the next interval.
+    /// Fetch every tracked repository now instead of at the next interval.
     RefreshGit,
+    /// Scan every ECR-backed ImageRepository now instead of at the next interval.
+    RefreshRegistry,
+    /// Send the diff of one commit (answered with `Update::CommitDiff`).
+    ShowDiff {
+        /// The repository's key (`CommitLog::key`).
+        repository: String,
+        /// The commit's full SHA.
+        sha: String,
+    },
+    /// Load the next page of a repository's log.
+    LoadMoreCommits {
+        /// The repository's key.
+        repository: String,
+    },
     /// Read-only mode changed; workers refuse writes while it is on (defence in depth: the
     /// UI already sends no action in read-only mode).
     SetReadOnly {

@@ -8,7 +8,9 @@ pub mod access;
 pub mod actions;
 pub mod chain;
 pub mod command;
+pub mod commits;
 pub mod details;
+pub mod registry;
 pub mod table;
 pub mod update;
 
@@ -26,11 +28,11 @@ pub use access::{Access, Connection};
 pub use actions::{ActionLog, ActionRecord};
 pub use chain::ImageChain;
 pub use command::{ActionId, ActionKind, Command};
+pub use commits::{AppliedColumn, AppliedMarks, CommitDiff, CommitLog, CommitLogs};
 pub use details::Details;
+pub use registry::{Drift, ImagePreview, NextPick, RegistryScan, RepoScan, ScanResult};
 pub use table::{Row, Table};
-pub use update::{
-    ActionEvent, ActionPhase, CommitLog, Permission, RegistryScan, Session, Update, WatchState,
-};
+pub use update::{ActionEvent, ActionPhase, Permission, Session, Update, WatchState};
 
 /// Everything fluxdeck knows, as the workers reported it.
 #[derive(Debug, Default)]
@@ -48,9 +50,9 @@ pub struct State {
     access: BTreeMap<Permission, bool>,
     actions: ActionLog,
     details: Option<Details>,
-    commits: Option<CommitLog>,
-    commits_revision: u64,
-    registry_scans: BTreeMap<String, RegistryScan>,
+    commit_logs: CommitLogs,
+    diff: Option<CommitDiff>,
+    registry: registry::Registry,
 }
 
 impl State {
@@ -108,19 +110,23 @@ impl State {
                 self.details_for(key).error = Some(error);
                 true
             }
-            Update::Commits(log) => {
-                let changed = self.commits.as_ref() != Some(&log);
-                if changed {
-                    self.commits = Some(log);
-                    self.commits_revision += 1;
-                }
+            Update::Commits(log) => self.commit_logs.put(log),
+            Update::CommitsFailed {
+                key,
+                repository,
+                error,
+            } => self.commit_logs.fail(&key, &repository, error),
+            Update::CommitsUntracked { key } => self.commit_logs.remove(&key),
+            Update::CommitDiff(diff) => {
+                let changed = self.diff.as_ref() != Some(&diff);
+                self.diff = Some(diff);
                 changed
             }
             Update::RegistryScan(scan) => {
-                let previous = self
-                    .registry_scans
-                    .insert(scan.repository.clone(), scan.clone());
-                previous.as_ref() != Some(&scan)
+                self.registry.apply(scan) && {
+                    self.refresh_next_picks();
+                    true
+                }
             }
         }
     }
@@ -175,8 +181,16 @@ impl State {
                 self.image_chains = chains;
                 self.image_chains_revision += 1;
             }
+            self.refresh_next_picks();
         }
         true
+    }
+
+    /// Re-evaluates every ImagePolicy over its repository's last scan.
+    fn refresh_next_picks(&mut self) {
+        let repositories = &self.image_repositories;
+        self.registry
+            .refresh(self.image_policies.iter(), |k| repositories.get(k));
     }
 
     fn details_for(&mut self, key: ObjectKey) -> &mut Details {
@@ -277,19 +291,77 @@ impl State {
         self.details.as_ref()
     }
 
-    /// The config repository's commits, once the git worker reported.
+    /// The commit log the commits pane shows by default: the repository an
+    /// ImageUpdateAutomation pushes to when it is tracked, else the first tracked one.
     pub fn commits(&self) -> Option<&CommitLog> {
-        self.commits.as_ref()
+        self.commits_for(None)
     }
 
-    /// Bumped whenever the commit log changes.
+    /// The log of `chosen` (a key the user picked with `:repo`) while it is tracked, else
+    /// the default of [`State::commits`].
+    pub fn commits_for(&self, chosen: Option<&str>) -> Option<&CommitLog> {
+        let pushed_to: Vec<String> = self
+            .image_automations
+            .iter()
+            .filter_map(|a| a.source.as_ref())
+            .map(|k| format!("{}/{}", k.namespace, k.name))
+            .collect();
+        self.commit_logs.shown(
+            chosen
+                .into_iter()
+                .chain(pushed_to.iter().map(String::as_str)),
+        )
+    }
+
+    /// Every tracked repository's log, by key.
+    pub fn commit_logs(&self) -> &CommitLogs {
+        &self.commit_logs
+    }
+
+    /// Bumped whenever a commit log changes.
     pub fn commits_revision(&self) -> u64 {
-        self.commits_revision
+        self.commit_logs.revision()
     }
 
-    /// The latest registry scan per image repository.
-    pub fn registry_scans(&self) -> &BTreeMap<String, RegistryScan> {
-        &self.registry_scans
+    /// The diff last received.
+    pub fn diff(&self) -> Option<&CommitDiff> {
+        self.diff.as_ref()
+    }
+
+    /// Registry scans per ImageRepository and the next picks per ImagePolicy.
+    pub fn registry(&self) -> &registry::Registry {
+        &self.registry
+    }
+
+    /// ImagePolicy `key` seen three ways (cluster, next pick, running) with its drift.
+    pub fn image_preview(&self, key: &ObjectKey) -> Option<ImagePreview> {
+        let policy = self.image_policies.get(key)?;
+        let next = self
+            .registry
+            .next(key)
+            .cloned()
+            .unwrap_or(NextPick::Waiting);
+        let image = policy
+            .repository
+            .as_ref()
+            .and_then(|k| self.image_repositories.get(k))
+            .and_then(|r| r.image.as_deref());
+        let running = image.map_or_else(Vec::new, |image| {
+            registry::running_tags(image, self.pods.iter())
+        });
+        Some(registry::preview(policy, next, running))
+    }
+
+    /// Errors of background work for the status strip (first registry scan error, first
+    /// repository error), when any.
+    pub fn background_error(&self) -> Option<String> {
+        self.registry.first_error().or_else(|| {
+            self.commit_logs.all().values().find_map(|l| {
+                l.error
+                    .as_ref()
+                    .map(|e| format!("git {}: {e}", l.repository))
+            })
+        })
     }
 }
 

@@ -229,6 +229,7 @@ fn actions_commits_sessions_and_scans_report_changes() {
     assert_eq!(state.actions().running().count(), 1);
 
     let log = CommitLog {
+        key: "sock-shop/microservices-repo".into(),
         repository: "microservices-repo".into(),
         branch: "main".into(),
         commits: vec![Commit {
@@ -238,8 +239,9 @@ fn actions_commits_sessions_and_scans_report_changes() {
             time: at(0),
             subject: "main-1f49071-24".into(),
             automation: true,
+            changes: Vec::new(),
         }],
-        error: None,
+        ..CommitLog::default()
     };
     assert!(state.apply(Update::Commits(log.clone())));
     assert!(!state.apply(Update::Commits(log)));
@@ -254,12 +256,14 @@ fn actions_commits_sessions_and_scans_report_changes() {
     assert!(!state.apply(Update::Session(session)));
 
     let scan = RegistryScan {
-        repository: "r".into(),
-        scanned_at: at(0),
-        tags: vec![("main-1f49071-24".into(), Some(at(-60)))],
-        error: None,
+        repository: "ns/r".into(),
+        image: "example.com/r".into(),
+        result: ScanResult::Tags {
+            scanned_at: at(0),
+            tags: vec![("main-1f49071-24".into(), Some(at(-60)))],
+        },
     };
     assert!(state.apply(Update::RegistryScan(scan.clone())));
     assert!(!state.apply(Update::RegistryScan(scan)));
-    assert_eq!(state.registry_scans().len(), 1);
+    assert_eq!(state.registry().scans().len(), 1);
 }

@@ -20,12 +20,13 @@ use std::fmt;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::model::commit::Commit;
 use crate::model::event::KubeEvent;
 use crate::model::key::{Kind, ObjectKey};
 use crate::model::object::Object;
 
 use super::command::{ActionId, ActionKind};
+use super::commits::{CommitDiff, CommitLog};
+use super::registry::RegistryScan;
 
 /// One message from a worker to the state.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,9 +84,25 @@ pub enum Update {
         /// Why, in words that say what to do.
         error: String,
     },
-    /// The commit log of the config repository (from the git worker).
+    /// A tracked repository's commit log (from the git worker, through the router).
     Commits(CommitLog),
-    /// Tags found in a registry (from the registry worker).
+    /// Reading a tracked repository failed; its log stays as last read.
+    CommitsFailed {
+        /// The repository's key.
+        key: String,
+        /// The repository, for a pane that has no log yet.
+        repository: String,
+        /// What failed and what to do.
+        error: String,
+    },
+    /// A repository is no longer tracked.
+    CommitsUntracked {
+        /// The repository's key.
+        key: String,
+    },
+    /// The diff asked for with `Command::ShowDiff`.
+    CommitDiff(CommitDiff),
+    /// A registry scan result for one ImageRepository (from the registry scanner).
     RegistryScan(RegistryScan),
 }
 
@@ -185,30 +202,4 @@ pub enum ActionPhase {
     Succeeded(String),
     /// Failed or refused; the message says why and what to do.
     Failed(String),
-}
-
-/// The commits of the config repository, newest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CommitLog {
-    /// The repository (URL or path).
-    pub repository: String,
-    /// The branch followed.
-    pub branch: String,
-    /// Newest first.
-    pub commits: Vec<Commit>,
-    /// Why the last fetch failed, if it did.
-    pub error: Option<String>,
-}
-
-/// Tags the registry worker found for one image repository.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RegistryScan {
-    /// The image repository, e.g. `123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end`.
-    pub repository: String,
-    /// When the scan ran.
-    pub scanned_at: Timestamp,
-    /// Tags with their push times, newest first.
-    pub tags: Vec<(String, Option<Timestamp>)>,
-    /// Why the scan failed, if it did.
-    pub error: Option<String>,
 }

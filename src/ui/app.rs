@@ -168,6 +168,9 @@ impl App {
             Command::SwitchContext { .. } => "context switch",
             Command::SwitchPodsNamespace { .. } => "pods namespace switch",
             Command::RefreshGit => "git refresh",
+            Command::RefreshRegistry => "registry scan",
+            Command::ShowDiff { .. } => "diff request",
+            Command::LoadMoreCommits { .. } => "log request",
             // Local modes need no worker to take effect.
             Command::SetReadOnly { .. } | Command::Shutdown => {
                 let _ = self.commands.try_send(command);

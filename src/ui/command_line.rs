@@ -15,10 +15,13 @@ pub enum LineCommand {
     Theme(String),
     /// `:readonly` toggles; `:readonly on|off` sets.
     ReadOnly(Option<bool>),
+    /// `:repo` shows the next tracked repository in the commits pane; `:repo KEY` that one.
+    Repo(Option<String>),
 }
 
 /// The commands, for help and error messages.
-pub const USAGE: &str = ":ns NAME|all  :ctx NAME  :pods NS  :theme NAME  :readonly [on|off]  :q";
+pub const USAGE: &str =
+    ":ns NAME|all  :ctx NAME  :pods NS  :theme NAME  :readonly [on|off]  :repo [KEY]  :q";
 
 /// Reads a command line (without the `:`); the error says what was expected.
 pub fn parse(line: &str) -> Result<LineCommand, String> {
@@ -56,6 +59,7 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
                 "`:readonly {other}`: write `:readonly`, `:readonly on` or `:readonly off`"
             )),
         },
+        "repo" | "r" => Ok(LineCommand::Repo(arg.map(str::to_owned))),
         other => Err(format!("unknown command `:{other}`; commands: {USAGE}")),
     }
 }
@@ -75,6 +79,11 @@ mod tests {
     #[test]
     fn reads_every_command() {
         assert_eq!(parse("q"), Ok(LineCommand::Quit));
+        assert_eq!(parse("repo"), Ok(LineCommand::Repo(None)));
+        assert_eq!(
+            parse("repo flux-system/flux-system"),
+            Ok(LineCommand::Repo(Some("flux-system/flux-system".into())))
+        );
         assert_eq!(
             parse(" ns  flux-system "),
             Ok(LineCommand::Namespace(Some("flux-system".into())))

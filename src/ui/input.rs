@@ -10,6 +10,7 @@ use crate::state::{Command, State};
 
 use super::actions::{action_of, flux_pane_view, global_refusal, request, send_action, targets};
 use super::command_line::{self, LineCommand};
+use super::commit_keys;
 use super::keymap::{Intent, KeyChord, Keymap};
 use super::theme::Theme;
 use super::themes::Themes;
@@ -57,7 +58,7 @@ macro_rules! with_view {
                 $body
             }
             PaneId::Commits => {
-                let $rows = &commit_rows($state);
+                let $rows = &commit_rows($state, $ui.commits_repo.as_deref());
                 let $view = &mut $ui.commits;
                 $body
             }
@@ -70,10 +71,12 @@ macro_rules! with_view {
     };
 }
 
-/// The commits pane's rows.
-pub fn commit_rows(state: &State) -> CommitRows<'_> {
+/// The commits pane's rows: those of the repository `chosen` with `:repo`, or the default.
+pub fn commit_rows<'a>(state: &'a State, chosen: Option<&str>) -> CommitRows<'a> {
     CommitRows {
-        commits: state.commits().map_or(&[], |log| log.commits.as_slice()),
+        commits: state
+            .commits_for(chosen)
+            .map_or(&[], |log| log.commits.as_slice()),
         revision: state.commits_revision(),
     }
 }
@@ -105,6 +108,11 @@ pub fn handle_key(ui: &mut UiState, cx: &Context<'_>, chord: KeyChord) -> Vec<Ef
                     details_intent(ui, cx, intent, key, tab, scroll)
                 }
                 Mode::Confirm(confirm) => confirm_intent(ui, cx, intent, confirm),
+                Mode::Diff {
+                    repository,
+                    sha,
+                    scroll,
+                } => commit_keys::diff_intent(ui, intent, repository, sha, scroll),
                 _ => normal_intent(ui, cx, intent),
             },
         },
@@ -213,6 +221,10 @@ fn run_line(ui: &mut UiState, cx: &Context<'_>, line: &str) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        LineCommand::Repo(key) => {
+            commit_keys::choose_repo(ui, cx, key.as_deref());
+            Vec::new()
+        }
         LineCommand::ReadOnly(set) => {
             ui.read_only = set.unwrap_or(!ui.read_only);
             let text = if ui.read_only {
@@ -260,12 +272,12 @@ fn details_intent(
         }
         Intent::FocusNext => (tab.cycle(false), 0),
         Intent::FocusPrev => (tab.cycle(true), 0),
-        Intent::Down => (tab, scroll.saturating_add(1)),
-        Intent::Up => (tab, scroll.saturating_sub(1)),
-        Intent::PageDown => (tab, scroll.saturating_add(page)),
-        Intent::PageUp => (tab, scroll.saturating_sub(page)),
-        Intent::Top => (tab, 0),
-        Intent::Bottom => (tab, usize::MAX),
+        Intent::Down
+        | Intent::Up
+        | Intent::PageDown
+        | Intent::PageUp
+        | Intent::Top
+        | Intent::Bottom => (tab, scrolled(intent, scroll, page)),
         Intent::Details => {
             return vec![Effect::Send(Command::FetchDetails { key })];
         }
@@ -276,16 +288,34 @@ fn details_intent(
         _ => return Vec::new(),
     };
     // The last frame knows how long the content is; a new tab starts at the top anyway.
-    let last = ui
-        .frame
-        .details_lines
-        .saturating_sub(ui.frame.details_height);
-    let scroll = scroll.min(last);
+    let scroll = clamp_scroll(ui, scroll);
     ui.mode = Mode::Details { key, tab, scroll };
     Vec::new()
 }
 
-fn cx_page(ui: &UiState) -> usize {
+/// The first line shown after a scrolling intent (other intents keep `scroll`).
+pub(super) fn scrolled(intent: Intent, scroll: usize, page: usize) -> usize {
+    match intent {
+        Intent::Down => scroll.saturating_add(1),
+        Intent::Up => scroll.saturating_sub(1),
+        Intent::PageDown => scroll.saturating_add(page),
+        Intent::PageUp => scroll.saturating_sub(page),
+        Intent::Top => 0,
+        Intent::Bottom => usize::MAX,
+        _ => scroll,
+    }
+}
+
+/// `scroll` kept within the content the last frame showed in the details or diff view.
+pub(super) fn clamp_scroll(ui: &UiState, scroll: usize) -> usize {
+    let last = ui
+        .frame
+        .details_lines
+        .saturating_sub(ui.frame.details_height);
+    scroll.min(last)
+}
+
+pub(super) fn cx_page(ui: &UiState) -> usize {
     ui.frame.details_height.max(1)
 }
 
@@ -329,7 +359,20 @@ fn normal_intent(ui: &mut UiState, cx: &Context<'_>, intent: Intent) -> Vec<Effe
             with_view!(ui, state, pane, |v, rows| v.move_by(rows, -page, height));
         }
         Intent::Top => with_view!(ui, state, pane, |v, rows| v.top(rows, height)),
-        Intent::Bottom => with_view!(ui, state, pane, |v, rows| v.bottom(rows, height)),
+        Intent::Bottom => {
+            with_view!(ui, state, pane, |v, rows| v.bottom(rows, height));
+            // The end of a partly loaded log asks for the next page.
+            if let (PaneId::Commits, Some(log)) =
+                (pane, state.commits_for(ui.commits_repo.as_deref()))
+                && !log.complete
+                && !log.commits.is_empty()
+            {
+                return vec![Effect::Send(Command::LoadMoreCommits {
+                    repository: log.key.clone(),
+                })];
+            }
+        }
+        Intent::Refresh => return commit_keys::refresh(ui, cx, pane),
         Intent::Filter => ui.mode = Mode::Filter,
         Intent::Command => ui.mode = Mode::Command(String::new()),
         Intent::Back => {
@@ -373,14 +416,7 @@ fn open_details(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
         PaneId::Sources => ui.sources.selected().cloned(),
         PaneId::Images => ui.images.selected().cloned(),
         PaneId::Pods => ui.pods.selected().cloned(),
-        PaneId::Commits => {
-            ui.say(
-                Level::Info,
-                "commit details come with the git worker",
-                cx.now,
-            );
-            return Vec::new();
-        }
+        PaneId::Commits => return commit_keys::open_diff(ui, cx),
     };
     let Some(key) = key else {
         return Vec::new();

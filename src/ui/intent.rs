@@ -46,11 +46,14 @@ pub enum Intent {
     Confirm,
     /// Answer no in a confirmation.
     Cancel,
+    /// Fetch the config repositories (commits pane) or rescan the registries (image pane)
+    /// now.
+    Refresh,
 }
 
 impl Intent {
     /// Every intent, in the order help lists them.
-    pub const ALL: [Intent; 21] = [
+    pub const ALL: [Intent; 22] = [
         Intent::FocusNext,
         Intent::FocusPrev,
         Intent::Down,
@@ -67,6 +70,7 @@ impl Intent {
         Intent::Resume,
         Intent::Reconcile,
         Intent::ReconcileWithSource,
+        Intent::Refresh,
         Intent::Command,
         Intent::Help,
         Intent::Confirm,
@@ -98,6 +102,7 @@ impl Intent {
             Intent::Command => "command",
             Intent::Confirm => "confirm",
             Intent::Cancel => "cancel",
+            Intent::Refresh => "refresh",
         }
     }
 
@@ -125,6 +130,7 @@ impl Intent {
             Intent::Command => "command line",
             Intent::Confirm => "yes (confirm)",
             Intent::Cancel => "no (confirm)",
+            Intent::Refresh => "refetch commits/images",
         }
     }
 

@@ -49,6 +49,7 @@ const DEFAULTS: &[(Intent, &[&str])] = &[
     (Intent::Resume, &["r"]),
     (Intent::Reconcile, &["f"]),
     (Intent::ReconcileWithSource, &["F"]),
+    (Intent::Refresh, &["R"]),
     (Intent::Command, &[":"]),
     (Intent::Confirm, &["y"]),
     (Intent::Cancel, &["n"]),

@@ -9,6 +9,7 @@ pub mod actions;
 pub mod app;
 pub mod clock;
 pub mod command_line;
+mod commit_keys;
 pub mod format;
 pub mod input;
 pub mod intent;

@@ -116,6 +116,11 @@ pub fn render(frame: &mut Frame, view: &View<'_>) -> FrameInfo {
         Mode::Details { key, tab, scroll } => {
             widgets::details::render(frame, body, view, key, *tab, *scroll);
         }
+        Mode::Diff {
+            repository,
+            sha,
+            scroll,
+        } => widgets::diff::render(frame, body, view, repository, sha, *scroll),
         mode => {
             if narrow {
                 render_tabs(frame, body, view);
@@ -154,7 +159,7 @@ fn render_wide(frame: &mut Frame, area: Rect, view: &View<'_>) {
     let [sources, images] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(middle);
     let [commits, pods] =
-        Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(bottom);
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Fill(1)]).areas(bottom);
     for (pane, rect) in [
         (PaneId::Kustomizations, top),
         (PaneId::Sources, sources),

@@ -125,6 +125,15 @@ pub enum Mode {
     },
     /// A confirmation dialog.
     Confirm(Confirm),
+    /// The diff of one commit.
+    Diff {
+        /// The repository's key (`CommitLog::key`).
+        repository: String,
+        /// The commit.
+        sha: String,
+        /// First line shown.
+        scroll: usize,
+    },
 }
 
 /// How serious a status message is.
@@ -180,6 +189,8 @@ pub struct UiState {
     pub images: ListView<ObjectKey>,
     /// Commits pane.
     pub commits: ListView<String>,
+    /// The repository the commits pane shows (`:repo`); `None` for the default.
+    pub commits_repo: Option<String>,
     /// Pods pane.
     pub pods: ListView<ObjectKey>,
     /// Read-only mode: actions are refused locally.
@@ -206,6 +217,7 @@ impl UiState {
             sources: ListView::default(),
             images: ListView::default(),
             commits: ListView::default(),
+            commits_repo: None,
             pods: ListView::default(),
             read_only,
             message: None,

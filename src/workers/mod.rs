@@ -5,3 +5,4 @@ pub mod actions;
 pub mod cluster;
 pub mod git;
 pub mod registry;
+pub mod router;

@@ -49,6 +49,29 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             ],
             None,
         ),
+        Mode::Diff { .. } => hints(
+            view,
+            &[
+                (Intent::Down, "scroll"),
+                (Intent::PageDown, "page"),
+                (Intent::Back, "back"),
+            ],
+            None,
+        ),
+        Mode::Normal if view.ui.focus == PaneId::Commits => hints(
+            view,
+            &[
+                (Intent::Help, "help"),
+                (Intent::Details, "diff"),
+                (Intent::Refresh, "fetch"),
+                (Intent::Bottom, "end/more"),
+                (Intent::Filter, "filter"),
+                (Intent::FocusNext, "pane"),
+                (Intent::Command, "cmd"),
+                (Intent::Quit, "quit"),
+            ],
+            None,
+        ),
         Mode::Normal => hints(
             view,
             &[

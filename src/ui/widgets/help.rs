@@ -24,7 +24,12 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         !i.is_action()
             && !matches!(
                 i,
-                Intent::Command | Intent::Help | Intent::Confirm | Intent::Cancel | Intent::Quit
+                Intent::Command
+                    | Intent::Help
+                    | Intent::Confirm
+                    | Intent::Cancel
+                    | Intent::Quit
+                    | Intent::Refresh
             )
     });
     let width = area.width.min(100);

@@ -1,9 +1,10 @@
 //! The parts of the screen that are not panes: header, status strip, footer (hints, filter
-//! and command line), help, details and the confirmation dialog; plus the list table every
+//! and command line), help, details, the diff view and the confirmation dialog; plus the list table every
 //! pane draws with.
 
 pub mod confirm;
 pub mod details;
+pub mod diff;
 pub mod footer;
 pub mod header;
 pub mod help;

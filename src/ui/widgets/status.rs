@@ -1,4 +1,5 @@
-//! The status strip: what runs, how the last action ended, or the last message.
+//! The status strip: what runs, how the last action ended, the last message, or else a
+//! failing git fetch or registry scan.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -51,7 +52,14 @@ pub fn lines(view: &View<'_>, width: u16) -> Vec<Line<'static>> {
     }
     let mut spans = match running.last().copied().or(latest) {
         Some(record) => action_spans(view, record),
-        None => Vec::new(),
+        // Nothing the user did to report: a failing fetch or scan shows instead.
+        None => match view.state.background_error() {
+            Some(error) => vec![Span::styled(
+                format!(" ⚠ {}", first_line(&error)),
+                view.style(Slot::Warn),
+            )],
+            None => Vec::new(),
+        },
     };
     spans.extend(suffix);
     vec![Line::from(spans)]

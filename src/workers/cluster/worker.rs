@@ -192,7 +192,11 @@ pub async fn run(
                     options.context = Some(context);
                     continue 'connect;
                 }
-                Command::RefreshGit => {}
+                // Served by the router (workers::router), not the cluster.
+                Command::RefreshGit
+                | Command::RefreshRegistry
+                | Command::ShowDiff { .. }
+                | Command::LoadMoreCommits { .. } => {}
             }
         }
     }

@@ -12,6 +12,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::error::GitError;
+use crate::model::source::GitRef;
 
 /// Where a repository lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,12 +139,17 @@ impl RepoSource {
             namespace: meta["namespace"].as_str().unwrap_or("default").to_string(),
             name: meta["name"].as_str().unwrap_or("<unnamed>").to_string(),
         };
-        let spec = &obj["spec"];
-        let Some(url) = spec["url"]
-            .as_str()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-        else {
+        RepoSource::from_spec(origin, obj["spec"]["url"].as_str(), &GitRef::parse(obj))
+    }
+
+    /// A GitRepository already read by the model: its `spec.url` and `spec.ref`, with the
+    /// precedence of [`RepoSource::from_git_repository`].
+    pub fn from_spec(
+        origin: Origin,
+        url: Option<&str>,
+        git_ref: &GitRef,
+    ) -> Result<RepoSource, GitError> {
+        let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
             return Err(GitError::BadSource {
                 origin: origin.to_string(),
                 field: "spec.url".into(),
@@ -152,10 +158,8 @@ impl RepoSource {
             });
         };
         let location = Location::parse(url);
-        let r = &spec["ref"];
-        let field = |k: &str| r[k].as_str().map(str::trim).filter(|s| !s.is_empty());
         let mut note = None;
-        let reference = if let Some(commit) = field("commit") {
+        let reference = if let Some(commit) = git_ref.commit.as_deref() {
             if !is_hex_prefix(commit) {
                 return Err(GitError::BadSource {
                     origin: origin.to_string(),
@@ -164,21 +168,21 @@ impl RepoSource {
                     fix: "set it to a hex SHA of at least 7 digits".into(),
                 });
             }
-            match field("branch") {
+            match git_ref.branch.as_deref() {
                 Some(b) => TrackRef::Branch(b.to_string()),
                 None => TrackRef::Commit(commit.to_ascii_lowercase()),
             }
-        } else if let Some(name) = field("name") {
+        } else if let Some(name) = git_ref.name.as_deref() {
             TrackRef::Name(name.to_string())
-        } else if let Some(semver) = field("semver") {
+        } else if let Some(semver) = git_ref.semver.as_deref() {
             note = Some(format!(
                 "spec.ref.semver `{semver}` is not resolved by the commits pane; it shows the default branch"
             ));
             TrackRef::Head
-        } else if let Some(tag) = field("tag") {
+        } else if let Some(tag) = git_ref.tag.as_deref() {
             TrackRef::Tag(tag.to_string())
         } else {
-            TrackRef::Branch(field("branch").unwrap_or("master").to_string())
+            TrackRef::Branch(git_ref.branch.as_deref().unwrap_or("master").to_string())
         };
         Ok(RepoSource {
             location,

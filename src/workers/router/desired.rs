@@ -1,0 +1,272 @@
+//! What the git worker and the registry scanner should be doing, read from the Flux objects
+//! the router has seen: which repositories to track (and with which ref and interval), which
+//! authors are automations, what each Kustomization applied, and which ImageRepositories to
+//! scan. Pure: the router diffs two of these and sends only the changes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use crate::model::duration::parse_go_duration;
+use crate::model::key::{Kind, ObjectKey};
+use crate::state::State;
+use crate::workers::git::{AppliedRevision, Author, GitError, Origin, RepoSource};
+use crate::workers::registry::ImageRepoSpec;
+
+/// The interval for a GitRepository without a readable `spec.interval`, and for `--repo`.
+pub const DEFAULT_GIT_INTERVAL: Duration = Duration::from_secs(60);
+
+/// One repository to track.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Track {
+    /// Where and which ref.
+    pub source: RepoSource,
+    /// How often to fetch.
+    pub interval: Duration,
+}
+
+/// Everything the workers should be doing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Desired {
+    /// Repositories by key (`namespace/name`, or the `--repo` argument).
+    pub tracks: BTreeMap<String, Track>,
+    /// GitRepositories that cannot be tracked, with the reason.
+    pub broken: BTreeMap<String, (String, GitError)>,
+    /// Automation authors, sorted and without duplicates.
+    pub authors: Vec<Author>,
+    /// Applied revisions by repository key.
+    pub applied: BTreeMap<String, Vec<AppliedRevision>>,
+    /// ImageRepositories to scan, by id.
+    pub images: Vec<ImageRepoSpec>,
+}
+
+/// `namespace/name`, the key of a GitRepository and the id of an ImageRepository.
+pub fn object_id(key: &ObjectKey) -> String {
+    format!("{}/{}", key.namespace, key.name)
+}
+
+/// Computes what the workers should do from `state` and the `--repo` arguments.
+pub fn desired(state: &State, repo_args: &[String]) -> Desired {
+    let mut out = Desired::default();
+    let used: BTreeSet<&ObjectKey> = state
+        .image_automations()
+        .iter()
+        .filter_map(|a| a.source.as_ref())
+        .chain(
+            state
+                .kustomizations()
+                .iter()
+                .filter_map(|k| k.source.as_ref()),
+        )
+        .filter(|k| k.kind == Kind::GitRepository)
+        .collect();
+    for key in used {
+        let Some(source) = state.sources().get(key) else {
+            continue;
+        };
+        let id = object_id(key);
+        let origin = Origin::GitRepository {
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+        };
+        let location = source.url.clone().unwrap_or_default();
+        match RepoSource::from_spec(origin, source.url.as_deref(), &source.git_ref) {
+            Ok(repo) => {
+                let interval = source
+                    .interval
+                    .as_deref()
+                    .and_then(parse_go_duration)
+                    .filter(|d| !d.is_zero())
+                    .unwrap_or(DEFAULT_GIT_INTERVAL);
+                out.applied.insert(id.clone(), applied_of(state, key));
+                out.tracks.insert(
+                    id,
+                    Track {
+                        source: repo,
+                        interval,
+                    },
+                );
+            }
+            Err(e) => {
+                out.broken.insert(id, (location, e));
+            }
+        }
+    }
+    for arg in repo_args {
+        match RepoSource::from_arg(arg) {
+            Ok(repo) => {
+                // A `--repo` that is the URL of a GitRepository gets its Kustomizations' marks.
+                let same = state
+                    .sources()
+                    .iter()
+                    .filter(|s| s.key.kind == Kind::GitRepository)
+                    .filter(|s| s.url.as_deref().map(str::trim) == Some(arg.trim()))
+                    .flat_map(|s| applied_of(state, &s.key))
+                    .collect();
+                out.applied.insert(arg.clone(), same);
+                out.tracks.insert(
+                    arg.clone(),
+                    Track {
+                        source: repo,
+                        interval: DEFAULT_GIT_INTERVAL,
+                    },
+                );
+            }
+            Err(e) => {
+                out.broken.insert(arg.clone(), (arg.clone(), e));
+            }
+        }
+    }
+    let authors: BTreeSet<(String, String)> = state
+        .image_automations()
+        .iter()
+        .filter_map(|a| a.author.as_ref())
+        .map(|a| (a.email.to_ascii_lowercase(), a.name.clone()))
+        .collect();
+    out.authors = authors
+        .into_iter()
+        .map(|(email, name)| Author { name, email })
+        .collect();
+    out.images = state
+        .image_repositories()
+        .iter()
+        .filter_map(|r| {
+            Some(ImageRepoSpec {
+                id: object_id(&r.key),
+                image: r.image.clone()?,
+                interval: r.interval.as_deref().and_then(parse_go_duration),
+            })
+        })
+        .collect();
+    out
+}
+
+/// The applied revisions of the Kustomizations whose source is GitRepository `key`.
+fn applied_of(state: &State, key: &ObjectKey) -> Vec<AppliedRevision> {
+    state
+        .kustomizations()
+        .iter()
+        .filter(|k| k.source.as_ref() == Some(key))
+        .filter_map(|k| {
+            Some(AppliedRevision {
+                kustomization: object_id(&k.key),
+                revision: k.last_applied_revision.clone()?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::object::Object;
+    use crate::state::Update;
+    use crate::workers::git::{Location, TrackRef};
+    use serde_json::json;
+
+    fn apply(state: &mut State, value: serde_json::Value) {
+        let object = Object::from_value(&value).unwrap();
+        state.apply(Update::Applied(object));
+    }
+
+    fn sample() -> State {
+        let mut state = State::new("apps");
+        apply(
+            &mut state,
+            json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+                "metadata": {"name": "repo", "namespace": "flux-system"},
+                "spec": {"url": "https://example.com/repo.git", "interval": "5m",
+                         "ref": {"branch": "main"}}}),
+        );
+        apply(
+            &mut state,
+            json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+                "metadata": {"name": "unused", "namespace": "flux-system"},
+                "spec": {"url": "https://example.com/unused.git"}}),
+        );
+        apply(
+            &mut state,
+            json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                "metadata": {"name": "apps", "namespace": "flux-system"},
+                "spec": {"sourceRef": {"kind": "GitRepository", "name": "repo"}},
+                "status": {"lastAppliedRevision": "main@sha1:abc1234"}}),
+        );
+        apply(
+            &mut state,
+            json!({"apiVersion": "image.toolkit.fluxcd.io/v1", "kind": "ImageUpdateAutomation",
+                "metadata": {"name": "bot", "namespace": "flux-system"},
+                "spec": {"sourceRef": {"kind": "GitRepository", "name": "repo"},
+                         "git": {"commit": {"author": {"name": "Bot", "email": "Bot@Example.com"}}}}}),
+        );
+        apply(
+            &mut state,
+            json!({"apiVersion": "image.toolkit.fluxcd.io/v1", "kind": "ImageRepository",
+                "metadata": {"name": "app", "namespace": "apps"},
+                "spec": {"image": "ghcr.io/team/app", "interval": "2m"}}),
+        );
+        state
+    }
+
+    #[test]
+    fn tracks_the_used_git_repositories_with_their_ref_interval_and_marks() {
+        let d = desired(&sample(), &[]);
+        assert_eq!(d.tracks.keys().collect::<Vec<_>>(), ["flux-system/repo"]);
+        let t = &d.tracks["flux-system/repo"];
+        assert_eq!(t.interval, Duration::from_secs(300));
+        assert_eq!(t.source.reference, TrackRef::Branch("main".into()));
+        assert_eq!(
+            t.source.location,
+            Location::Remote("https://example.com/repo.git".into())
+        );
+        assert_eq!(
+            d.applied["flux-system/repo"],
+            vec![AppliedRevision {
+                kustomization: "flux-system/apps".into(),
+                revision: "main@sha1:abc1234".into()
+            }]
+        );
+        assert_eq!(
+            d.authors,
+            vec![Author {
+                name: "Bot".into(),
+                email: "bot@example.com".into()
+            }]
+        );
+        assert_eq!(
+            d.images,
+            vec![ImageRepoSpec {
+                id: "apps/app".into(),
+                image: "ghcr.io/team/app".into(),
+                interval: Some(Duration::from_secs(120)),
+            }]
+        );
+    }
+
+    #[test]
+    fn repo_arguments_are_tracked_and_borrow_the_marks_of_a_matching_url() {
+        let d = desired(
+            &sample(),
+            &["https://example.com/repo.git".into(), "/tmp/local".into()],
+        );
+        assert_eq!(d.tracks.len(), 3);
+        assert_eq!(d.applied["https://example.com/repo.git"].len(), 1);
+        assert!(d.applied["/tmp/local"].is_empty());
+        assert_eq!(d.tracks["/tmp/local"].interval, DEFAULT_GIT_INTERVAL);
+        let bad = desired(&State::new("x"), &["  ".into()]);
+        assert!(bad.tracks.is_empty());
+        assert!(bad.broken["  "].1.to_string().contains("--repo"));
+    }
+
+    #[test]
+    fn a_git_repository_without_url_is_reported_not_tracked() {
+        let mut state = sample();
+        apply(
+            &mut state,
+            json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+                "metadata": {"name": "repo", "namespace": "flux-system"}, "spec": {}}),
+        );
+        let d = desired(&state, &[]);
+        assert!(d.tracks.is_empty());
+        let (_, error) = &d.broken["flux-system/repo"];
+        assert!(error.to_string().contains("spec.url"), "{error}");
+    }
+}

@@ -1,0 +1,336 @@
+//! The router: sits between the cluster worker and the UI. It forwards every `Update` from
+//! the cluster to the UI and every `Command` from the UI to the cluster, and from the Flux
+//! objects it sees drives the git worker (which repositories, which authors, what each
+//! Kustomization applied) and the registry scanner (which ImageRepositories), turning their
+//! events into `Update`s. The commands for those two (`RefreshGit`, `RefreshRegistry`,
+//! `ShowDiff`, `LoadMoreCommits`) stop here.
+//!
+//! It keeps its own `State` as a mirror of the Flux objects, so it reads typed models and
+//! never raw JSON, and it sends a worker only what changed since the last time.
+
+pub mod convert;
+pub mod desired;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::model::key::Kind;
+use crate::state::{Command, State, Update};
+use crate::workers::git::{GitCommand, GitEvent, GitWorkerConfig, spawn_git_worker};
+use crate::workers::registry::{
+    EcrClientConfig, EcrScanner, ImageRepoSpec, RegistryEvent, ScanRequest, ScannerConfig,
+    spawn_scanner,
+};
+
+use desired::{Desired, Track, desired};
+
+/// Updates read from the cluster before the workers are re-driven: a relist of thousands of
+/// objects costs one recomputation per batch, not one per object.
+const BATCH: usize = 512;
+
+/// How the router and the workers it starts are set up.
+#[derive(Debug, Clone, Default)]
+pub struct RouterConfig {
+    /// `--repo PATH|URL` arguments, tracked besides the cluster's GitRepositories.
+    pub repos: Vec<String>,
+    /// The git worker's settings (cache, credentials, page size).
+    pub git: GitWorkerConfig,
+    /// How ECR clients are built (`--ecr-endpoint`, `--ecr-region`).
+    pub ecr: EcrClientConfig,
+    /// The scanner's schedule.
+    pub scanner: ScannerConfig,
+}
+
+/// The router's four ends.
+pub struct RouterChannels {
+    /// Updates from the cluster worker.
+    pub from_cluster: mpsc::Receiver<Update>,
+    /// Where the UI reads updates.
+    pub to_ui: mpsc::Sender<Update>,
+    /// Commands from the UI.
+    pub from_ui: mpsc::Receiver<Command>,
+    /// Where the cluster worker reads commands.
+    pub to_cluster: mpsc::Sender<Command>,
+}
+
+/// Starts the router, the git worker and the registry scanner on the current runtime. All
+/// stop when the UI's channels close or on `Command::Shutdown`.
+pub fn spawn_router(config: RouterConfig, channels: RouterChannels) -> JoinHandle<()> {
+    tokio::spawn(run(config, channels))
+}
+
+struct Router {
+    to_ui: mpsc::Sender<Update>,
+    to_cluster: mpsc::Sender<Command>,
+    git: mpsc::UnboundedSender<GitCommand>,
+    scans: mpsc::Sender<ScanRequest>,
+    images: watch::Sender<Vec<ImageRepoSpec>>,
+    repos: Vec<String>,
+    mirror: State,
+    sent: Desired,
+    /// Repository key → location for messages, of what is tracked now.
+    locations: BTreeMap<String, String>,
+}
+
+async fn run(config: RouterConfig, channels: RouterChannels) {
+    let RouterChannels {
+        mut from_cluster,
+        to_ui,
+        mut from_ui,
+        to_cluster,
+    } = channels;
+    let (git_tx, mut git_events) = mpsc::channel::<GitEvent>(256);
+    let (git_commands, git_rx) = mpsc::channel::<GitCommand>(64);
+    // The router never waits on the git worker: a worker blocked on sending its events to
+    // the router while the router waits to send it a command would deadlock both.
+    let (git, mut git_queue) = mpsc::unbounded_channel::<GitCommand>();
+    let git_worker = spawn_git_worker(config.git, git_rx, git_tx);
+    let git_pump = tokio::spawn(async move {
+        while let Some(cmd) = git_queue.recv().await {
+            if git_commands.send(cmd).await.is_err() {
+                break;
+            }
+        }
+    });
+    let (images, images_rx) = watch::channel(Vec::new());
+    let (scans, scans_rx) = mpsc::channel(8);
+    let (registry_tx, mut registry_events) = mpsc::channel::<RegistryEvent>(256);
+    let scanner = spawn_scanner(
+        Arc::new(EcrScanner::new(config.ecr)),
+        config.scanner,
+        images_rx,
+        scans_rx,
+        registry_tx,
+    );
+    let mut router = Router {
+        to_ui,
+        to_cluster,
+        git,
+        scans,
+        images,
+        repos: config.repos,
+        mirror: State::new(""),
+        sent: Desired::default(),
+        locations: BTreeMap::new(),
+    };
+    // `--repo` arguments are tracked before the cluster answers (or when it never does).
+    router.reconcile().await;
+    // A gone cluster worker is not the end: git and registry are served until the UI quits.
+    let mut cluster_open = true;
+    loop {
+        let open = tokio::select! {
+            update = from_cluster.recv(), if cluster_open => match update {
+                Some(update) => router.cluster_batch(update, &mut from_cluster).await,
+                None => {
+                    cluster_open = false;
+                    true
+                }
+            },
+            command = from_ui.recv() => match command {
+                Some(command) => router.command(command).await,
+                None => false,
+            },
+            Some(event) = git_events.recv() => router.git_event(event).await,
+            Some(event) = registry_events.recv() => router.registry_event(event).await,
+        };
+        if !open {
+            break;
+        }
+    }
+    git_pump.abort();
+    git_worker.abort();
+    scanner.abort();
+}
+
+impl Router {
+    /// Forwards `first` and whatever else is already waiting, then re-drives the workers
+    /// once if a kind they depend on changed. `false` when the UI is gone.
+    async fn cluster_batch(&mut self, first: Update, rx: &mut mpsc::Receiver<Update>) -> bool {
+        let mut relevant = false;
+        let mut next = Some(first);
+        let mut n = 0;
+        while let Some(update) = next.take() {
+            relevant |= drives_workers(&update);
+            if relevant_to_mirror(&update) {
+                self.mirror.apply(update.clone());
+            }
+            if self.to_ui.send(update).await.is_err() {
+                return false;
+            }
+            n += 1;
+            if n < BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if relevant {
+            self.reconcile().await;
+        }
+        true
+    }
+
+    /// Serves a UI command or forwards it to the cluster. `false` on shutdown.
+    async fn command(&mut self, command: Command) -> bool {
+        // A closed git queue means the router is stopping; nothing to report to anyone.
+        match command {
+            Command::RefreshGit => {
+                let _ = self.git.send(GitCommand::FetchNow { key: None });
+            }
+            Command::ShowDiff { repository, sha } => {
+                let _ = self.git.send(GitCommand::ShowDiff {
+                    key: repository,
+                    sha,
+                });
+            }
+            Command::LoadMoreCommits { repository } => {
+                let _ = self.git.send(GitCommand::LoadMore { key: repository });
+            }
+            Command::RefreshRegistry => {
+                // A full queue already holds a scan of everything.
+                let _ = self.scans.try_send(ScanRequest::All);
+            }
+            Command::Shutdown => {
+                let _ = self.to_cluster.send(Command::Shutdown).await;
+                return false;
+            }
+            other => {
+                // A gone cluster worker is not the router's end: git and registry still work.
+                let _ = self.to_cluster.send(other).await;
+            }
+        }
+        true
+    }
+
+    /// Sends the workers what changed since the last reconcile.
+    async fn reconcile(&mut self) {
+        let next = desired(&self.mirror, &self.repos);
+        // Authors before tracks, so a repository's first log already flags the bot commits.
+        if next.authors != self.sent.authors {
+            let _ = self.git.send(GitCommand::SetAuthors {
+                authors: next.authors.clone(),
+            });
+        }
+        for (key, track) in &next.tracks {
+            if self.sent.tracks.get(key) != Some(track) {
+                let Track { source, interval } = track.clone();
+                self.locations
+                    .insert(key.clone(), source.display_location());
+                let _ = self.git.send(GitCommand::Track {
+                    key: key.clone(),
+                    source,
+                    interval,
+                });
+            }
+        }
+        let gone: Vec<String> = self
+            .sent
+            .tracks
+            .keys()
+            .filter(|k| !next.tracks.contains_key(*k))
+            .cloned()
+            .collect();
+        for key in gone {
+            self.locations.remove(&key);
+            let _ = self.git.send(GitCommand::Untrack { key: key.clone() });
+            let _ = self.to_ui.send(Update::CommitsUntracked { key }).await;
+        }
+        // A broken source that is gone (or fixed and tracked) must not leave its error behind.
+        let healed: Vec<String> = self
+            .sent
+            .broken
+            .keys()
+            .filter(|k| !next.broken.contains_key(*k) && !next.tracks.contains_key(*k))
+            .cloned()
+            .collect();
+        for key in healed {
+            let _ = self.to_ui.send(Update::CommitsUntracked { key }).await;
+        }
+        for (key, (location, error)) in &next.broken {
+            if self.sent.broken.get(key) != Some(&(location.clone(), error.clone())) {
+                let _ = self
+                    .to_ui
+                    .send(Update::CommitsFailed {
+                        key: key.clone(),
+                        repository: location.clone(),
+                        error: error.to_string(),
+                    })
+                    .await;
+            }
+        }
+        for (key, applied) in &next.applied {
+            let resend = self.sent.applied.get(key) != Some(applied)
+                || self.sent.tracks.get(key) != next.tracks.get(key);
+            if resend {
+                let _ = self.git.send(GitCommand::SetApplied {
+                    key: key.clone(),
+                    applied: applied.clone(),
+                });
+            }
+        }
+        if next.images != self.sent.images {
+            self.images.send_replace(next.images.clone());
+        }
+        self.sent = next;
+    }
+
+    async fn git_event(&mut self, event: GitEvent) -> bool {
+        let key = match &event {
+            GitEvent::Log { key, .. }
+            | GitEvent::Fetched { key, .. }
+            | GitEvent::Diff { key, .. }
+            | GitEvent::Error { key, .. } => key.clone(),
+        };
+        // Events of a repository untracked meanwhile would bring its log back.
+        let Some(location) = self.locations.get(&key) else {
+            return true;
+        };
+        match convert::git_update(event, location) {
+            Some(update) => self.to_ui.send(update).await.is_ok(),
+            None => true,
+        }
+    }
+
+    async fn registry_event(&mut self, event: RegistryEvent) -> bool {
+        let sent = &self.sent.images;
+        let image = |id: &str| {
+            sent.iter()
+                .find(|s| s.id == id)
+                .map(|s| s.image.clone())
+                .unwrap_or_default()
+        };
+        match convert::registry_update(event, image) {
+            Some(update) => self.to_ui.send(update).await.is_ok(),
+            None => true,
+        }
+    }
+}
+
+/// Whether an update can change what the workers should do.
+fn drives_workers(update: &Update) -> bool {
+    let kind = match update {
+        Update::Applied(o) | Update::Relisted(o) => o.key().kind,
+        Update::Deleted(key) => key.kind,
+        Update::RelistDone(kind) => *kind,
+        _ => return false,
+    };
+    matches!(
+        kind,
+        Kind::Kustomization
+            | Kind::GitRepository
+            | Kind::ImageRepository
+            | Kind::ImagePolicy
+            | Kind::ImageUpdateAutomation
+    )
+}
+
+/// Whether the mirror needs the update (pods and UI-only updates do not feed the workers).
+fn relevant_to_mirror(update: &Update) -> bool {
+    match update {
+        Update::Applied(o) | Update::Relisted(o) => o.key().kind != Kind::Pod,
+        Update::Deleted(key) => key.kind != Kind::Pod,
+        Update::RelistStarted(kind) | Update::RelistDone(kind) => *kind != Kind::Pod,
+        _ => false,
+    }
+}
