@@ -2,7 +2,8 @@
 # fluxdeck beside flux9s under the peer harness (issues 4 and 6), then the markdown table.
 #
 # Usage: bench/peer/run.sh [RUNS] [OUTDIR]      (RUNS default 3; OUTDIR default target/peerbench)
-# Env:   PEERBENCH  the harness folder (default: ../shared/tools/peerbench from the repo root)
+# Env:   PEERBENCH  the harness folder (default: ../shared/tools/peerbench from the repo root,
+#                   or ../../shared/tools/peerbench from a worktree under wt/)
 #        SIZES      the N to measure (default "2000 20000")
 #        ONLY       fluxdeck-only: skip flux9s even when it is installed
 #
@@ -13,7 +14,13 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here="$repo/bench/peer"
-peer=${PEERBENCH:-$repo/../shared/tools/peerbench}
+peer=${PEERBENCH:-}
+if [ -z "$peer" ]; then
+  for p in "$repo/../shared/tools/peerbench" "$repo/../../shared/tools/peerbench"; do
+    [ -f "$p/ptybench.py" ] && { peer=$(cd "$p" && pwd); break; }
+  done
+fi
+export PEERBENCH=$peer
 runs=${1:-3}
 out=${2:-$repo/target/peerbench}
 sizes=${SIZES:-2000 20000}
