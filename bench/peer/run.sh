@@ -5,7 +5,8 @@
 # Env:   PEERBENCH  the harness folder (default: ../shared/tools/peerbench from the repo root,
 #                   or ../../shared/tools/peerbench from a worktree under wt/)
 #        SIZES      the N to measure (default "2000 20000")
-#        ONLY       fluxdeck-only: skip flux9s even when it is installed
+#        TUIS       which to measure (default "fluxdeck flux9s"; flux9s only when on PATH);
+#                   runs into the same OUTDIR add up, and the table shows all of them
 #
 # For each N: fluxdeck and flux9s (when on PATH) on the harness's fake API server, a fresh
 # server per run; then fluxdeck on its own sandbox (`fluxdeck sandbox --scenario scale:N
@@ -32,8 +33,10 @@ python3 -c 'import pyte' 2>/dev/null || { echo "the harness needs pyte: pip inst
 mkdir -p "$out"
 (cd "$repo" && cargo build --release --locked --bin fluxdeck)
 
+tuis=" ${TUIS:-fluxdeck flux9s} "
+want() { [[ "$tuis" == *" $1 "* ]]; }
 flux9s=""
-if [ -z "${ONLY:-}" ] && command -v flux9s >/dev/null; then
+if want flux9s && command -v flux9s >/dev/null; then
   flux9s=$(command -v flux9s)
 fi
 
@@ -81,20 +84,22 @@ keylat() {  # keylat OUTFILE URL KC
 }
 
 for n in $sizes; do
-  echo "== N=$n: fluxdeck on the fake API server" >&2
-  python3 "$peer/ptybench.py" --spawn-server -n "$n" --runs "$runs" --isolate-home \
-    --label "fluxdeck, fake server, N=$n" "${fd_ready[@]}" \
-    --json-out "$out/fluxdeck-fake-n$n.json" "${fd_cmd[@]}" >/dev/null || true
-  # Key latency on one fake server (its start-up is not measured).
-  fake_dir=$(mktemp -d)
-  python3 "$peer/fake_apiserver.py" --kustomizations "$n" --port 0 --kubeconfig "$fake_dir/kc" \
-    --port-file "$fake_dir/port" --max-seconds 300 >"$fake_dir/log" 2>&1 &
-  fake_pid=$!
-  for _ in $(seq 1 300); do [ -s "$fake_dir/port" ] && break; sleep 0.1; done
-  keylat "$out/fluxdeck-fake-n$n-keys.json" "http://127.0.0.1:$(cat "$fake_dir/port")" "$fake_dir/kc" || true
-  kill "$fake_pid" 2>/dev/null || true
-  wait "$fake_pid" 2>/dev/null || true
-  rm -rf "$fake_dir"
+  if want fluxdeck; then
+    echo "== N=$n: fluxdeck on the fake API server" >&2
+    python3 "$peer/ptybench.py" --spawn-server -n "$n" --runs "$runs" --isolate-home \
+      --label "fluxdeck, fake server, N=$n" "${fd_ready[@]}" \
+      --json-out "$out/fluxdeck-fake-n$n.json" "${fd_cmd[@]}" >/dev/null || true
+    # Key latency on one fake server (its start-up is not measured).
+    fake_dir=$(mktemp -d)
+    python3 "$peer/fake_apiserver.py" --kustomizations "$n" --port 0 --kubeconfig "$fake_dir/kc" \
+      --port-file "$fake_dir/port" --max-seconds 300 >"$fake_dir/log" 2>&1 &
+    fake_pid=$!
+    for _ in $(seq 1 300); do [ -s "$fake_dir/port" ] && break; sleep 0.1; done
+    keylat "$out/fluxdeck-fake-n$n-keys.json" "http://127.0.0.1:$(cat "$fake_dir/port")" "$fake_dir/kc" || true
+    kill "$fake_pid" 2>/dev/null || true
+    wait "$fake_pid" 2>/dev/null || true
+    rm -rf "$fake_dir"
+  fi
 
   if [ -n "$flux9s" ]; then
     echo "== N=$n: flux9s on the fake API server" >&2
@@ -104,6 +109,7 @@ for n in $sizes; do
       --json-out "$out/flux9s-fake-n$n.json" -- "$flux9s" --kubeconfig '{kubeconfig}' -c ks >/dev/null || true
   fi
 
+  want fluxdeck || continue
   echo "== N=$n: fluxdeck on its sandbox (scale:$n)" >&2
   start_sandbox "$n"
   python3 "$peer/ptybench.py" --server "$sandbox_url" --kubeconfig "$sandbox_kc" --runs "$runs" \
@@ -115,4 +121,5 @@ done
 
 echo >&2
 echo "Machine: $(nproc) cores, $(uname -sr); $(date -u +%Y-%m-%d); medians of $runs runs" >&2
+echo "Raw results: $out" >&2
 python3 "$here/table.py" "$out"
