@@ -20,6 +20,7 @@ ROWS = [
     ("change→screen p50", "latency.p50_ms", "{:.1f} ms", "≤ 20 ms"),
     ("change→screen p90", "latency.p90_ms", "{:.1f} ms", "≤ 40 ms"),
     ("change→screen max", "latency.max_ms", "{:.1f} ms", ""),
+    ("change→screen misses (of 30, 5 s timeout)", "latency.misses", "{:.0f}", "0"),
     ("server emit→screen p50", "latency.emit_to_screen_p50_ms", "{:.1f} ms", ""),
     ("key→frame p50", "keys.p50_ms", "{:.1f} ms", ""),
     ("key→frame p90", "keys.p90_ms", "{:.1f} ms", ""),
