@@ -50,6 +50,10 @@ pub struct SandboxArgs {
     /// Serve objects only: no simulated Flux controllers.
     #[arg(long)]
     pub no_controllers: bool,
+    /// Also serve the peer benchmark harness's control paths (`/bench/summary`,
+    /// `/bench/stats`, `POST /bench/touch`) without authentication. For benchmarks only.
+    #[arg(long)]
+    pub bench_api: bool,
 }
 
 /// The default kubeconfig path of the sandbox.
@@ -81,6 +85,7 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
             scenario: Some((args.scenario, opts)),
             bookmark_interval: Duration::from_secs(args.bookmark_interval.max(1)),
             controllers: (!args.no_controllers).then(Default::default),
+            bench_api: args.bench_api,
             ..SandboxConfig::default()
         })
         .await?;

@@ -50,6 +50,8 @@ pub struct SandboxConfig {
     pub max_body: usize,
     /// The simulated Flux controllers (`None`: objects never reconcile).
     pub controllers: Option<controllers::ControllerOptions>,
+    /// Serve the benchmark harness's `/bench/` paths (unauthenticated; off by default).
+    pub bench_api: bool,
 }
 
 impl Default for SandboxConfig {
@@ -64,6 +66,7 @@ impl Default for SandboxConfig {
             history_limit: StoreOptions::default().history_limit,
             max_body: DEFAULT_MAX_BODY,
             controllers: Some(controllers::ControllerOptions::default()),
+            bench_api: false,
         }
     }
 }
@@ -215,6 +218,7 @@ impl Sandbox {
             address: addr.to_string(),
             max_body: config.max_body,
             bookmark_interval: config.bookmark_interval,
+            bench_api: config.bench_api,
         });
         let tls = apiserver::tls::generate().map_err(SandboxError::Seed)?;
         let ca_pem = tls.ca_pem.clone();

@@ -3,6 +3,7 @@
 //! (the API's path space is too irregular for a route table).
 
 pub mod admin;
+pub mod bench;
 pub mod discovery;
 pub mod faults;
 pub mod patch;
@@ -46,6 +47,8 @@ pub struct ApiServer {
     pub max_body: usize,
     /// How often watches that allow bookmarks get one.
     pub bookmark_interval: Duration,
+    /// Serve the benchmark harness's unauthenticated `/bench/` paths (see `bench`).
+    pub bench_api: bool,
 }
 
 /// The axum app serving every path.

@@ -83,6 +83,10 @@ pub async fn handle(State(srv): State<Arc<ApiServer>>, req: Request) -> Response
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or_default().to_string();
+    // The harness's control paths: not API traffic, so neither authenticated nor logged.
+    if srv.bench_api && path.starts_with("/bench/") {
+        return super::bench::handle(&srv, req).await;
+    }
     let response = if !authorized(&srv, req.headers()) {
         ApiError::unauthorized().into_response()
     } else if path == "/sandbox" || path.starts_with("/sandbox/") {

@@ -3,5 +3,6 @@
 
 pub mod connect;
 pub mod discovery;
+pub mod raw;
 pub mod watch;
 pub mod worker;

@@ -8,13 +8,16 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use jiff::Timestamp;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::api::{Api, ApiResource, GroupVersionKind, ListParams};
+use kube::core::{DynamicResourceScope, Resource};
 use kube::runtime::{WatchStreamExt, watcher};
 use tokio::sync::mpsc;
 
 use crate::model::key::{Kind, ObjectKey};
 use crate::model::object::Object;
 use crate::state::{Update, WatchState};
+
+use super::raw::RawObject;
 
 /// What one watcher watches.
 #[derive(Debug, Clone)]
@@ -28,8 +31,11 @@ pub struct WatchSpec {
 }
 
 impl WatchSpec {
-    /// The dynamic API for this spec.
-    pub fn api(&self, client: &kube::Client) -> Api<DynamicObject> {
+    /// The dynamic API for this spec, reading objects as `K`.
+    pub fn api<K>(&self, client: &kube::Client) -> Api<K>
+    where
+        K: Resource<DynamicType = ApiResource, Scope = DynamicResourceScope>,
+    {
         let gvk = GroupVersionKind::gvk(self.kind.group(), &self.version, self.kind.name());
         let ar = ApiResource::from_gvk_with_plural(&gvk, self.kind.plural());
         match &self.namespace {
@@ -47,9 +53,8 @@ impl WatchSpec {
 }
 
 /// Reads a watched object into the state's row type; `None` when it cannot be read at all.
-fn row(kind: Kind, obj: &DynamicObject) -> Option<Object> {
-    let value = serde_json::to_value(obj).ok()?;
-    match Object::parse(kind, &value) {
+fn row(kind: Kind, obj: &RawObject) -> Option<Object> {
+    match Object::parse(kind, &obj.value) {
         Ok(o) => Some(o),
         Err(e) => {
             tracing::warn!("skipping a {kind} that cannot be read: {e}");
@@ -58,10 +63,10 @@ fn row(kind: Kind, obj: &DynamicObject) -> Option<Object> {
     }
 }
 
-fn key_of(kind: Kind, obj: &DynamicObject) -> ObjectKey {
+fn key_of(kind: Kind, obj: &RawObject) -> ObjectKey {
     ObjectKey {
-        namespace: obj.metadata.namespace.clone().unwrap_or_default(),
-        name: obj.metadata.name.clone().unwrap_or_default(),
+        namespace: obj.meta().namespace.clone().unwrap_or_default(),
+        name: obj.meta().name.clone().unwrap_or_default(),
         kind,
     }
 }
@@ -96,7 +101,7 @@ fn describe(e: &watcher::Error) -> String {
 /// Runs the watcher for `spec` until the receiver of `out` is gone.
 pub async fn run(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update>) {
     let kind = spec.kind;
-    let api = spec.api(&client);
+    let api = spec.api::<RawObject>(&client);
     let send = |u: Update| {
         let out = out.clone();
         async move { out.send(u).await.is_ok() }
@@ -167,7 +172,7 @@ pub async fn run(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update
 
 /// While a watcher fails, asks the API for one object every few seconds; on the first
 /// answer reports the watcher connected again (the watch resumes on its own).
-async fn probe_until_ok(api: Api<DynamicObject>, kind: Kind, out: mpsc::Sender<Update>) {
+async fn probe_until_ok(api: Api<RawObject>, kind: Kind, out: mpsc::Sender<Update>) {
     let mut delay = Duration::from_millis(500);
     loop {
         tokio::time::sleep(delay).await;

@@ -491,7 +491,7 @@ async fn fetch_details(
         version,
         namespace: Some(key.namespace.clone()),
     };
-    let api = spec.api(&client);
+    let api = spec.api::<DynamicObject>(&client);
     let object = match api.get(&key.name).await {
         Ok(o) => serde_json::to_value(o).unwrap_or(Value::Null),
         Err(e) => {
