@@ -67,7 +67,7 @@ fn suspended_reads(screen: &str, value: &str) -> bool {
         let words: Vec<&str> = l.split_whitespace().collect();
         words
             .windows(2)
-            .any(|w| w[0] == "True" && w[1] == value || w[0] == "False" && w[1] == value)
+            .any(|w| matches!(w[0], "True" | "False" | "Unknown") && w[1] == value)
     })
 }
 
@@ -311,6 +311,55 @@ fn an_outage_shows_retrying_and_the_panes_heal_by_themselves() {
         "no log at {}",
         tui.log_path().display()
     );
+}
+
+#[test]
+fn dropped_watches_and_expired_versions_resume_without_losing_a_change() {
+    let sb = TestSandbox::sock_shop(FluxVersion::Current);
+    let mut tui = open(&sb, &[], MEDIUM);
+    wait_for_sock_shop(&mut tui);
+    tui.wait_text("● connected", WAIT).unwrap();
+    let lists_before = sb
+        .requests()
+        .iter()
+        .filter(|r| r["path"] == "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations")
+        .filter(|r| {
+            !r["query"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("watch=true")
+        })
+        .count();
+    // A server ends watches routinely; with every version expired the watcher must list
+    // again (410 Gone) rather than miss what changed in between.
+    sb.faults(json!({"closeWatches": true, "expireResourceVersions": true}));
+    sb.modify(
+        "kustomize.toolkit.fluxcd.io/v1",
+        "Kustomization",
+        "sock-shop",
+        "sock-shop",
+        |ks| ks["spec"]["suspend"] = json!(true),
+    );
+    tui.wait_for("the change made while the watches were down", WAIT, |s| {
+        suspended_reads(s, "True")
+    })
+    .unwrap();
+    let lists_after = sb
+        .requests()
+        .iter()
+        .filter(|r| r["path"] == "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations")
+        .filter(|r| {
+            !r["query"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("watch=true")
+        })
+        .count();
+    assert!(lists_after > lists_before, "the watcher never listed again");
+    let screen = tui.screen();
+    assert!(ks_line(&screen).is_some(), "{screen}");
+    assert!(screen.contains("carts-"), "{screen}");
+    tui.quit_and_wait().unwrap();
 }
 
 #[test]
