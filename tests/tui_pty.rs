@@ -31,6 +31,14 @@ fn wait_for_sock_shop(tui: &mut Tui) -> String {
     .unwrap()
 }
 
+/// A current-Flux sock-shop sandbox and the TUI on it, with the sock-shop rows shown.
+fn sock_shop_tui(args: &[&str], size: (u16, u16)) -> (TestSandbox, Tui) {
+    let sb = TestSandbox::sock_shop(FluxVersion::Current);
+    let mut tui = open(&sb, args, size);
+    wait_for_sock_shop(&mut tui);
+    (sb, tui)
+}
+
 /// Narrows the Kustomizations pane to the sock-shop row, which is then selected.
 fn select_sock_shop(tui: &mut Tui) {
     tui.send_keys("/sock-shop");
@@ -71,11 +79,34 @@ fn suspended_reads(screen: &str, value: &str) -> bool {
     })
 }
 
+/// How many times the Kustomizations were listed (not watched) across all namespaces.
+fn kustomization_lists(sb: &TestSandbox) -> usize {
+    sb.requests()
+        .iter()
+        .filter(|r| r["path"] == "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations")
+        .filter(|r| {
+            !r["query"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("watch=true")
+        })
+        .count()
+}
+
+/// Suspends the sock-shop Kustomization behind the API's back (works during an outage).
+fn suspend_in_store(sb: &TestSandbox) {
+    sb.modify(
+        "kustomize.toolkit.fluxcd.io/v1",
+        "Kustomization",
+        "sock-shop",
+        "sock-shop",
+        |ks| ks["spec"]["suspend"] = json!(true),
+    );
+}
+
 #[test]
 fn sock_shop_rows_and_image_panes_appear_and_q_restores_the_terminal() {
-    let sb = TestSandbox::sock_shop(FluxVersion::Current);
-    let mut tui = open(&sb, &[], MEDIUM);
-    wait_for_sock_shop(&mut tui);
+    let (sb, mut tui) = sock_shop_tui(&[], MEDIUM);
     // Rows may arrive before every kind's first list is done; the header follows.
     tui.wait_text("● connected", WAIT).unwrap();
     let tag = latest_tag(&sb, "v1");
@@ -86,9 +117,7 @@ fn sock_shop_rows_and_image_panes_appear_and_q_restores_the_terminal() {
 
 #[test]
 fn colon_q_quits_and_restores_the_terminal() {
-    let sb = TestSandbox::sock_shop(FluxVersion::Current);
-    let mut tui = open(&sb, &[], LARGE);
-    wait_for_sock_shop(&mut tui);
+    let (_sb, mut tui) = sock_shop_tui(&[], LARGE);
     tui.send_keys(":q");
     tui.wait_text(":q▏", WAIT).unwrap();
     tui.send_keys(keys::ENTER);
@@ -97,9 +126,7 @@ fn colon_q_quits_and_restores_the_terminal() {
 
 #[test]
 fn a_resize_to_80x24_switches_to_readable_tabs_and_back() {
-    let sb = TestSandbox::sock_shop(FluxVersion::Current);
-    let mut tui = open(&sb, &[], MEDIUM);
-    wait_for_sock_shop(&mut tui);
+    let (_sb, mut tui) = sock_shop_tui(&[], MEDIUM);
     tui.resize(SMALL);
     let screen = tui
         .wait_for("the tab bar", WAIT, |s| {
@@ -133,9 +160,7 @@ fn a_resize_to_80x24_switches_to_readable_tabs_and_back() {
 
 #[test]
 fn s_and_confirm_suspends_and_r_resumes_the_sock_shop_kustomization() {
-    let sb = TestSandbox::sock_shop(FluxVersion::Current);
-    let mut tui = open(&sb, &[], MEDIUM);
-    wait_for_sock_shop(&mut tui);
+    let (sb, mut tui) = sock_shop_tui(&[], MEDIUM);
     select_sock_shop(&mut tui);
     assert!(sb.get_json(KS_PATH)["spec"]["suspend"].is_null());
 
@@ -170,9 +195,7 @@ fn s_and_confirm_suspends_and_r_resumes_the_sock_shop_kustomization() {
 
 #[test]
 fn f_sets_the_reconcile_annotation_and_the_strip_shows_the_result() {
-    let sb = TestSandbox::sock_shop(FluxVersion::Current);
-    let mut tui = open(&sb, &[], MEDIUM);
-    wait_for_sock_shop(&mut tui);
+    let (sb, mut tui) = sock_shop_tui(&[], MEDIUM);
     select_sock_shop(&mut tui);
     let before = sb.get_json(KS_PATH);
     tui.send_keys("f");
@@ -269,9 +292,7 @@ fn a_denied_patch_shows_the_key_unavailable_and_names_the_permission() {
 
 #[test]
 fn an_outage_shows_retrying_and_the_panes_heal_by_themselves() {
-    let sb = TestSandbox::sock_shop(FluxVersion::Current);
-    let mut tui = open(&sb, &[], MEDIUM);
-    wait_for_sock_shop(&mut tui);
+    let (sb, mut tui) = sock_shop_tui(&[], MEDIUM);
     tui.wait_text("● connected", WAIT).unwrap();
     assert!(suspended_reads(&tui.screen(), "False"));
 
@@ -285,13 +306,7 @@ fn an_outage_shows_retrying_and_the_panes_heal_by_themselves() {
     assert!(ks_line(&screen).is_some(), "{screen}");
 
     // A change made during the outage reaches the screen only after it.
-    sb.modify(
-        "kustomize.toolkit.fluxcd.io/v1",
-        "Kustomization",
-        "sock-shop",
-        "sock-shop",
-        |ks| ks["spec"]["suspend"] = json!(true),
-    );
+    suspend_in_store(&sb);
     tui.wait_for("the header back to connected", WAIT, |s| {
         s.lines().next().is_some_and(|h| h.contains("● connected"))
     })
@@ -316,46 +331,18 @@ fn an_outage_shows_retrying_and_the_panes_heal_by_themselves() {
 
 #[test]
 fn dropped_watches_and_expired_versions_resume_without_losing_a_change() {
-    let sb = TestSandbox::sock_shop(FluxVersion::Current);
-    let mut tui = open(&sb, &[], MEDIUM);
-    wait_for_sock_shop(&mut tui);
+    let (sb, mut tui) = sock_shop_tui(&[], MEDIUM);
     tui.wait_text("● connected", WAIT).unwrap();
-    let lists_before = sb
-        .requests()
-        .iter()
-        .filter(|r| r["path"] == "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations")
-        .filter(|r| {
-            !r["query"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("watch=true")
-        })
-        .count();
+    let lists_before = kustomization_lists(&sb);
     // A server ends watches routinely; with every version expired the watcher must list
     // again (410 Gone) rather than miss what changed in between.
     sb.faults(json!({"closeWatches": true, "expireResourceVersions": true}));
-    sb.modify(
-        "kustomize.toolkit.fluxcd.io/v1",
-        "Kustomization",
-        "sock-shop",
-        "sock-shop",
-        |ks| ks["spec"]["suspend"] = json!(true),
-    );
+    suspend_in_store(&sb);
     tui.wait_for("the change made while the watches were down", WAIT, |s| {
         suspended_reads(s, "True")
     })
     .unwrap();
-    let lists_after = sb
-        .requests()
-        .iter()
-        .filter(|r| r["path"] == "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations")
-        .filter(|r| {
-            !r["query"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("watch=true")
-        })
-        .count();
+    let lists_after = kustomization_lists(&sb);
     assert!(lists_after > lists_before, "the watcher never listed again");
     let screen = tui.screen();
     assert!(ks_line(&screen).is_some(), "{screen}");
