@@ -464,3 +464,37 @@ impl Drop for Tui {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queries(chunks: &[&[u8]]) -> Vec<(Vec<u8>, u8)> {
+        let mut scanner = QueryScanner::default();
+        chunks
+            .iter()
+            .flat_map(|c| c.iter())
+            .filter_map(|&b| scanner.feed(b))
+            .collect()
+    }
+
+    #[test]
+    fn queries_split_across_reads_are_found_and_answered() {
+        let found = queries(&[b"text\x1b[?10", b"49h\x1b", b"[6n more \x1b[c"]);
+        assert_eq!(
+            found,
+            [
+                (b"?1049".to_vec(), b'h'),
+                (b"6".to_vec(), b'n'),
+                (Vec::new(), b'c')
+            ]
+        );
+        let mut parser = vt100::Parser::new(nonzero(24), nonzero(80), 0);
+        parser.process(b"\x1b[5;7H");
+        assert_eq!(
+            reply(b"6", b'n', parser.screen()).as_deref(),
+            Some("\x1b[5;7R")
+        );
+        assert_eq!(reply(b"?1049", b'h', parser.screen()), None);
+    }
+}
