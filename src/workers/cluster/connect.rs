@@ -106,12 +106,16 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
         context: Some(context.clone()),
         ..KubeConfigOptions::default()
     };
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &kc_options)
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &kc_options)
         .await
         .map_err(|e| ConnectError::Invalid {
             context: context.clone(),
             cause: e.to_string(),
         })?;
+    // kube's built-in retry hides 429/503/504 behind up to 15 silent retries that follow
+    // Retry-After; the watchers back off themselves and must see the failure to put
+    // "retrying" in the header, and an action must fail visibly rather than hang.
+    config.default_retry = false;
     let server = config.cluster_url.to_string();
     let default_namespace = config.default_namespace.clone();
     let client = kube::Client::try_from(config).map_err(|e| ConnectError::Invalid {
