@@ -149,10 +149,16 @@ impl Tui {
     /// The words of the bottom row (the footer) with a description of their style, so a
     /// test can tell an unavailable key from an available one.
     pub fn footer_cells(&self) -> Vec<(String, String)> {
+        let rows = lock(&self.shared).parser.screen().size().0.get();
+        self.row_cells(rows - 1)
+    }
+
+    /// The words of row `row` (0-based), each with a description of its style; a word ends
+    /// at a blank or where the style changes.
+    pub fn row_cells(&self, row: u16) -> Vec<(String, String)> {
         let s = lock(&self.shared);
         let screen = s.parser.screen();
-        let (rows, cols) = screen.size();
-        let row = rows.get() - 1;
+        let (_, cols) = screen.size();
         let mut words: Vec<(String, String)> = Vec::new();
         let mut current: Option<(String, String)> = None;
         for col in 0..cols.get() {
