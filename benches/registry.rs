@@ -8,8 +8,9 @@
 //!   and assembly into a `RegistryScan`, with no network and no server;
 //! - `assembly_only`: `ScanAssembler` over already-decoded SDK image details.
 //!
-//! Policy evaluation over the scan's tags is not measured here: `crate::policy` is added by
-//! the lead later, and its cost belongs to its own benchmark.
+//! - `recorded_decode_assembly_and_policy`: the replayed scan plus the ImagePolicy evaluated
+//!   over its tags (default exclusion, filterTags with extract, numerical): issue 5's
+//!   "DescribeImages over 10,000 tags plus policy evaluation, excluding network" figure.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -175,6 +176,30 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || replaying(&pages),
             |client| runtime.block_on(scan(&client, &repo)).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    // The issue's figure: DescribeImages over 10,000 images plus the ImagePolicy evaluated
+    // over the scan's tags (exclusion list, filterTags with extract, numerical), no network.
+    let policy = fluxdeck::policy::PolicySpec {
+        choice: fluxdeck::policy::PolicyChoice::Numerical {
+            order: fluxdeck::policy::Order::Asc,
+        },
+        filter: Some(fluxdeck::policy::FilterTags {
+            pattern: "^main-[a-fA-F0-9]+-(?P<buildnumber>.*)".into(),
+            extract: "$buildnumber".into(),
+        }),
+    }
+    .compile()
+    .unwrap();
+    group.bench_function("recorded_decode_assembly_and_policy", |b| {
+        b.iter_batched(
+            || replaying(&pages),
+            |client| {
+                let result = runtime.block_on(scan(&client, &repo)).unwrap();
+                let summary = fluxdeck::policy::ScanSummary::new(&result.tag_names(), &[]).unwrap();
+                policy.latest(&summary.tags).unwrap()
+            },
             BatchSize::SmallInput,
         )
     });

@@ -223,10 +223,9 @@ async fn fan_out(s: &Server, watchers: usize, rate: u64, seconds: u64) -> (Vec<f
                         && let Some(sent) = ev["object"]["metadata"]["annotations"]["bench/sent-us"]
                             .as_str()
                             .and_then(|s| s.parse::<u128>().ok())
+                        && let Ok(mut l) = lat.lock()
                     {
-                        if let Ok(mut l) = lat.lock() {
-                            l.push((received.saturating_sub(sent)) as f64 / 1000.0);
-                        }
+                        l.push((received.saturating_sub(sent)) as f64 / 1000.0);
                     }
                 }
             }
