@@ -24,7 +24,7 @@ use fluxdeck::workers::git::{CredentialConfig, GitWorkerConfig, Helpers};
 use fluxdeck::workers::registry::ScannerConfig;
 use fluxdeck::workers::router::{RouterChannels, RouterConfig, spawn_router};
 use git_support::http_server::GitHttpServer;
-use git_support::{OVERLAY, TestRepo, isolated_credentials, overlay};
+use git_support::{OVERLAY, TestRepo, isolated_credentials, overlay, tenant_objects};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -42,25 +42,8 @@ fn bot() -> Identity {
 /// automation committing as `release-bot`, and an ImagePolicy the cluster resolved to
 /// `cluster_tag`.
 fn objects(url: &str, applied: &str, cluster_tag: &str) -> Vec<Value> {
-    vec![
-        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}),
-        json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
-            "metadata": {"name": "tenant", "namespace": NS},
-            "spec": {"interval": "1h", "url": url, "ref": {"branch": "main"}}}),
-        json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-            "metadata": {"name": "apps", "namespace": NS},
-            "spec": {"interval": "5m", "path": "./deploy", "prune": true,
-                     "sourceRef": {"kind": "GitRepository", "name": "tenant"}},
-            "status": {"lastAppliedRevision": format!("main@sha1:{applied}")}}),
-        json!({"apiVersion": "image.toolkit.fluxcd.io/v1", "kind": "ImageUpdateAutomation",
-            "metadata": {"name": "bot", "namespace": NS},
-            "spec": {"interval": "1h",
-                     "sourceRef": {"kind": "GitRepository", "name": "tenant"},
-                     "git": {"checkout": {"ref": {"branch": "main"}},
-                             "commit": {"author": {"name": "release-bot",
-                                                   "email": "release-bot@corp.example"}},
-                             "push": {"branch": "main"}},
-                     "update": {"path": "./deploy", "strategy": "Setters"}}}),
+    let mut objects = tenant_objects(NS, url, applied);
+    objects.extend([
         json!({"apiVersion": "image.toolkit.fluxcd.io/v1", "kind": "ImageRepository",
             "metadata": {"name": "app", "namespace": NS},
             "spec": {"image": IMAGE, "interval": "1h"}}),
@@ -70,7 +53,8 @@ fn objects(url: &str, applied: &str, cluster_tag: &str) -> Vec<Value> {
                      "filterTags": {"pattern": "^main-[a-f0-9]+-(?P<ts>[0-9]+)$", "extract": "$ts"},
                      "policy": {"numerical": {"order": "asc"}}},
             "status": {"latestRef": {"name": IMAGE, "tag": cluster_tag}}}),
-    ]
+    ]);
+    objects
 }
 
 /// A credential helper that answers with the test server's user and password, so nothing

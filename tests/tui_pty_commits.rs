@@ -10,10 +10,10 @@ use std::path::Path;
 
 use fluxdeck::sandbox::SandboxConfig;
 use fluxdeck::sandbox::git::Identity;
-use git_support::{OVERLAY, TestRepo, overlay};
+use git_support::{OVERLAY, TestRepo, overlay, tenant_objects};
 use pty_support::sandbox::TestSandbox;
 use pty_support::{LARGE, Tui, WAIT, keys};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const NS: &str = "sock-shop";
 
@@ -25,27 +25,7 @@ fn bot() -> Identity {
 /// A GitRepository at the local path `url`, a Kustomization of it that applied `applied`,
 /// and an ImageUpdateAutomation committing to it as `release-bot`.
 fn objects(url: &Path, applied: &str) -> Vec<Value> {
-    vec![
-        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}),
-        json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
-            "metadata": {"name": "tenant", "namespace": NS},
-            "spec": {"interval": "1h", "url": url.display().to_string(),
-                     "ref": {"branch": "main"}}}),
-        json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-            "metadata": {"name": "apps", "namespace": NS},
-            "spec": {"interval": "5m", "path": "./deploy", "prune": true,
-                     "sourceRef": {"kind": "GitRepository", "name": "tenant"}},
-            "status": {"lastAppliedRevision": format!("main@sha1:{applied}")}}),
-        json!({"apiVersion": "image.toolkit.fluxcd.io/v1", "kind": "ImageUpdateAutomation",
-            "metadata": {"name": "bot", "namespace": NS},
-            "spec": {"interval": "1h",
-                     "sourceRef": {"kind": "GitRepository", "name": "tenant"},
-                     "git": {"checkout": {"ref": {"branch": "main"}},
-                             "commit": {"author": {"name": "release-bot",
-                                                   "email": "release-bot@corp.example"}},
-                             "push": {"branch": "main"}},
-                     "update": {"path": "./deploy", "strategy": "Setters"}}}),
-    ]
+    tenant_objects(NS, &url.display().to_string(), applied)
 }
 
 /// The 0-based screen row whose text holds `needle`.

@@ -13,6 +13,7 @@ use fluxdeck::workers::git::{
     CredentialConfig, GitCommand, GitError, GitEvent, GitWorkerConfig, Helpers, RepoLog,
     spawn_git_worker,
 };
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 /// The marker line of the development overlay.
@@ -185,4 +186,30 @@ impl Running {
             .expect("the worker stops when its commands close")
             .unwrap();
     }
+}
+
+/// A tenant's Flux objects in namespace `ns`: a GitRepository `tenant` at `url` (branch
+/// `main`), a Kustomization `apps` of it that applied `main@sha1:<applied>`, and an
+/// ImageUpdateAutomation `bot` committing to it as `release-bot`.
+pub fn tenant_objects(ns: &str, url: &str, applied: &str) -> Vec<Value> {
+    vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+        json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+            "metadata": {"name": "tenant", "namespace": ns},
+            "spec": {"interval": "1h", "url": url, "ref": {"branch": "main"}}}),
+        json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": ns},
+            "spec": {"interval": "5m", "path": "./deploy", "prune": true,
+                     "sourceRef": {"kind": "GitRepository", "name": "tenant"}},
+            "status": {"lastAppliedRevision": format!("main@sha1:{applied}")}}),
+        json!({"apiVersion": "image.toolkit.fluxcd.io/v1", "kind": "ImageUpdateAutomation",
+            "metadata": {"name": "bot", "namespace": ns},
+            "spec": {"interval": "1h",
+                     "sourceRef": {"kind": "GitRepository", "name": "tenant"},
+                     "git": {"checkout": {"ref": {"branch": "main"}},
+                             "commit": {"author": {"name": "release-bot",
+                                                   "email": "release-bot@corp.example"}},
+                             "push": {"branch": "main"}},
+                     "update": {"path": "./deploy", "strategy": "Setters"}}}),
+    ]
 }
