@@ -26,7 +26,7 @@ fn kustomization(template: &Kustomization, i: usize, generation: u64) -> Object 
     if let Some(ready) = k.status.ready.as_mut() {
         ready.message = format!("Applied revision: main@sha1:{generation:040x}");
     }
-    Object::Kustomization(k)
+    Object::Kustomization(k.into())
 }
 
 fn harness(n: usize) -> (Harness, Kustomization) {

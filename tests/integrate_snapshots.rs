@@ -286,8 +286,32 @@ fn repo_command_switches_the_commits_pane_between_tracked_repositories() {
     ui.keys("Esc :");
     ui.type_text("repo nope");
     ui.keys("Enter");
+    let screen = ui.screen();
     assert!(
-        ui.screen()
-            .contains("`:repo nope`: no such repository is tracked")
+        screen.contains("`:repo nope`: no tracked repository or GitRepository"),
+        "{screen}"
+    );
+    assert!(ui.sent().is_empty());
+    // A GitRepository of the cluster that is not tracked (beyond the automatic ones) is
+    // asked for from the router.
+    let extra = serde_json::json!({"apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "GitRepository", "metadata": {"name": "extra", "namespace": "team-b"},
+        "spec": {"url": "https://github.com/example/extra"}});
+    ui.updates([Update::Applied(
+        fluxdeck::model::object::Object::from_value(&extra).unwrap(),
+    )]);
+    ui.keys(":");
+    ui.type_text("repo team-b/extra");
+    ui.keys("Enter");
+    assert_eq!(
+        ui.sent(),
+        vec![Command::TrackRepository {
+            key: "team-b/extra".into()
+        }]
+    );
+    let screen = ui.screen();
+    assert!(
+        screen.contains("tracking GitRepository team-b/extra"),
+        "{screen}"
     );
 }

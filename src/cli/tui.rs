@@ -119,6 +119,7 @@ impl TuiConfig {
 /// The default command: opens the TUI on the kubeconfig's cluster, with the cluster
 /// worker feeding it. Flux panes show all namespaces unless `-n NS` is given.
 pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
+    crate::ui::heap::use_one_arena();
     super::init_logging(global);
     let config = TuiConfig::from_args(&args);
     // Read the config before touching the terminal, so its errors print plainly.

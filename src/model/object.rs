@@ -1,5 +1,7 @@
 //! One watched object of any kind fluxdeck reads: what a watcher hands to the state.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::automation::ImageUpdateAutomation;
@@ -11,21 +13,22 @@ use super::meta::ModelError;
 use super::pod::Pod;
 use super::source::Source;
 
-/// A watched object, already reduced to the fields the panes need.
+/// A watched object, already reduced to the fields the panes need. Each model sits behind
+/// an `Arc`: the UI's state and the router's mirror hold the same row, not two copies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Object {
     /// A Kustomization.
-    Kustomization(Kustomization),
+    Kustomization(Arc<Kustomization>),
     /// A GitRepository, OCIRepository, Bucket or HelmRepository.
-    Source(Source),
+    Source(Arc<Source>),
     /// An ImageRepository.
-    ImageRepository(ImageRepository),
+    ImageRepository(Arc<ImageRepository>),
     /// An ImagePolicy.
-    ImagePolicy(ImagePolicy),
+    ImagePolicy(Arc<ImagePolicy>),
     /// An ImageUpdateAutomation.
-    ImageUpdateAutomation(ImageUpdateAutomation),
+    ImageUpdateAutomation(Arc<ImageUpdateAutomation>),
     /// A Pod.
-    Pod(Pod),
+    Pod(Arc<Pod>),
 }
 
 impl Object {
@@ -33,16 +36,18 @@ impl Object {
     /// API strips `kind` from list items).
     pub fn parse(kind: Kind, value: &Value) -> Result<Object, ModelError> {
         Ok(match kind {
-            Kind::Kustomization => Object::Kustomization(Kustomization::parse(value)?),
+            Kind::Kustomization => Object::Kustomization(Arc::new(Kustomization::parse(value)?)),
             Kind::GitRepository | Kind::OciRepository | Kind::Bucket | Kind::HelmRepository => {
-                Object::Source(Source::parse(kind, value)?)
+                Object::Source(Arc::new(Source::parse(kind, value)?))
             }
-            Kind::ImageRepository => Object::ImageRepository(ImageRepository::parse(value)?),
-            Kind::ImagePolicy => Object::ImagePolicy(ImagePolicy::parse(value)?),
+            Kind::ImageRepository => {
+                Object::ImageRepository(Arc::new(ImageRepository::parse(value)?))
+            }
+            Kind::ImagePolicy => Object::ImagePolicy(Arc::new(ImagePolicy::parse(value)?)),
             Kind::ImageUpdateAutomation => {
-                Object::ImageUpdateAutomation(ImageUpdateAutomation::parse(value)?)
+                Object::ImageUpdateAutomation(Arc::new(ImageUpdateAutomation::parse(value)?))
             }
-            Kind::Pod => Object::Pod(Pod::parse(value)?),
+            Kind::Pod => Object::Pod(Arc::new(Pod::parse(value)?)),
         })
     }
 

@@ -8,8 +8,8 @@
 //! - The UI has already checked read-only mode, permissions and suspension; the worker
 //!   checks again (the cluster may have changed) and reports refusals as `Failed`.
 //! - `FetchDetails` answers with `Update::Details` and `Update::Events` (or `FetchFailed`).
-//! - `RefreshGit`, `RefreshRegistry`, `ShowDiff` and `LoadMoreCommits` are served by the
-//!   router (`workers::router`), which answers with `Update::Commits`, `Update::CommitDiff`
+//! - `RefreshGit`, `RefreshRegistry`, `ShowDiff`, `LoadMoreCommits` and `TrackRepository`
+//!   are served by the router (`workers::router`), which answers with `Update::Commits`, `Update::CommitDiff`
 //!   and `Update::RegistryScan`; the cluster worker ignores them.
 //! - Switches (`SwitchNamespace`, `SwitchContext`, `SwitchPodsNamespace`) restart the
 //!   affected watchers, which relist; the worker then sends `Update::Session`.
@@ -109,6 +109,12 @@ pub enum Command {
         repository: String,
         /// The commit's full SHA.
         sha: String,
+    },
+    /// Track GitRepository `namespace/name` too (`:repo KEY` on one beyond the ones tracked
+    /// without asking; see `workers::router::desired::AUTO_TRACK_LIMIT`).
+    TrackRepository {
+        /// `namespace/name`.
+        key: String,
     },
     /// Load the next page of a repository's log.
     LoadMoreCommits {

@@ -1,12 +1,15 @@
 //! A sorted table of watched objects that stays sorted as updates arrive, so rendering can
 //! index the visible window directly and never sorts per frame.
 //!
-//! Rows are boxed so that inserting in the middle moves pointers, not whole rows. A relist
+//! Rows are behind an `Arc` so that inserting in the middle moves pointers, not whole rows,
+//! and so that the router's mirror of the state (`workers::router`) shares each row with
+//! the UI's state instead of holding a second copy (per-object memory, issue 6). A relist
 //! (kube-runtime's `Init`/`InitApply`/`InitDone`) is staged apart and swapped in at the end
 //! with one sort, which keeps the old rows on screen while the list pages in and makes a
 //! 20,000-object initial list cost one `O(n log n)` build instead of `n` inserts.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use crate::model::automation::ImageUpdateAutomation;
 use crate::model::image::{ImagePolicy, ImageRepository};
@@ -45,8 +48,8 @@ impl_row!(
 /// Rows sorted by key, with relist staging and a change journal.
 #[derive(Debug, Clone)]
 pub struct Table<T> {
-    rows: Vec<Box<T>>,
-    staging: BTreeMap<Kind, Vec<T>>,
+    rows: Vec<Arc<T>>,
+    staging: BTreeMap<Kind, Vec<Arc<T>>>,
     revision: u64,
     journal: VecDeque<(u64, ObjectKey)>,
     rebuilt_at: u64,
@@ -144,25 +147,26 @@ impl<T: Row> Table<T> {
 
     /// Inserts or replaces a row; returns whether the table changed. During a relist of the
     /// row's kind the row is also staged, so the swap at the end keeps it.
-    pub fn upsert(&mut self, row: T) -> bool {
+    pub fn upsert(&mut self, row: impl Into<Arc<T>>) -> bool {
+        let row: Arc<T> = row.into();
         if let Some(staged) = self.staging.get_mut(&row.key().kind) {
-            staged.push(row.clone());
+            staged.push(Arc::clone(&row));
         }
         match self.position(row.key()) {
             Ok(i) => {
                 // `i` came from the binary search on this same vector.
-                if self.rows.get(i).is_some_and(|old| **old == row) {
+                if self.rows.get(i).is_some_and(|old| **old == *row) {
                     return false;
                 }
                 let key = row.key().clone();
                 if let Some(slot) = self.rows.get_mut(i) {
-                    **slot = row;
+                    *slot = row;
                 }
                 self.record(key);
             }
             Err(i) => {
                 let key = row.key().clone();
-                self.rows.insert(i, Box::new(row));
+                self.rows.insert(i, row);
                 self.record(key);
             }
         }
@@ -191,7 +195,8 @@ impl<T: Row> Table<T> {
 
     /// Stages one object of the relist (watcher `InitApply`); without a relist in progress
     /// it is an ordinary upsert. Returns whether the visible table changed.
-    pub fn relist_apply(&mut self, row: T) -> bool {
+    pub fn relist_apply(&mut self, row: impl Into<Arc<T>>) -> bool {
+        let row: Arc<T> = row.into();
         match self.staging.get_mut(&row.key().kind) {
             Some(staged) => {
                 staged.push(row);
@@ -208,7 +213,7 @@ impl<T: Row> Table<T> {
             return false;
         };
         // Last write wins for a key staged twice.
-        let fresh: BTreeMap<ObjectKey, T> = staged
+        let fresh: BTreeMap<ObjectKey, Arc<T>> = staged
             .into_iter()
             .map(|row| (row.key().clone(), row))
             .collect();
@@ -219,7 +224,7 @@ impl<T: Row> Table<T> {
             while let Some(other) = others.next_if(|o| o.key() < &key) {
                 rows.push(other.clone());
             }
-            rows.push(Box::new(row));
+            rows.push(row);
         }
         rows.extend(others.cloned());
         let changed = rows != old;

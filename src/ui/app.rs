@@ -110,8 +110,14 @@ impl App {
     /// Applies updates (a drained batch) and brings the views up to date once.
     pub fn apply_all(&mut self, updates: impl IntoIterator<Item = Update>) {
         let mut changed = false;
+        let mut relisted = false;
         for update in updates {
+            relisted |= matches!(update, Update::RelistDone(_));
             changed |= self.state.apply(update);
+        }
+        if relisted {
+            // A relist's transient copies are freed by now (see `heap`).
+            super::heap::release_free_memory();
         }
         if changed {
             input::sync_views(&mut self.ui, &self.state);
@@ -171,6 +177,7 @@ impl App {
             Command::RefreshRegistry => "registry scan",
             Command::ShowDiff { .. } => "diff request",
             Command::LoadMoreCommits { .. } => "log request",
+            Command::TrackRepository { .. } => "repository request",
             // Local modes need no worker to take effect.
             Command::SetReadOnly { .. } | Command::Shutdown => {
                 let _ = self.commands.try_send(command);

@@ -15,7 +15,8 @@ pub enum LineCommand {
     Theme(String),
     /// `:readonly` toggles; `:readonly on|off` sets.
     ReadOnly(Option<bool>),
-    /// `:repo` shows the next tracked repository in the commits pane; `:repo KEY` that one.
+    /// `:repo` shows the next tracked repository in the commits pane; `:repo KEY` that one
+    /// (a GitRepository `NS/NAME` not tracked yet is asked for).
     Repo(Option<String>),
 }
 

@@ -6,6 +6,7 @@ use super::input::{Context, Effect, clamp_scroll, cx_page, scrolled};
 use super::keymap::Intent;
 use super::ui_state::{Level, Mode, PaneId, UiState};
 use super::view::ListView;
+use crate::model::key::{Kind, ObjectKey};
 use crate::state::Command;
 
 /// Handles a key in the diff view of `sha` in `repository`.
@@ -78,13 +79,27 @@ pub(super) fn refresh(ui: &mut UiState, cx: &Context<'_>, pane: PaneId) -> Vec<E
     commands.into_iter().map(Effect::Send).collect()
 }
 
-/// `:repo` shows the next tracked repository in the commits pane, `:repo KEY` that one.
-pub(super) fn choose_repo(ui: &mut UiState, cx: &Context<'_>, key: Option<&str>) {
+/// `:repo` shows the next tracked repository in the commits pane, `:repo KEY` that one; a
+/// GitRepository `NS/NAME` of the cluster that is not tracked yet is asked for and shown
+/// once its first log arrives.
+pub(super) fn choose_repo(ui: &mut UiState, cx: &Context<'_>, key: Option<&str>) -> Vec<Effect> {
     let logs = cx.state.commit_logs().all();
     let keys: Vec<&String> = logs.keys().collect();
     let next = match key {
         Some(key) => match logs.get(key) {
             Some(log) => log,
+            None if is_git_repository(cx, key) => {
+                ui.commits_repo = Some(key.to_owned());
+                ui.commits = ListView::default();
+                ui.say(
+                    Level::Info,
+                    format!("tracking GitRepository {key}: its commits show after the first fetch"),
+                    cx.now,
+                );
+                return vec![Effect::Send(Command::TrackRepository {
+                    key: key.to_owned(),
+                })];
+            }
             None => {
                 let known: Vec<&str> = keys.iter().map(|k| k.as_str()).collect();
                 let known = if known.is_empty() {
@@ -94,10 +109,13 @@ pub(super) fn choose_repo(ui: &mut UiState, cx: &Context<'_>, key: Option<&str>)
                 };
                 ui.say(
                     Level::Error,
-                    format!("`:repo {key}`: no such repository is tracked; tracked: {known}"),
+                    format!(
+                        "`:repo {key}`: no tracked repository or GitRepository NAMESPACE/NAME \
+                         has this key; tracked: {known}"
+                    ),
                     cx.now,
                 );
-                return;
+                return Vec::new();
             }
         },
         None => {
@@ -109,7 +127,7 @@ pub(super) fn choose_repo(ui: &mut UiState, cx: &Context<'_>, key: Option<&str>)
                 Some(log) => log,
                 None => {
                     ui.say(Level::Error, "no repository is tracked yet", cx.now);
-                    return;
+                    return Vec::new();
                 }
             }
         }
@@ -122,4 +140,16 @@ pub(super) fn choose_repo(ui: &mut UiState, cx: &Context<'_>, key: Option<&str>)
         format!("commits of {} ({})", next.repository, next.key),
         cx.now,
     );
+    Vec::new()
+}
+
+/// Whether `key` (`namespace/name`) names a GitRepository the cluster has.
+fn is_git_repository(cx: &Context<'_>, key: &str) -> bool {
+    let Some((namespace, name)) = key.split_once('/') else {
+        return false;
+    };
+    cx.state
+        .sources()
+        .get(&ObjectKey::new(Kind::GitRepository, namespace, name))
+        .is_some()
 }

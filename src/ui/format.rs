@@ -2,9 +2,13 @@
 
 use jiff::Timestamp;
 
-/// The age of `then` at `now`, as kubectl's `HumanDuration` prints it (`45s`, `3m20s`,
-/// `2h15m`, `5d3h`, `2y30d`). Ages tick once a second at most, and only when this string
-/// changes does a visible age need a redraw.
+/// The age of `then` at `now`, as kubectl's `HumanDuration` prints it (`45s`, `7m`, `2h15m`,
+/// `5d3h`, `2y30d`), with one deliberate difference: from 2 to 10 minutes kubectl prints
+/// seconds too (`3m20s`), and here it is minutes only (`3m`). Seconds count while an age is
+/// fresh (under 2 minutes, what a release watch looks at); after that a live age changes
+/// once a minute, so an idle screen over SSH sends almost nothing (issue 6: ≤ 1 KB/min; ten
+/// `3m20s` ages cost 130 bytes a second). Only when this string changes does a visible age
+/// need a redraw.
 pub fn age(then: Timestamp, now: Timestamp) -> String {
     let seconds = now.as_second() - then.as_second();
     if seconds < -1 {
@@ -15,12 +19,6 @@ pub fn age(then: Timestamp, now: Timestamp) -> String {
         return format!("{seconds}s");
     }
     let minutes = seconds / 60;
-    if minutes < 10 {
-        return match seconds % 60 {
-            0 => format!("{minutes}m"),
-            s => format!("{minutes}m{s}s"),
-        };
-    }
     if minutes < 180 {
         return format!("{minutes}m");
     }
@@ -126,13 +124,15 @@ mod tests {
     }
 
     #[test]
-    fn ages_match_kubectl() {
+    fn ages_match_kubectl_but_minutes_from_two_minutes() {
         assert_eq!(ago(0), "0s");
         assert_eq!(ago(-1), "0s");
         assert_eq!(ago(-5), "<invalid>");
         assert_eq!(ago(119), "119s");
         assert_eq!(ago(120), "2m");
-        assert_eq!(ago(200), "3m20s");
+        // kubectl: "3m20s"; minutes only here (see `age`).
+        assert_eq!(ago(200), "3m");
+        assert_eq!(ago(599), "9m");
         assert_eq!(ago(600), "10m");
         assert_eq!(ago(179 * 60 + 59), "179m");
         assert_eq!(ago(3 * 3600), "3h");

@@ -221,10 +221,7 @@ fn run_line(ui: &mut UiState, cx: &Context<'_>, line: &str) -> Vec<Effect> {
                 Vec::new()
             }
         },
-        LineCommand::Repo(key) => {
-            commit_keys::choose_repo(ui, cx, key.as_deref());
-            Vec::new()
-        }
+        LineCommand::Repo(key) => commit_keys::choose_repo(ui, cx, key.as_deref()),
         LineCommand::ReadOnly(set) => {
             ui.read_only = set.unwrap_or(!ui.read_only);
             let text = if ui.read_only {

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod command_line;
 mod commit_keys;
 pub mod format;
+pub mod heap;
 pub mod input;
 pub mod intent;
 pub mod key_chord;

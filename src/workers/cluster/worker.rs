@@ -196,7 +196,8 @@ pub async fn run(
                 Command::RefreshGit
                 | Command::RefreshRegistry
                 | Command::ShowDiff { .. }
-                | Command::LoadMoreCommits { .. } => {}
+                | Command::LoadMoreCommits { .. }
+                | Command::TrackRepository { .. } => {}
             }
         }
     }

@@ -44,21 +44,48 @@ pub fn object_id(key: &ObjectKey) -> String {
     format!("{}/{}", key.namespace, key.name)
 }
 
-/// Computes what the workers should do from `state` and the `--repo` arguments.
-pub fn desired(state: &State, repo_args: &[String]) -> Desired {
+/// How many of the cluster's GitRepositories are tracked without being asked for: a
+/// cluster with thousands of tenants must not make fluxdeck clone thousands of repositories
+/// (disk, network and memory grow with each). The repositories ImageUpdateAutomations push
+/// to come first, then the sources of Kustomizations in key order; `:repo NS/NAME` tracks
+/// any other one on demand (`requested`), and `--repo` arguments are always tracked.
+pub const AUTO_TRACK_LIMIT: usize = 16;
+
+/// Computes what the workers should do from `state`, the `--repo` arguments and the
+/// GitRepositories the user asked for (`namespace/name` keys, see [`AUTO_TRACK_LIMIT`]).
+pub fn desired(state: &State, repo_args: &[String], requested: &[String]) -> Desired {
     let mut out = Desired::default();
-    let used: BTreeSet<&ObjectKey> = state
+    let git = |k: &&ObjectKey| k.kind == Kind::GitRepository;
+    let pushed_to: BTreeSet<&ObjectKey> = state
         .image_automations()
         .iter()
         .filter_map(|a| a.source.as_ref())
-        .chain(
-            state
-                .kustomizations()
-                .iter()
-                .filter_map(|k| k.source.as_ref()),
-        )
-        .filter(|k| k.kind == Kind::GitRepository)
+        .filter(git)
         .collect();
+    let applied_from: BTreeSet<&ObjectKey> = state
+        .kustomizations()
+        .iter()
+        .filter_map(|k| k.source.as_ref())
+        .filter(git)
+        .filter(|k| !pushed_to.contains(k))
+        .collect();
+    let mut used: Vec<&ObjectKey> = pushed_to
+        .into_iter()
+        .chain(applied_from)
+        .take(AUTO_TRACK_LIMIT)
+        .collect();
+    for id in requested {
+        let wanted = state
+            .sources()
+            .iter()
+            .map(|s| &s.key)
+            .find(|k| k.kind == Kind::GitRepository && object_id(k) == *id);
+        if let Some(key) = wanted
+            && !used.contains(&key)
+        {
+            used.push(key);
+        }
+    }
     for key in used {
         let Some(source) = state.sources().get(key) else {
             continue;
@@ -208,7 +235,7 @@ mod tests {
 
     #[test]
     fn tracks_the_used_git_repositories_with_their_ref_interval_and_marks() {
-        let d = desired(&sample(), &[]);
+        let d = desired(&sample(), &[], &[]);
         assert_eq!(d.tracks.keys().collect::<Vec<_>>(), ["flux-system/repo"]);
         let t = &d.tracks["flux-system/repo"];
         assert_eq!(t.interval, Duration::from_secs(300));
@@ -246,12 +273,13 @@ mod tests {
         let d = desired(
             &sample(),
             &["https://example.com/repo.git".into(), "/tmp/local".into()],
+            &[],
         );
         assert_eq!(d.tracks.len(), 3);
         assert_eq!(d.applied["https://example.com/repo.git"].len(), 1);
         assert!(d.applied["/tmp/local"].is_empty());
         assert_eq!(d.tracks["/tmp/local"].interval, DEFAULT_GIT_INTERVAL);
-        let bad = desired(&State::new("x"), &["  ".into()]);
+        let bad = desired(&State::new("x"), &["  ".into()], &[]);
         assert!(bad.tracks.is_empty());
         assert!(bad.broken["  "].1.to_string().contains("--repo"));
     }
@@ -264,9 +292,48 @@ mod tests {
             json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
                 "metadata": {"name": "repo", "namespace": "flux-system"}, "spec": {}}),
         );
-        let d = desired(&state, &[]);
+        let d = desired(&state, &[], &[]);
         assert!(d.tracks.is_empty());
         let (_, error) = &d.broken["flux-system/repo"];
         assert!(error.to_string().contains("spec.url"), "{error}");
+    }
+
+    #[test]
+    fn tracks_at_most_the_limit_unasked_automation_repositories_first_and_requested_ones_too() {
+        let mut state = sample();
+        for i in 0..40 {
+            apply(
+                &mut state,
+                json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+                    "metadata": {"name": format!("a{i:02}"), "namespace": "team"},
+                    "spec": {"url": format!("https://example.com/a{i:02}.git")}}),
+            );
+            apply(
+                &mut state,
+                json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                    "metadata": {"name": format!("a{i:02}"), "namespace": "team"},
+                    "spec": {"sourceRef": {"kind": "GitRepository", "name": format!("a{i:02}")}}}),
+            );
+        }
+        // An automation's repository is tracked first, whatever its place in key order.
+        apply(
+            &mut state,
+            json!({"apiVersion": "image.toolkit.fluxcd.io/v1", "kind": "ImageUpdateAutomation",
+                "metadata": {"name": "bot", "namespace": "team"},
+                "spec": {"sourceRef": {"kind": "GitRepository", "name": "a39"}}}),
+        );
+        let d = desired(&state, &[], &[]);
+        assert_eq!(d.tracks.len(), AUTO_TRACK_LIMIT);
+        assert!(d.tracks.contains_key("flux-system/repo"));
+        assert!(d.tracks.contains_key("team/a39"));
+        assert!(d.tracks.contains_key("team/a00"));
+        assert!(!d.tracks.contains_key("team/a38"));
+        let asked = desired(&state, &[], &["team/a38".into(), "team/nope".into()]);
+        assert_eq!(asked.tracks.len(), AUTO_TRACK_LIMIT + 1);
+        assert!(asked.tracks.contains_key("team/a38"));
+        assert_eq!(asked.applied["team/a38"].len(), 0);
+        // An unused GitRepository is tracked when asked for.
+        let unused = desired(&sample(), &[], &["flux-system/unused".into()]);
+        assert!(unused.tracks.contains_key("flux-system/unused"));
     }
 }

@@ -3,7 +3,8 @@
 //! objects it sees drives the git worker (which repositories, which authors, what each
 //! Kustomization applied) and the registry scanner (which ImageRepositories), turning their
 //! events into `Update`s. The commands for those two (`RefreshGit`, `RefreshRegistry`,
-//! `ShowDiff`, `LoadMoreCommits`) stop here.
+//! `ShowDiff`, `LoadMoreCommits`, `TrackRepository`) stop here. It tracks a bounded set of
+//! repositories (see `desired::AUTO_TRACK_LIMIT`), not every GitRepository of the cluster.
 //!
 //! It keeps its own `State` as a mirror of the Flux objects, so it reads typed models and
 //! never raw JSON, and it sends a worker only what changed since the last time.
@@ -11,13 +12,14 @@
 pub mod convert;
 pub mod desired;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::model::key::Kind;
+use crate::model::object::Object;
 use crate::state::{Command, State, Update};
 use crate::workers::git::{GitCommand, GitEvent, GitWorkerConfig, spawn_git_worker};
 use crate::workers::registry::{
@@ -69,6 +71,11 @@ struct Router {
     scans: mpsc::Sender<ScanRequest>,
     images: watch::Sender<Vec<ImageRepoSpec>>,
     repos: Vec<String>,
+    /// GitRepositories asked for with `:repo NS/NAME`, tracked besides the automatic ones.
+    requested: Vec<String>,
+    /// Kinds whose (re)list is under way: the workers are re-driven once it is done, not
+    /// after every batch of a 20,000-object list.
+    relisting: BTreeSet<Kind>,
     mirror: State,
     sent: Desired,
     /// Repository key → location for messages, of what is tracked now.
@@ -112,6 +119,8 @@ async fn run(config: RouterConfig, channels: RouterChannels) {
         scans,
         images,
         repos: config.repos,
+        requested: Vec::new(),
+        relisting: BTreeSet::new(),
         mirror: State::new(""),
         sent: Desired::default(),
         locations: BTreeMap::new(),
@@ -153,7 +162,20 @@ impl Router {
         let mut next = Some(first);
         let mut n = 0;
         while let Some(update) = next.take() {
-            relevant |= drives_workers(&update);
+            // Asked before the mirror applies the update: it compares with the old row.
+            relevant |= self.drives_workers(&update);
+            match &update {
+                Update::RelistStarted(kind) if *kind != Kind::Pod => {
+                    self.relisting.insert(*kind);
+                }
+                Update::RelistDone(kind) => {
+                    self.relisting.remove(kind);
+                }
+                // A new session (namespace or context switch) aborted the old watchers,
+                // maybe mid-list: their lists will never be done.
+                Update::Session(_) => self.relisting.clear(),
+                _ => {}
+            }
             if relevant_to_mirror(&update) {
                 self.mirror.apply(update.clone());
             }
@@ -165,7 +187,7 @@ impl Router {
                 next = rx.try_recv().ok();
             }
         }
-        if relevant {
+        if relevant && self.relisting.is_empty() {
             self.reconcile().await;
         }
         true
@@ -187,6 +209,12 @@ impl Router {
             Command::LoadMoreCommits { repository } => {
                 let _ = self.git.send(GitCommand::LoadMore { key: repository });
             }
+            Command::TrackRepository { key } => {
+                if !self.requested.contains(&key) {
+                    self.requested.push(key);
+                    self.reconcile().await;
+                }
+            }
             Command::RefreshRegistry => {
                 // A full queue already holds a scan of everything.
                 let _ = self.scans.try_send(ScanRequest::All);
@@ -205,7 +233,7 @@ impl Router {
 
     /// Sends the workers what changed since the last reconcile.
     async fn reconcile(&mut self) {
-        let next = desired(&self.mirror, &self.repos);
+        let next = desired(&self.mirror, &self.repos, &self.requested);
         // Authors before tracks, so a repository's first log already flags the bot commits.
         if next.authors != self.sent.authors {
             let _ = self.git.send(GitCommand::SetAuthors {
@@ -275,6 +303,45 @@ impl Router {
         self.sent = next;
     }
 
+    /// Whether `update` can change what the workers should do (see `desired`). Status
+    /// changes are most of a cluster's updates and change nothing here, except a new
+    /// applied revision of a Kustomization whose repository is tracked: then re-deriving
+    /// everything (linear in the cluster's size) runs only when it can matter, not at every
+    /// status write of 20,000 Kustomizations.
+    fn drives_workers(&self, update: &Update) -> bool {
+        let object = match update {
+            Update::Applied(o) | Update::Relisted(o) => o,
+            Update::Deleted(key) => return feeds_workers(key.kind),
+            Update::RelistDone(kind) => return feeds_workers(*kind),
+            _ => return false,
+        };
+        let m = &self.mirror;
+        match object {
+            Object::Kustomization(k) => m.kustomizations().get(&k.key).is_none_or(|old| {
+                old.source != k.source
+                    || (old.last_applied_revision != k.last_applied_revision
+                        && (!self.repos.is_empty()
+                            || k.source.as_ref().is_some_and(|s| {
+                                self.sent.tracks.contains_key(&desired::object_id(s))
+                            })))
+            }),
+            Object::Source(s) if s.key.kind == Kind::GitRepository => {
+                m.sources().get(&s.key).is_none_or(|old| {
+                    old.url != s.url || old.git_ref != s.git_ref || old.interval != s.interval
+                })
+            }
+            Object::ImageRepository(r) => m
+                .image_repositories()
+                .get(&r.key)
+                .is_none_or(|old| old.image != r.image || old.interval != r.interval),
+            Object::ImageUpdateAutomation(a) => m
+                .image_automations()
+                .get(&a.key)
+                .is_none_or(|old| old.source != a.source || old.author != a.author),
+            Object::Source(_) | Object::ImagePolicy(_) | Object::Pod(_) => false,
+        }
+    }
+
     async fn git_event(&mut self, event: GitEvent) -> bool {
         let key = match &event {
             GitEvent::Log { key, .. }
@@ -307,20 +374,13 @@ impl Router {
     }
 }
 
-/// Whether an update can change what the workers should do.
-fn drives_workers(update: &Update) -> bool {
-    let kind = match update {
-        Update::Applied(o) | Update::Relisted(o) => o.key().kind,
-        Update::Deleted(key) => key.kind,
-        Update::RelistDone(kind) => *kind,
-        _ => return false,
-    };
+/// Whether objects of `kind` feed what the workers do.
+fn feeds_workers(kind: Kind) -> bool {
     matches!(
         kind,
         Kind::Kustomization
             | Kind::GitRepository
             | Kind::ImageRepository
-            | Kind::ImagePolicy
             | Kind::ImageUpdateAutomation
     )
 }
@@ -332,5 +392,114 @@ fn relevant_to_mirror(update: &Update) -> bool {
         Update::Deleted(key) => key.kind != Kind::Pod,
         Update::RelistStarted(kind) | Update::RelistDone(kind) => *kind != Kind::Pod,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::key::ObjectKey;
+    use serde_json::{Value, json};
+
+    fn object(value: Value) -> Object {
+        Object::from_value(&value).unwrap()
+    }
+
+    fn ks(name: &str, repo: &str, revision: &str, message: &str) -> Object {
+        object(
+            json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": name, "namespace": "flux-system"},
+            "spec": {"sourceRef": {"kind": "GitRepository", "name": repo}},
+            "status": {"lastAppliedRevision": revision, "conditions": [{"type": "Ready",
+                "status": "True", "reason": "ReconciliationSucceeded", "message": message}]}}),
+        )
+    }
+
+    fn git_repo(name: &str, url: &str, artifact: &str) -> Object {
+        object(
+            json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+            "metadata": {"name": name, "namespace": "flux-system"},
+            "spec": {"url": url, "ref": {"branch": "main"}},
+            "status": {"artifact": {"revision": artifact}}}),
+        )
+    }
+
+    fn router() -> Router {
+        let (to_ui, _) = mpsc::channel(1);
+        let (to_cluster, _) = mpsc::channel(1);
+        let (git, _) = mpsc::unbounded_channel();
+        let (scans, _) = mpsc::channel(1);
+        let (images, _) = watch::channel(Vec::new());
+        let mut r = Router {
+            to_ui,
+            to_cluster,
+            git,
+            scans,
+            images,
+            repos: Vec::new(),
+            requested: Vec::new(),
+            relisting: BTreeSet::new(),
+            mirror: State::new(""),
+            sent: Desired::default(),
+            locations: BTreeMap::new(),
+        };
+        for o in [
+            git_repo("repo", "https://example.com/repo", "main@sha1:a"),
+            git_repo("other", "https://example.com/other", "main@sha1:a"),
+            ks(
+                "apps",
+                "repo",
+                "main@sha1:a",
+                "Applied revision: main@sha1:a",
+            ),
+            ks(
+                "infra",
+                "other",
+                "main@sha1:a",
+                "Applied revision: main@sha1:a",
+            ),
+        ] {
+            r.mirror.apply(Update::Applied(o));
+        }
+        r.sent = desired(&r.mirror, &[], &[]);
+        // Only one repository is tracked, as if the limit had been reached.
+        r.sent.tracks.remove("flux-system/other");
+        r
+    }
+
+    #[test]
+    fn only_changes_that_can_move_the_workers_re_derive_them() {
+        let r = router();
+        let applied = |o| r.drives_workers(&Update::Applied(o));
+        // Status noise: a new message, a new artifact of a source.
+        assert!(!applied(ks(
+            "apps",
+            "repo",
+            "main@sha1:a",
+            "Reconciliation in progress"
+        )));
+        assert!(!applied(git_repo(
+            "repo",
+            "https://example.com/repo",
+            "main@sha1:b"
+        )));
+        // A new applied revision matters for a tracked repository's marks only.
+        assert!(applied(ks("apps", "repo", "main@sha1:b", "Applied")));
+        assert!(!applied(ks("infra", "other", "main@sha1:b", "Applied")));
+        // New objects, another source, another URL.
+        assert!(applied(ks("new", "repo", "main@sha1:a", "")));
+        assert!(applied(ks("infra", "repo", "main@sha1:a", "")));
+        assert!(applied(git_repo(
+            "repo",
+            "https://example.com/moved",
+            "main@sha1:a"
+        )));
+        // Deletions and finished lists of the kinds that feed the workers; pods never.
+        let key = ObjectKey::new(Kind::Kustomization, "flux-system", "apps");
+        assert!(r.drives_workers(&Update::Deleted(key)));
+        let pod = ObjectKey::new(Kind::Pod, "flux-system", "p");
+        assert!(!r.drives_workers(&Update::Deleted(pod)));
+        assert!(r.drives_workers(&Update::RelistDone(Kind::GitRepository)));
+        assert!(!r.drives_workers(&Update::RelistDone(Kind::ImagePolicy)));
     }
 }
