@@ -19,4 +19,5 @@ pub mod revision;
 pub mod source;
 #[cfg(test)]
 pub(crate) mod testdata;
+pub mod wire;
 pub mod yaml;

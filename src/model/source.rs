@@ -67,7 +67,7 @@ impl GitRef {
 }
 
 /// The `spec.ref` fields, in the precedence the source-controller applies.
-const REF_FIELDS: [&str; 6] = ["commit", "name", "digest", "semver", "tag", "branch"];
+pub(crate) const REF_FIELDS: [&str; 6] = ["commit", "name", "digest", "semver", "tag", "branch"];
 
 impl Source {
     /// Reads a source of `kind` (one of the four source kinds).
