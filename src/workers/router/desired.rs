@@ -86,6 +86,20 @@ pub fn desired(state: &State, repo_args: &[String], requested: &[String]) -> Des
             used.push(key);
         }
     }
+    // The marks of every tracked repository in one pass over the Kustomizations (this runs
+    // again whenever a tracked repository's Kustomization applies a new revision).
+    let mut applied: BTreeMap<&ObjectKey, Vec<AppliedRevision>> =
+        used.iter().map(|k| (*k, Vec::new())).collect();
+    for k in state.kustomizations().iter() {
+        if let Some(marks) = k.source.as_ref().and_then(|s| applied.get_mut(s))
+            && let Some(revision) = &k.last_applied_revision
+        {
+            marks.push(AppliedRevision {
+                kustomization: object_id(&k.key),
+                revision: revision.clone(),
+            });
+        }
+    }
     for key in used {
         let Some(source) = state.sources().get(key) else {
             continue;
@@ -104,7 +118,8 @@ pub fn desired(state: &State, repo_args: &[String], requested: &[String]) -> Des
                     .and_then(parse_go_duration)
                     .filter(|d| !d.is_zero())
                     .unwrap_or(DEFAULT_GIT_INTERVAL);
-                out.applied.insert(id.clone(), applied_of(state, key));
+                let marks = applied.remove(key).unwrap_or_default();
+                out.applied.insert(id.clone(), marks);
                 out.tracks.insert(
                     id,
                     Track {
