@@ -183,7 +183,7 @@ pub fn desired(state: &State, repo_args: &[String], requested: &[String]) -> Des
 }
 
 /// The applied revisions of the Kustomizations whose source is GitRepository `key`.
-fn applied_of(state: &State, key: &ObjectKey) -> Vec<AppliedRevision> {
+pub fn applied_of(state: &State, key: &ObjectKey) -> Vec<AppliedRevision> {
     state
         .kustomizations()
         .iter()
