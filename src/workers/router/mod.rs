@@ -76,6 +76,9 @@ struct Router {
     /// Kinds whose (re)list is under way: the workers are re-driven once it is done, not
     /// after every batch of a 20,000-object list.
     relisting: BTreeSet<Kind>,
+    /// A change that needs a re-derivation arrived during a list: done when lists finish
+    /// (whatever kind finishes last, pods and ImagePolicies included).
+    deferred: bool,
     mirror: State,
     sent: Desired,
     /// Repository key → location for messages, of what is tracked now.
@@ -121,6 +124,7 @@ async fn run(config: RouterConfig, channels: RouterChannels) {
         repos: config.repos,
         requested: Vec::new(),
         relisting: BTreeSet::new(),
+        deferred: false,
         mirror: State::new(""),
         sent: Desired::default(),
         locations: BTreeMap::new(),
@@ -194,13 +198,14 @@ impl Router {
                 next = rx.try_recv().ok();
             }
         }
-        if self.relisting.is_empty() {
-            if all {
-                self.reconcile().await;
-            } else {
-                for repo in &marks {
-                    self.refresh_marks(repo);
-                }
+        if !self.relisting.is_empty() {
+            self.deferred |= all || !marks.is_empty();
+        } else if all || self.deferred {
+            self.deferred = false;
+            self.reconcile().await;
+        } else {
+            for repo in &marks {
+                self.refresh_marks(repo);
             }
         }
         true
@@ -500,6 +505,7 @@ mod tests {
             repos: Vec::new(),
             requested: Vec::new(),
             relisting: BTreeSet::new(),
+            deferred: false,
             mirror: State::new(""),
             sent: Desired::default(),
             locations: BTreeMap::new(),
@@ -600,5 +606,52 @@ mod tests {
         r.refresh_marks(&repo);
         r.refresh_marks(&ObjectKey::new(Kind::GitRepository, "flux-system", "other"));
         assert!(sent.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn workers_are_driven_when_the_last_list_finishes_whatever_its_kind() {
+        let (to_ui, mut ui) = mpsc::channel(64);
+        let (git, mut sent) = mpsc::unbounded_channel();
+        let mut r = router();
+        r.to_ui = to_ui;
+        r.git = git;
+        r.mirror = State::new("");
+        r.sent = Desired::default();
+        let (_tx, mut rx) = mpsc::channel(1);
+        let batches = [
+            vec![
+                Update::RelistStarted(Kind::GitRepository),
+                Update::RelistStarted(Kind::Kustomization),
+                Update::RelistStarted(Kind::ImagePolicy),
+            ],
+            vec![
+                Update::Relisted(git_repo("repo", "https://example.com/repo", "main@sha1:a")),
+                Update::RelistDone(Kind::GitRepository),
+            ],
+            vec![
+                Update::Relisted(ks("apps", "repo", "main@sha1:a", "")),
+                Update::RelistDone(Kind::Kustomization),
+            ],
+        ];
+        for batch in batches {
+            for u in batch {
+                assert!(r.cluster_batch(u, &mut rx).await);
+            }
+            // Lists are still under way: nothing is tracked yet.
+            assert!(sent.try_recv().is_err());
+        }
+        // The last list to finish is of a kind that feeds nothing.
+        assert!(
+            r.cluster_batch(Update::RelistDone(Kind::ImagePolicy), &mut rx)
+                .await
+        );
+        let mut tracked = Vec::new();
+        while let Ok(cmd) = sent.try_recv() {
+            if let GitCommand::Track { key, .. } = cmd {
+                tracked.push(key);
+            }
+        }
+        assert_eq!(tracked, ["flux-system/repo"]);
+        while ui.try_recv().is_ok() {}
     }
 }
