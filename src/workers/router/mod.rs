@@ -115,20 +115,7 @@ async fn run(config: RouterConfig, channels: RouterChannels) {
         scans_rx,
         registry_tx,
     );
-    let mut router = Router {
-        to_ui,
-        to_cluster,
-        git,
-        scans,
-        images,
-        repos: config.repos,
-        requested: Vec::new(),
-        relisting: BTreeSet::new(),
-        deferred: false,
-        mirror: State::new(""),
-        sent: Desired::default(),
-        locations: BTreeMap::new(),
-    };
+    let mut router = Router::new(to_ui, to_cluster, git, scans, images, config.repos);
     // `--repo` arguments are tracked before the cluster answers (or when it never does).
     router.reconcile().await;
     // A gone cluster worker is not the end: git and registry are served until the UI quits.
@@ -159,6 +146,32 @@ async fn run(config: RouterConfig, channels: RouterChannels) {
 }
 
 impl Router {
+    /// A router that has seen nothing yet, tracking the `--repo` arguments `repos`; it
+    /// sends to the UI, the cluster worker, the git worker and the scanner.
+    fn new(
+        to_ui: mpsc::Sender<Update>,
+        to_cluster: mpsc::Sender<Command>,
+        git: mpsc::UnboundedSender<GitCommand>,
+        scans: mpsc::Sender<ScanRequest>,
+        images: watch::Sender<Vec<ImageRepoSpec>>,
+        repos: Vec<String>,
+    ) -> Router {
+        Router {
+            to_ui,
+            to_cluster,
+            git,
+            scans,
+            images,
+            repos,
+            requested: Vec::new(),
+            relisting: BTreeSet::new(),
+            deferred: false,
+            mirror: State::new(""),
+            sent: Desired::default(),
+            locations: BTreeMap::new(),
+        }
+    }
+
     /// Forwards `first` and whatever else is already waiting, then re-drives the workers
     /// once if a kind they depend on changed. `false` when the UI is gone.
     async fn cluster_batch(&mut self, first: Update, rx: &mut mpsc::Receiver<Update>) -> bool {
@@ -496,20 +509,7 @@ mod tests {
         let (git, _) = mpsc::unbounded_channel();
         let (scans, _) = mpsc::channel(1);
         let (images, _) = watch::channel(Vec::new());
-        let mut r = Router {
-            to_ui,
-            to_cluster,
-            git,
-            scans,
-            images,
-            repos: Vec::new(),
-            requested: Vec::new(),
-            relisting: BTreeSet::new(),
-            deferred: false,
-            mirror: State::new(""),
-            sent: Desired::default(),
-            locations: BTreeMap::new(),
-        };
+        let mut r = Router::new(to_ui, to_cluster, git, scans, images, Vec::new());
         for o in [
             git_repo("repo", "https://example.com/repo", "main@sha1:a"),
             git_repo("other", "https://example.com/other", "main@sha1:a"),
