@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use fluxdeck::model::commit::{BehindBy, CommitMark};
 use fluxdeck::model::key::{Kind, ObjectKey};
-use fluxdeck::sandbox::git::Identity;
 use fluxdeck::sandbox::registry::{RegistryServer, RegistryStore};
 use fluxdeck::sandbox::{Sandbox, SandboxConfig};
 use fluxdeck::state::{Command, Drift, NextPick, State, Update};
@@ -24,7 +23,7 @@ use fluxdeck::workers::git::{CredentialConfig, GitWorkerConfig, Helpers};
 use fluxdeck::workers::registry::ScannerConfig;
 use fluxdeck::workers::router::{RouterChannels, RouterConfig, spawn_router};
 use git_support::http_server::GitHttpServer;
-use git_support::{OVERLAY, TestRepo, isolated_credentials, overlay, tenant_objects};
+use git_support::{OVERLAY, TestRepo, isolated_credentials, tenant_objects};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -33,10 +32,6 @@ const NS: &str = "sock-shop";
 const IMAGE: &str = "123456789012.dkr.ecr.us-west-2.amazonaws.com/team/app";
 const PASSWORD: &str = "integrate-secret";
 const REPO_KEY: &str = "sock-shop/tenant";
-
-fn bot() -> Identity {
-    Identity::new("release-bot", "release-bot@corp.example")
-}
 
 /// The Flux objects: one GitRepository used by a Kustomization (applied at `applied`) and an
 /// automation committing as `release-bot`, and an ImagePolicy the cluster resolved to
@@ -189,16 +184,8 @@ async fn bot_commits_are_flagged_and_marked_applied_or_pending_with_behind_by() 
     let root = dir.path().join("served");
     std::fs::create_dir_all(&root).unwrap();
     let mut repo = TestRepo::new(&root, "config.git");
-    let first = repo.commit(
-        &bot(),
-        "main-aaa1111-1\n",
-        &[(OVERLAY, overlay("main-aaa1111-1").as_bytes())],
-    );
-    let second = repo.commit(
-        &bot(),
-        "main-bbb2222-2\n",
-        &[(OVERLAY, overlay("main-bbb2222-2").as_bytes())],
-    );
+    let first = repo.release("main-aaa1111-1");
+    let second = repo.release("main-bbb2222-2");
     let server = GitHttpServer::start(&root, "bot", PASSWORD);
     let url = server.url("config.git");
     let mut run = Running::start(
@@ -261,11 +248,7 @@ async fn bot_commits_are_flagged_and_marked_applied_or_pending_with_behind_by() 
     );
 
     // `R`: a new bot commit shows at once, and the cluster is now behind by 2.
-    let third = repo.commit(
-        &bot(),
-        "main-ccc3333-3\n",
-        &[(OVERLAY, overlay("main-ccc3333-3").as_bytes())],
-    );
+    let third = repo.release("main-ccc3333-3");
     run.commands.send(Command::RefreshGit).await.unwrap();
     run.until("the refreshed log", |u, _| {
         matches!(u, Update::Commits(log) if log.commits.first().map(|c| c.sha.as_str()) == Some(third.as_str()))

@@ -9,8 +9,7 @@ mod pty_support;
 use std::path::Path;
 
 use fluxdeck::sandbox::SandboxConfig;
-use fluxdeck::sandbox::git::Identity;
-use git_support::{OVERLAY, TestRepo, overlay, tenant_objects};
+use git_support::{TestRepo, tenant_objects};
 use pty_support::sandbox::TestSandbox;
 use pty_support::{LARGE, Tui, WAIT, keys};
 use serde_json::Value;
@@ -18,10 +17,6 @@ use serde_json::Value;
 const NS: &str = "sock-shop";
 
 /// The automation's configured author.
-fn bot() -> Identity {
-    Identity::new("release-bot", "release-bot@corp.example")
-}
-
 /// A GitRepository at the local path `url`, a Kustomization of it that applied `applied`,
 /// and an ImageUpdateAutomation committing to it as `release-bot`.
 fn objects(url: &Path, applied: &str) -> Vec<Value> {
@@ -52,16 +47,8 @@ fn automation_commits_are_highlighted_marked_and_open_their_diff() {
     let dir = tempfile::tempdir().unwrap();
     let mut repo = TestRepo::new(dir.path(), "config.git");
     let human = repo.head();
-    let first = repo.commit(
-        &bot(),
-        "main-aaa1111-1\n",
-        &[(OVERLAY, overlay("main-aaa1111-1").as_bytes())],
-    );
-    let second = repo.commit(
-        &bot(),
-        "main-bbb2222-2\n",
-        &[(OVERLAY, overlay("main-bbb2222-2").as_bytes())],
-    );
+    let first = repo.release("main-aaa1111-1");
+    let second = repo.release("main-bbb2222-2");
     let sb = TestSandbox::start(SandboxConfig {
         objects: objects(&repo.path, &first),
         ..SandboxConfig::default()

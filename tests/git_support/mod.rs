@@ -26,6 +26,11 @@ pub fn overlay(tag: &str) -> String {
 /// The path of the overlay in test repositories.
 pub const OVERLAY: &str = "deploy/overlays/development/kustomization.yaml";
 
+/// The automation's identity, the author `tenant_objects` gives its ImageUpdateAutomation.
+pub fn release_bot() -> Identity {
+    Identity::new("release-bot", "release-bot@corp.example")
+}
+
 /// A human.
 pub fn maria() -> Identity {
     Identity::new("Maria Lopez", "maria.lopez@example.com")
@@ -67,6 +72,17 @@ impl TestRepo {
         let sha = git::commit_files_on(&self.path, &head, &commit, files).unwrap();
         assert_ne!(sha, head, "the test commit changes something");
         sha
+    }
+
+    /// An automation commit as `release_bot()` setting the overlay's tag to `tag` (the
+    /// message is the tag); returns the new SHA.
+    pub fn release(&mut self, tag: &str) -> String {
+        let file = overlay(tag);
+        self.commit(
+            &release_bot(),
+            &format!("{tag}\n"),
+            &[(OVERLAY, file.as_bytes())],
+        )
     }
 
     /// A human commit touching one numbered file.
