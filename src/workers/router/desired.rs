@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::model::duration::parse_go_duration;
 use crate::model::key::{Kind, ObjectKey};
+use crate::model::kustomization::Kustomization;
 use crate::state::State;
 use crate::workers::git::{AppliedRevision, Author, GitError, Origin, RepoSource};
 use crate::workers::registry::ImageRepoSpec;
@@ -37,6 +38,10 @@ pub struct Desired {
     pub applied: BTreeMap<String, Vec<AppliedRevision>>,
     /// ImageRepositories to scan, by id.
     pub images: Vec<ImageRepoSpec>,
+    /// The Kustomizations of each tracked GitRepository, by the repository's key: when one
+    /// applies a new revision, its repository's marks are recomputed from these rows alone,
+    /// not from a pass over every Kustomization of the cluster.
+    pub kustomizations_of: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
 }
 
 /// `namespace/name`, the key of a GitRepository and the id of an ImageRepository.
@@ -86,14 +91,21 @@ pub fn desired(state: &State, repo_args: &[String], requested: &[String]) -> Des
             used.push(key);
         }
     }
-    // The marks of every tracked repository in one pass over the Kustomizations (this runs
-    // again whenever a tracked repository's Kustomization applies a new revision).
+    // The Kustomizations and marks of every tracked repository, in one pass.
     let mut applied: BTreeMap<&ObjectKey, Vec<AppliedRevision>> =
         used.iter().map(|k| (*k, Vec::new())).collect();
     for k in state.kustomizations().iter() {
-        if let Some(marks) = k.source.as_ref().and_then(|s| applied.get_mut(s))
-            && let Some(revision) = &k.last_applied_revision
-        {
+        let Some(source) = k.source.as_ref() else {
+            continue;
+        };
+        let Some(marks) = applied.get_mut(source) else {
+            continue;
+        };
+        out.kustomizations_of
+            .entry(source.clone())
+            .or_default()
+            .insert(k.key.clone());
+        if let Some(revision) = &k.last_applied_revision {
             marks.push(AppliedRevision {
                 kustomization: object_id(&k.key),
                 revision: revision.clone(),
@@ -142,7 +154,7 @@ pub fn desired(state: &State, repo_args: &[String], requested: &[String]) -> Des
                     .iter()
                     .filter(|s| s.key.kind == Kind::GitRepository)
                     .filter(|s| s.url.as_deref().map(str::trim) == Some(arg.trim()))
-                    .flat_map(|s| applied_of(state, &s.key))
+                    .flat_map(|s| applied_of(state.kustomizations().iter(), &s.key))
                     .collect();
                 out.applied.insert(arg.clone(), same);
                 out.tracks.insert(
@@ -182,11 +194,13 @@ pub fn desired(state: &State, repo_args: &[String], requested: &[String]) -> Des
     out
 }
 
-/// The applied revisions of the Kustomizations whose source is GitRepository `key`.
-pub fn applied_of(state: &State, key: &ObjectKey) -> Vec<AppliedRevision> {
-    state
-        .kustomizations()
-        .iter()
+/// The applied revisions of those of `kustomizations` whose source is GitRepository `key`.
+pub fn applied_of<'a>(
+    kustomizations: impl IntoIterator<Item = &'a Kustomization>,
+    key: &ObjectKey,
+) -> Vec<AppliedRevision> {
+    kustomizations
+        .into_iter()
         .filter(|k| k.source.as_ref() == Some(key))
         .filter_map(|k| {
             Some(AppliedRevision {

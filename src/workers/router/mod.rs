@@ -201,6 +201,7 @@ impl Router {
                 _ => {}
             }
             if relevant_to_mirror(&update) {
+                self.index(&update);
                 self.mirror.apply(update.clone());
             }
             if self.to_ui.send(update).await.is_err() {
@@ -224,20 +225,39 @@ impl Router {
         true
     }
 
-    /// Re-sends the applied marks of tracked GitRepository `repo` if they changed: one pass
-    /// over the Kustomizations, not a whole re-derivation (see `drives_workers`).
+    /// Re-sends the applied marks of tracked GitRepository `repo` if they changed, read from
+    /// its own Kustomizations (`Desired::kustomizations_of`): neither a re-derivation nor a
+    /// pass over the cluster (see `drives_workers`).
     fn refresh_marks(&mut self, repo: &ObjectKey) {
         let id = desired::object_id(repo);
         if !self.sent.tracks.contains_key(&id) {
             return;
         }
-        let applied = desired::applied_of(&self.mirror, repo);
+        let table = self.mirror.kustomizations();
+        let rows = self.sent.kustomizations_of.get(repo).into_iter().flatten();
+        let applied = desired::applied_of(rows.filter_map(|k| table.get(k)), repo);
         if self.sent.applied.get(&id) != Some(&applied) {
             let _ = self.git.send(GitCommand::SetApplied {
                 key: id.clone(),
                 applied: applied.clone(),
             });
             self.sent.applied.insert(id, applied);
+        }
+    }
+
+    /// Keeps `Desired::kustomizations_of` a superset of the tracked repositories'
+    /// Kustomizations between re-derivations (rows are looked up in the mirror when read, so
+    /// a deleted or moved one is skipped there).
+    fn index(&mut self, update: &Update) {
+        if let Update::Applied(Object::Kustomization(k))
+        | Update::Relisted(Object::Kustomization(k)) = update
+            && let Some(rows) = k
+                .source
+                .as_ref()
+                .and_then(|s| self.sent.kustomizations_of.get_mut(s))
+            && !rows.contains(&k.key)
+        {
+            rows.insert(k.key.clone());
         }
     }
 
@@ -531,6 +551,11 @@ mod tests {
         r.sent = desired(&r.mirror, &[], &[]);
         // Only one repository is tracked, as if the limit had been reached.
         r.sent.tracks.remove("flux-system/other");
+        r.sent.kustomizations_of.remove(&ObjectKey::new(
+            Kind::GitRepository,
+            "flux-system",
+            "other",
+        ));
         r
     }
 
@@ -606,6 +631,56 @@ mod tests {
         r.refresh_marks(&repo);
         r.refresh_marks(&ObjectKey::new(Kind::GitRepository, "flux-system", "other"));
         assert!(sent.try_recv().is_err());
+    }
+
+    #[test]
+    fn marks_come_from_the_repositorys_own_kustomizations_as_they_come_and_go() {
+        let mut r = router();
+        let (git, mut sent) = mpsc::unbounded_channel();
+        r.git = git;
+        let repo = ObjectKey::new(Kind::GitRepository, "flux-system", "repo");
+        let keys = |r: &Router| -> Vec<String> {
+            let rows = r.sent.kustomizations_of.iter();
+            rows.flat_map(|(s, ks)| ks.iter().map(move |k| format!("{}<-{}", k.name, s.name)))
+                .collect()
+        };
+        assert_eq!(keys(&r), ["apps<-repo"]);
+        let mut marks = |r: &mut Router| match sent.try_recv() {
+            Ok(GitCommand::SetApplied { applied, .. }) => applied
+                .iter()
+                .map(|a| format!("{}={}", a.kustomization, a.revision))
+                .collect::<Vec<_>>(),
+            other => panic!("expected SetApplied, got {other:?} ({:?})", keys(r)),
+        };
+        // Arrives between re-derivations, as the router's batch applies it.
+        let update = Update::Applied(ks("web", "repo", "main@sha1:c", ""));
+        r.index(&update);
+        r.mirror.apply(update);
+        // Another repository's Kustomization is not indexed.
+        let update = Update::Applied(ks("db", "other", "main@sha1:c", ""));
+        r.index(&update);
+        r.mirror.apply(update);
+        assert_eq!(keys(&r), ["apps<-repo", "web<-repo"]);
+        r.refresh_marks(&repo);
+        assert_eq!(
+            marks(&mut r),
+            [
+                "flux-system/apps=main@sha1:a",
+                "flux-system/web=main@sha1:c"
+            ]
+        );
+        // Deleted, or moved to another source: read from the mirror, it no longer counts.
+        r.mirror.apply(Update::Deleted(ObjectKey::new(
+            Kind::Kustomization,
+            "flux-system",
+            "web",
+        )));
+        r.refresh_marks(&repo);
+        assert_eq!(marks(&mut r), ["flux-system/apps=main@sha1:a"]);
+        r.mirror
+            .apply(Update::Applied(ks("apps", "other", "main@sha1:a", "")));
+        r.refresh_marks(&repo);
+        assert_eq!(marks(&mut r), Vec::<String>::new());
     }
 
     #[tokio::test]
