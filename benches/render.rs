@@ -22,7 +22,7 @@ use ui_support::{Harness, fixture, pipeline};
 /// A Kustomization named `app-NNNNN`, with a message that varies with `generation`.
 fn kustomization(template: &Kustomization, i: usize, generation: u64) -> Object {
     let mut k = template.clone();
-    k.key.name = format!("app-{i:05}");
+    k.key.name = format!("app-{i:05}").into();
     if let Some(ready) = k.status.ready.as_mut() {
         ready.message = format!("Applied revision: main@sha1:{generation:040x}");
     }

@@ -48,7 +48,7 @@ async fn a_burst_of_updates_is_drawn_once() {
     for i in 0..2000 {
         let mut object = template.clone();
         if let fluxdeck::model::object::Object::Kustomization(k) = &mut object {
-            std::sync::Arc::make_mut(k).key.name = format!("app-{i:04}");
+            std::sync::Arc::make_mut(k).key.name = format!("app-{i:04}").into();
         }
         burst.push(Update::Relisted(object));
     }

@@ -3,6 +3,7 @@
 //! fluxdeck keeps only the conditions its panes show (Ready, Reconciling, Stalled); the
 //! full list arrives with the object's details when the user asks for them.
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -46,11 +47,11 @@ impl CondStatus {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Condition {
     /// The condition type, e.g. `Ready`.
-    pub type_: String,
+    pub type_: CompactString,
     /// True, False or Unknown.
     pub status: CondStatus,
     /// The CamelCase reason, e.g. `ReconciliationSucceeded`.
-    pub reason: String,
+    pub reason: CompactString,
     /// The human message (bounded to [`MESSAGE_MAX`] characters).
     pub message: String,
     /// When the status last changed.
@@ -62,11 +63,11 @@ pub struct Condition {
 impl Condition {
     /// Reads one entry of `status.conditions`; `None` when it has no `type`.
     pub fn parse(value: &Value) -> Option<Condition> {
-        let type_ = str_at(value, &["type"])?.to_owned();
+        let type_ = str_at(value, &["type"])?.into();
         Some(Condition {
             type_,
             status: CondStatus::parse(str_at(value, &["status"]).unwrap_or("")),
-            reason: str_at(value, &["reason"]).unwrap_or("").to_owned(),
+            reason: str_at(value, &["reason"]).unwrap_or("").into(),
             message: bounded(str_at(value, &["message"]).unwrap_or(""), MESSAGE_MAX),
             last_transition: time_at(value, &["lastTransitionTime"]),
             observed_generation: super::json::i64_at(value, &["observedGeneration"]),

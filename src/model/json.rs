@@ -2,6 +2,7 @@
 //! type both read as absent, so an object from an older or newer API version never fails to
 //! load because one field changed shape.
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -22,6 +23,12 @@ pub fn string_at(value: &Value, path: &[&str]) -> Option<String> {
     str_at(value, path)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
+}
+
+/// `s` as a compact string (held inline up to 24 bytes), when not empty: what
+/// [`string_at`] gives, for the short fields every row holds.
+pub fn compact(s: &str) -> Option<CompactString> {
+    (!s.is_empty()).then(|| s.into())
 }
 
 /// The integer at `path`; absent when missing, fractional or not a number.

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
+
 /// The kinds fluxdeck watches. The order is the display order within a namespace/name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
@@ -136,16 +138,20 @@ impl fmt::Display for Kind {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectKey {
     /// The namespace (empty for cluster-scoped or when the API omitted it).
-    pub namespace: String,
+    pub namespace: CompactString,
     /// The object's name.
-    pub name: String,
+    pub name: CompactString,
     /// The object's kind.
     pub kind: Kind,
 }
 
 impl ObjectKey {
     /// A key from its parts.
-    pub fn new(kind: Kind, namespace: impl Into<String>, name: impl Into<String>) -> Self {
+    pub fn new(
+        kind: Kind,
+        namespace: impl Into<CompactString>,
+        name: impl Into<CompactString>,
+    ) -> Self {
         ObjectKey {
             namespace: namespace.into(),
             name: name.into(),

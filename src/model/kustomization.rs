@@ -1,10 +1,11 @@
 //! A Flux Kustomization (`kustomize.toolkit.fluxcd.io/v1`), reduced to what the panes show.
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use serde_json::Value;
 
 use super::conditions::FluxStatus;
-use super::json::{array_at, string_at};
+use super::json::{array_at, compact, str_at, string_at};
 use super::key::{Kind, ObjectKey};
 use super::meta::{Meta, ModelError, object_ref};
 
@@ -20,9 +21,9 @@ pub struct Kustomization {
     /// `spec.sourceRef`, resolved to a key (namespace defaults to the Kustomization's).
     pub source: Option<ObjectKey>,
     /// `spec.path`.
-    pub path: Option<String>,
+    pub path: Option<CompactString>,
     /// `spec.interval`.
-    pub interval: Option<String>,
+    pub interval: Option<CompactString>,
     /// `spec.dependsOn`, resolved to keys.
     pub depends_on: Vec<ObjectKey>,
     /// `status.lastAppliedRevision`: what the cluster runs.
@@ -35,7 +36,7 @@ impl Kustomization {
     /// Reads a Kustomization of any served version; only `metadata.name` is required.
     pub fn parse(object: &Value) -> Result<Kustomization, ModelError> {
         let meta = Meta::parse(Kind::Kustomization, object)?;
-        let namespace = meta.key.namespace.clone();
+        let namespace = meta.key.namespace.to_string();
         let depends_on = array_at(object, &["spec", "dependsOn"])
             .iter()
             .filter_map(|dep| {
@@ -46,8 +47,8 @@ impl Kustomization {
             .collect();
         Ok(Kustomization {
             source: object_ref(object, &["spec", "sourceRef"], None, &namespace),
-            path: string_at(object, &["spec", "path"]),
-            interval: string_at(object, &["spec", "interval"]),
+            path: str_at(object, &["spec", "path"]).and_then(compact),
+            interval: str_at(object, &["spec", "interval"]).and_then(compact),
             depends_on,
             last_applied_revision: string_at(object, &["status", "lastAppliedRevision"]),
             last_attempted_revision: string_at(object, &["status", "lastAttemptedRevision"]),

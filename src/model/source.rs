@@ -1,11 +1,12 @@
 //! Flux sources (GitRepository, OCIRepository, Bucket, HelmRepository): where a
 //! Kustomization's revision comes from.
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use serde_json::Value;
 
 use super::conditions::FluxStatus;
-use super::json::{string_at, time_at};
+use super::json::{compact, str_at, string_at, time_at};
 use super::key::{Kind, ObjectKey};
 use super::meta::{Meta, ModelError};
 
@@ -22,7 +23,7 @@ pub struct Source {
     /// Where it fetches from: `spec.url`, or `endpoint/bucketName` for a Bucket.
     pub url: Option<String>,
     /// What it follows, e.g. `branch main`, `tag v1.2.3`, `semver >=1.0.0`.
-    pub reference: Option<String>,
+    pub reference: Option<CompactString>,
     /// `status.artifact.revision`, e.g. `main@sha1:…`.
     pub artifact_revision: Option<String>,
     /// `status.artifact.lastUpdateTime`.
@@ -30,22 +31,22 @@ pub struct Source {
     /// `spec.ref`, field by field (the git worker applies Flux's precedence).
     pub git_ref: GitRef,
     /// `spec.interval`, as written (Go duration).
-    pub interval: Option<String>,
+    pub interval: Option<CompactString>,
 }
 
 /// The fields of a GitRepository's `spec.ref`; empty strings read as absent.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GitRef {
     /// `spec.ref.commit`.
-    pub commit: Option<String>,
+    pub commit: Option<CompactString>,
     /// `spec.ref.name`.
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// `spec.ref.semver`.
-    pub semver: Option<String>,
+    pub semver: Option<CompactString>,
     /// `spec.ref.tag`.
-    pub tag: Option<String>,
+    pub tag: Option<CompactString>,
     /// `spec.ref.branch`.
-    pub branch: Option<String>,
+    pub branch: Option<CompactString>,
 }
 
 impl GitRef {
@@ -53,7 +54,7 @@ impl GitRef {
     pub fn parse(object: &Value) -> GitRef {
         let field = |name: &str| {
             string_at(object, &["spec", "ref", name])
-                .map(|s| s.trim().to_owned())
+                .map(|s: String| CompactString::from(s.trim()))
                 .filter(|s| !s.is_empty())
         };
         GitRef {
@@ -85,7 +86,8 @@ impl Source {
             _ => string_at(object, &["spec", "url"]),
         };
         let reference = REF_FIELDS.iter().find_map(|field| {
-            string_at(object, &["spec", "ref", field]).map(|value| format!("{field} {value}"))
+            string_at(object, &["spec", "ref", field])
+                .map(|value: String| compact_str::format_compact!("{field} {value}"))
         });
         Ok(Source {
             key: meta.key,
@@ -96,7 +98,7 @@ impl Source {
             artifact_revision: string_at(object, &["status", "artifact", "revision"]),
             artifact_time: time_at(object, &["status", "artifact", "lastUpdateTime"]),
             git_ref: GitRef::parse(object),
-            interval: string_at(object, &["spec", "interval"]),
+            interval: str_at(object, &["spec", "interval"]).and_then(compact),
         })
     }
 }

@@ -14,6 +14,7 @@
 //! tolerant of all of that. Tests compare both paths on the fixtures and on generated
 //! objects.
 
+use compact_str::CompactString;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
@@ -143,8 +144,8 @@ struct ArtifactWire {
 }
 
 /// What `json::string_at` gives: a non-empty string, owned.
-fn non_empty(s: &Option<String>) -> Option<String> {
-    s.as_ref().filter(|s| !s.is_empty()).cloned()
+fn non_empty<T: for<'a> From<&'a str>>(s: &Option<String>) -> Option<T> {
+    s.as_deref().filter(|s| !s.is_empty()).map(T::from)
 }
 
 fn time(s: &Option<String>) -> Option<jiff::Timestamp> {
@@ -154,9 +155,9 @@ fn time(s: &Option<String>) -> Option<jiff::Timestamp> {
 impl ConditionWire {
     fn to_condition(&self) -> Option<Condition> {
         Some(Condition {
-            type_: self.type_.clone()?,
+            type_: self.type_.as_deref()?.into(),
             status: CondStatus::parse(self.status.as_deref().unwrap_or("")),
-            reason: self.reason.clone().unwrap_or_default(),
+            reason: self.reason.as_deref().unwrap_or_default().into(),
             message: bounded(self.message.as_deref().unwrap_or(""), MESSAGE_MAX),
             last_transition: time(&self.last_transition_time),
             observed_generation: self.observed_generation,
@@ -230,8 +231,9 @@ impl FluxWire {
             .unwrap_or(&[])
             .iter()
             .filter_map(|dep| {
-                let name = non_empty(&dep.name)?;
-                let ns = non_empty(&dep.namespace).unwrap_or_else(|| namespace.to_owned());
+                let name: CompactString = non_empty(&dep.name)?;
+                let ns: CompactString =
+                    non_empty(&dep.namespace).unwrap_or_else(|| namespace.into());
                 Some(ObjectKey::new(Kind::Kustomization, ns, name))
             })
             .collect();
@@ -265,12 +267,12 @@ impl FluxWire {
                 .and_then(|r| r.field(name))
                 .filter(|s| !s.is_empty())
         };
-        let reference = REF_FIELDS
-            .iter()
-            .find_map(|field| ref_field(field).map(|value| format!("{field} {value}")));
+        let reference = REF_FIELDS.iter().find_map(|field| {
+            ref_field(field).map(|value| compact_str::format_compact!("{field} {value}"))
+        });
         let trimmed = |name: &str| {
             ref_field(name)
-                .map(|s| s.trim().to_owned())
+                .map(|s| CompactString::from(s.trim()))
                 .filter(|s| !s.is_empty())
         };
         Ok(Source {

@@ -47,7 +47,8 @@ pub fn build(
         let applying: Vec<ObjectKey> = automations
             .in_namespace(&policy.key.namespace)
             .filter(|a| {
-                a.observed_policies.is_empty() || a.observed_policies.contains(&policy.key.name)
+                a.observed_policies.is_empty()
+                    || a.observed_policies.iter().any(|p| *p == policy.key.name)
             })
             .map(|a| a.key().clone())
             .collect();

@@ -163,7 +163,7 @@ impl Permission {
         Permission {
             verb: "patch".to_owned(),
             kind: key.kind,
-            namespace: Some(key.namespace.clone()),
+            namespace: Some(key.namespace.to_string()),
         }
     }
 }

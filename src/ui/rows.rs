@@ -152,7 +152,7 @@ impl Rows for ChainRows<'_> {
             .map_or("", |r| r.tag.as_str());
         let names = [&chain.anchor.name, &chain.anchor.namespace];
         any_contains(
-            names.into_iter().map(String::as_str).chain([latest]),
+            names.into_iter().map(|s| s.as_str()).chain([latest]),
             needle,
         )
     }

@@ -224,7 +224,7 @@ mod tests {
     fn visible(view: &ListView<ObjectKey>, t: &Table<Kustomization>) -> Vec<String> {
         (0..view.len(t))
             .filter_map(|i| view.key_at(t, i))
-            .map(|k| k.name.clone())
+            .map(|k| k.name.to_string())
             .collect()
     }
 

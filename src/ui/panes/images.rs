@@ -76,7 +76,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                 .filter_map(|k| state.image_automations().get(k))
                 .max_by_key(|a| a.last_push_time);
             let name = match (&chain.policy, &chain.repository) {
-                (Some(p), _) => p.name.clone(),
+                (Some(p), _) => p.name.to_string(),
                 (None, Some(r)) => format!("({}: no policy)", r.name),
                 (None, None) => format!("({}: no policy)", chain.anchor.name),
             };

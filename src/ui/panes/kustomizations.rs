@@ -74,11 +74,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                     || "-".to_owned(),
                     |s| format!("{}/{}", s.kind.short(), s.name),
                 );
-                cells.push(ks.key.namespace.clone().into());
-                cells.push(ks.key.name.clone().into());
+                cells.push(ks.key.namespace.to_string().into());
+                cells.push(ks.key.name.to_string().into());
                 cells.push(source.into());
             } else {
-                cells.push(ks.key.name.clone().into());
+                cells.push(ks.key.name.to_string().into());
             }
             cells.extend([
                 revision.into(),

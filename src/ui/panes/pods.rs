@@ -68,7 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             let image = pod.image_tags().collect::<Vec<_>>().join(",");
             Some(ListRow {
                 cells: vec![
-                    pod.key.name.clone().into(),
+                    pod.key.name.to_string().into(),
                     styled(view, format!("{}/{}", pod.ready, pod.total), ready_slot),
                     styled(view, pod.status.clone(), status_slot),
                     styled(view, pod.restarts.to_string(), restarts_slot),

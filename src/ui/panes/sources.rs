@@ -53,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             let revision = revision_cell(src.artifact_revision.as_deref());
             Some(ListRow {
                 cells: vec![
-                    src.key.name.clone().into(),
+                    src.key.name.to_string().into(),
                     styled(view, src.key.kind.short(), Slot::Muted),
                     revision.into(),
                     styled(view, ready, ready_slot),

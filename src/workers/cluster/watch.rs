@@ -65,8 +65,8 @@ fn row(kind: Kind, obj: &RawObject) -> Option<Object> {
 
 fn key_of(kind: Kind, obj: &RawObject) -> ObjectKey {
     ObjectKey {
-        namespace: obj.meta().namespace.clone().unwrap_or_default(),
-        name: obj.meta().name.clone().unwrap_or_default(),
+        namespace: obj.meta().namespace.as_deref().unwrap_or_default().into(),
+        name: obj.meta().name.as_deref().unwrap_or_default().into(),
         kind,
     }
 }

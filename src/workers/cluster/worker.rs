@@ -415,8 +415,8 @@ fn act(
             };
             let target = Target {
                 kind: sk,
-                namespace: key.namespace.clone(),
-                name: key.name.clone(),
+                namespace: key.namespace.to_string(),
+                name: key.name.to_string(),
             };
             let action = match kind {
                 ActionKind::Suspend => Action::Suspend,
@@ -490,7 +490,7 @@ async fn fetch_details(
     let spec = WatchSpec {
         kind: key.kind,
         version,
-        namespace: Some(key.namespace.clone()),
+        namespace: Some(key.namespace.to_string()),
     };
     let api = spec.api::<DynamicObject>(&client);
     let object = match api.get(&key.name).await {

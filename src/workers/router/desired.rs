@@ -118,8 +118,8 @@ pub fn desired(state: &State, repo_args: &[String], requested: &[String]) -> Des
         };
         let id = object_id(key);
         let origin = Origin::GitRepository {
-            namespace: key.namespace.clone(),
-            name: key.name.clone(),
+            namespace: key.namespace.to_string(),
+            name: key.name.to_string(),
         };
         let location = source.url.clone().unwrap_or_default();
         match RepoSource::from_spec(origin, source.url.as_deref(), &source.git_ref) {
