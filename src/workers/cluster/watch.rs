@@ -98,6 +98,17 @@ fn describe(e: &watcher::Error) -> String {
     }
 }
 
+/// Objects per page of a list (client-go's and kube's default is 500). Each page is a round
+/// trip, and a server may pay for each page in proportion to the whole list (the peer
+/// harness's fake server does: 20,000 Kustomizations in pages of 500 take it 3.4 s to send,
+/// in pages of 2,000 under 1 s). Larger pages cost memory: a page's objects are held while
+/// it is read, and glibc cannot give back the holes they leave between the rows that stay
+/// (idle RSS at 20,000 Kustomizations: 55 MB at 500, 61 MB at 2,000, 70 MB at 5,000,
+/// 110 MB unpaged). Lists stay paged and consistent: not `resourceVersion=0`, which API
+/// servers answer from their watch cache, where the limit has long been ignored (kubernetes
+/// PR 70735), so the whole list comes in one piece.
+pub const LIST_PAGE: u32 = 2000;
+
 /// Runs the watcher for `spec` until the receiver of `out` is gone.
 pub async fn run(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update>) {
     let kind = spec.kind;
@@ -114,7 +125,8 @@ pub async fn run(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update
     {
         return;
     }
-    let stream = watcher::watcher(api.clone(), watcher::Config::default()).default_backoff();
+    let config = watcher::Config::default().page_size(LIST_PAGE);
+    let stream = watcher::watcher(api.clone(), config).default_backoff();
     futures::pin_mut!(stream);
     let mut failing_since: Option<Timestamp> = None;
     let mut probe: Option<tokio::task::JoinHandle<()>> = None;
