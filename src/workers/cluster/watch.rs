@@ -17,7 +17,7 @@ use crate::model::key::{Kind, ObjectKey};
 use crate::model::object::Object;
 use crate::state::{Update, WatchState};
 
-use super::raw::RawObject;
+use super::raw::{READING, RawObject};
 
 /// What one watcher watches.
 #[derive(Debug, Clone)]
@@ -111,6 +111,11 @@ pub const LIST_PAGE: u32 = 2000;
 
 /// Runs the watcher for `spec` until the receiver of `out` is gone.
 pub async fn run(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update>) {
+    // Objects are read into rows as the watcher decodes them (see `RawObject`).
+    READING.scope(spec.kind, watch(client, spec, out)).await
+}
+
+async fn watch(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update>) {
     let kind = spec.kind;
     let api = spec.api::<RawObject>(&client);
     let send = |u: Update| {
