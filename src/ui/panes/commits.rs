@@ -39,18 +39,20 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             view.style(Slot::Muted),
         ),
     };
-    let mut title = subtitle(log);
+    let mut title = vec![subtitle(log)];
     let tracked = view.state.commit_logs().all();
     if tracked.len() > 1 {
         let at = tracked
             .keys()
             .position(|k| *k == log.key)
             .map_or(0, |i| i + 1);
-        title = format!("{} · {title} · repo {at}/{} :repo", log.key, tracked.len());
+        title.insert(0, log.key.clone());
+        title.push(format!("repo {at}/{} :repo", tracked.len()));
     }
+    title.retain(|part| !part.is_empty());
     let spec = ListSpec {
         pane: PaneId::Commits,
-        subtitle: Some(title),
+        subtitle: Some(title.join(" · ")).filter(|t| !t.is_empty()),
         columns: COLUMNS,
         syncing: false,
         empty,
@@ -88,7 +90,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
 /// The title after the pane's name: branch, how far behind, which Kustomizations the
 /// CLUSTER column speaks for, and a failed fetch.
 pub fn subtitle(log: &CommitLog) -> String {
-    let mut parts = vec![log.branch.clone()];
+    // A repository that never fetched has no branch yet: no empty part (`x ·  · y`).
+    let mut parts: Vec<String> = Some(log.branch.clone())
+        .filter(|b| !b.is_empty())
+        .into_iter()
+        .collect();
     if let Some(behind) = log.behind() {
         parts.push(behind.describe());
     }
@@ -186,4 +192,23 @@ fn waiting(frame: &mut Frame, area: Rect, view: &View<'_>) {
         Paragraph::new(text).wrap(Wrap { trim: true }).block(padded),
         inner,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_title_names_the_branch_and_a_failed_fetch_without_empty_parts() {
+        let mut log = CommitLog {
+            branch: "main".into(),
+            error: Some("cannot fetch".into()),
+            ..CommitLog::default()
+        };
+        assert_eq!(subtitle(&log), "main · fetch failed");
+        log.branch.clear();
+        assert_eq!(subtitle(&log), "fetch failed");
+        log.error = None;
+        assert_eq!(subtitle(&log), "");
+    }
 }
