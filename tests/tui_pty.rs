@@ -260,13 +260,13 @@ fn a_denied_patch_shows_the_key_unavailable_and_names_the_permission() {
     select_sock_shop(&mut tui);
     // RBAC names the resource with its group, as `kubectl auth can-i` does.
     let permission = "patch kustomizations.kustomize.toolkit.fluxcd.io in all namespaces";
-    // At 120 columns the footer has room for the start of the reason only; the strip
-    // below shows it whole once the key is pressed.
-    tui.wait_text(
-        "✗ forbidden: needs patch kustomizations.kustomize.toolkit.fluxcd.io",
-        WAIT,
-    )
-    .unwrap();
+    // The footer names the verb and resource, with the keys that still work after it; the
+    // strip below names the whole permission once the key is pressed.
+    let screen = tui
+        .wait_text("✗ forbidden: needs patch kustomizations  ", WAIT)
+        .unwrap();
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(footer.contains("q quit"), "{footer}");
     // The action keys are drawn differently from the keys that still work.
     let footer = tui.footer_cells();
     let style_of = |text: &str| {

@@ -109,23 +109,31 @@ pub fn unavailable(view: &View<'_>) -> Option<String> {
         PaneId::Commits | PaneId::Pods => None,
     }?;
     match view.state.access(selected) {
-        Access::Denied(permission) => Some(format!("forbidden: needs {permission}")),
+        // Short enough for 80 columns; the strip names the whole RBAC permission (with the
+        // API group and namespace) once the key is pressed.
+        Access::Denied(permission) => Some(format!(
+            "forbidden: needs {} {}",
+            permission.verb,
+            permission.kind.plural()
+        )),
         Access::Allowed | Access::Unknown => None,
     }
 }
 
+/// The key hints; when the actions are `blocked`, their keys alone (dimmed, no labels: they
+/// cannot be used) and the reason, so the reason and the keys that work fit the line.
 fn hints(view: &View<'_>, items: &[(Intent, &str)], blocked: Option<String>) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     for (intent, label) in items {
         let key = view.keymap.first(*intent);
         let off = blocked.is_some() && intent.is_action();
-        let (key_style, label_style) = if off {
-            (view.style(Slot::Unavailable), view.style(Slot::Unavailable))
+        if off {
+            spans.push(Span::styled(key, view.style(Slot::Unavailable)));
+            spans.push(Span::raw(" "));
         } else {
-            (view.style(Slot::Key), view.style(Slot::Muted))
-        };
-        spans.push(Span::styled(key, key_style));
-        spans.push(Span::styled(format!(" {label}  "), label_style));
+            spans.push(Span::styled(key, view.style(Slot::Key)));
+            spans.push(Span::styled(format!(" {label}  "), view.style(Slot::Muted)));
+        }
         if off
             && *intent == Intent::ReconcileWithSource
             && let Some(reason) = &blocked
