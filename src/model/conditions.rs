@@ -162,10 +162,33 @@ pub struct FluxStatus {
     pub suspended: bool,
     /// `metadata.deletionTimestamp` is set.
     pub deleting: bool,
+    /// The reconcile request tokens, when the object carries either (boxed: most objects
+    /// were never asked to reconcile, and inline the two would cost every row 48 bytes).
+    pub tokens: Option<Box<ReconcileTokens>>,
+}
+
+/// The tokens of `flux reconcile` (and fluxdeck's sync): what was asked, what was handled.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReconcileTokens {
     /// The `reconcile.fluxcd.io/requestedAt` annotation (an opaque token).
     pub requested_at: Option<String>,
     /// `status.lastHandledReconcileAt`: the last requestedAt token the controller handled.
     pub last_handled_reconcile_at: Option<String>,
+}
+
+impl ReconcileTokens {
+    /// The tokens, boxed, or `None` when neither is set.
+    pub fn boxed(
+        requested_at: Option<String>,
+        last_handled_reconcile_at: Option<String>,
+    ) -> Option<Box<ReconcileTokens>> {
+        (requested_at.is_some() || last_handled_reconcile_at.is_some()).then(|| {
+            Box::new(ReconcileTokens {
+                requested_at,
+                last_handled_reconcile_at,
+            })
+        })
+    }
 }
 
 impl FluxStatus {
@@ -180,15 +203,24 @@ impl FluxStatus {
             suspended: super::json::bool_at(object, &["spec", "suspend"]).unwrap_or(false),
             deleting: super::json::at(object, &["metadata", "deletionTimestamp"])
                 .is_some_and(|v| !v.is_null()),
-            requested_at: super::json::string_at(
-                object,
-                &["metadata", "annotations", "reconcile.fluxcd.io/requestedAt"],
-            ),
-            last_handled_reconcile_at: super::json::string_at(
-                object,
-                &["status", "lastHandledReconcileAt"],
+            tokens: ReconcileTokens::boxed(
+                super::json::string_at(
+                    object,
+                    &["metadata", "annotations", "reconcile.fluxcd.io/requestedAt"],
+                ),
+                super::json::string_at(object, &["status", "lastHandledReconcileAt"]),
             ),
         }
+    }
+
+    /// The `reconcile.fluxcd.io/requestedAt` token, if any.
+    pub fn requested_at(&self) -> Option<&str> {
+        self.tokens.as_ref()?.requested_at.as_deref()
+    }
+
+    /// The last requestedAt token the controller handled, if any.
+    pub fn last_handled_reconcile_at(&self) -> Option<&str> {
+        self.tokens.as_ref()?.last_handled_reconcile_at.as_deref()
     }
 
     /// Whether the controller has seen the current spec. Unknown generations count as
@@ -334,12 +366,9 @@ mod tests {
         assert!(s.deleting && s.suspended);
         assert_eq!(s.readiness(), Readiness::Terminating);
         assert_eq!(s.kstatus(), KStatus::Terminating);
+        assert_eq!(s.requested_at(), Some("2026-08-07T12:00:00.1+02:00"));
         assert_eq!(
-            s.requested_at.as_deref(),
-            Some("2026-08-07T12:00:00.1+02:00")
-        );
-        assert_eq!(
-            s.last_handled_reconcile_at.as_deref(),
+            s.last_handled_reconcile_at(),
             Some("2026-08-07T11:00:00+02:00")
         );
     }

@@ -28,7 +28,9 @@ pub struct Kustomization {
     pub depends_on: Vec<ObjectKey>,
     /// `status.lastAppliedRevision`: what the cluster runs.
     pub last_applied_revision: Option<String>,
-    /// `status.lastAttemptedRevision`: what Flux last tried (differs from applied on failure).
+    /// `status.lastAttemptedRevision` when it differs from `last_applied_revision` (what
+    /// Flux last tried and failed to apply); `None` when the two are the same, so a healthy
+    /// row holds its revision once (see [`attempted_if_different`]).
     pub last_attempted_revision: Option<String>,
 }
 
@@ -45,18 +47,31 @@ impl Kustomization {
                 Some(ObjectKey::new(Kind::Kustomization, ns, name))
             })
             .collect();
+        let last_applied_revision = string_at(object, &["status", "lastAppliedRevision"]);
         Ok(Kustomization {
             source: object_ref(object, &["spec", "sourceRef"], None, &namespace),
             path: str_at(object, &["spec", "path"]).and_then(compact),
             interval: str_at(object, &["spec", "interval"]).and_then(compact),
             depends_on,
-            last_applied_revision: string_at(object, &["status", "lastAppliedRevision"]),
-            last_attempted_revision: string_at(object, &["status", "lastAttemptedRevision"]),
+            last_attempted_revision: attempted_if_different(
+                string_at(object, &["status", "lastAttemptedRevision"]),
+                &last_applied_revision,
+            ),
+            last_applied_revision,
             status: FluxStatus::parse(object),
             key: meta.key,
             created: meta.created,
         })
     }
+}
+
+/// `attempted` unless it equals `applied`: the model keeps lastAttemptedRevision only when
+/// it says something lastAppliedRevision does not (a failed attempt).
+pub fn attempted_if_different(
+    attempted: Option<String>,
+    applied: &Option<String>,
+) -> Option<String> {
+    attempted.filter(|a| Some(a) != applied.as_ref())
 }
 
 #[cfg(test)]
@@ -84,6 +99,8 @@ mod tests {
             ks.last_applied_revision.as_deref(),
             Some("main@sha1:9e2f5b8c1a4d7e0f3b6c9a2d5e8f1b4c7a0d3e6f")
         );
+        // lastAttemptedRevision equals it: held once.
+        assert_eq!(ks.last_attempted_revision, None);
         assert_eq!(ks.status.readiness(), Readiness::Ready);
         assert!(!ks.status.suspended);
         assert_eq!(
@@ -111,6 +128,7 @@ mod tests {
             Kustomization::parse(&testdata::json("kustomization-sock-shop-failing.json")).unwrap();
         assert_eq!(ks.status.readiness(), Readiness::Failed);
         assert!(ks.status.message().starts_with("kustomize build failed"));
+        assert!(ks.last_attempted_revision.is_some());
         assert_ne!(ks.last_applied_revision, ks.last_attempted_revision);
     }
 

@@ -18,10 +18,10 @@ use compact_str::CompactString;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::conditions::{CondStatus, Condition, FluxStatus, MESSAGE_MAX};
+use super::conditions::{CondStatus, Condition, FluxStatus, MESSAGE_MAX, ReconcileTokens};
 use super::json::bounded;
 use super::key::{Kind, ObjectKey};
-use super::kustomization::Kustomization;
+use super::kustomization::{Kustomization, attempted_if_different};
 use super::meta::ModelError;
 use super::source::{GitRef, REF_FIELDS, Source};
 
@@ -190,11 +190,12 @@ impl FluxWire {
             stalled: self.condition_true("Stalled"),
             suspended: self.spec.suspend.unwrap_or(false),
             deleting: m.deletion_timestamp.is_some(),
-            requested_at: m
-                .annotations
-                .as_ref()
-                .and_then(|a| non_empty(&a.requested_at)),
-            last_handled_reconcile_at: non_empty(&self.status.last_handled_reconcile_at),
+            tokens: ReconcileTokens::boxed(
+                m.annotations
+                    .as_ref()
+                    .and_then(|a| non_empty(&a.requested_at)),
+                non_empty(&self.status.last_handled_reconcile_at),
+            ),
         }
     }
 
@@ -237,13 +238,17 @@ impl FluxWire {
                 Some(ObjectKey::new(Kind::Kustomization, ns, name))
             })
             .collect();
+        let last_applied_revision = non_empty(&self.status.last_applied_revision);
         Ok(Kustomization {
             source,
             path: non_empty(&self.spec.path),
             interval: non_empty(&self.spec.interval),
             depends_on,
-            last_applied_revision: non_empty(&self.status.last_applied_revision),
-            last_attempted_revision: non_empty(&self.status.last_attempted_revision),
+            last_attempted_revision: attempted_if_different(
+                non_empty(&self.status.last_attempted_revision),
+                &last_applied_revision,
+            ),
+            last_applied_revision,
             status: self.flux_status(),
             key,
             created,

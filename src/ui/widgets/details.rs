@@ -115,7 +115,7 @@ fn conditions(
         if status.suspended {
             summary.push(Span::styled("  suspended", view.style(Slot::Warn)));
         }
-        if let Some(handled) = &status.last_handled_reconcile_at {
+        if let Some(handled) = status.last_handled_reconcile_at() {
             summary.push(Span::styled(
                 format!("  last handled reconcile request {handled}"),
                 view.style(Slot::Muted),
@@ -158,7 +158,8 @@ fn facts(view: &View<'_>, key: &ObjectKey) -> Option<String> {
                 " source {source} · applied {}",
                 short(&ks.last_applied_revision)
             );
-            if ks.last_attempted_revision != ks.last_applied_revision {
+            // The model keeps the attempted revision only when it differs from the applied.
+            if ks.last_attempted_revision.is_some() {
                 text.push_str(&format!(
                     " · attempted {}",
                     short(&ks.last_attempted_revision)
