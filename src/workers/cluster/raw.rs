@@ -4,10 +4,11 @@
 //! kube's `DynamicObject` flattens everything but the metadata into a value through serde's
 //! buffered `flatten` path, and a `serde_json::Value` tree costs an allocation per key and
 //! string: at 20,000 Kustomizations two thirds of the start-up CPU went to building and
-//! freeing those trees (issue 6). A `RawObject` keeps the JSON as text (one copy) and
+//! freeing those trees (issue 6). A `RawObject` takes the JSON as text (one copy) and
 //! decodes it once into [`FluxWire`] (the fields Kustomizations and sources read, nothing
 //! else); the model builds those rows from it. Other kinds, and any object whose JSON has an
 //! unexpected shape, are read from the text through `Value` as before (see `model::wire`).
+//! Under a watcher ([`READING`]) the row is built right there and the text dropped.
 //!
 //! The text comes from serde_json's `RawValue`, which needs the object to be deserialized
 //! straight from the JSON text: a list's items are, and so is a watch event's object
