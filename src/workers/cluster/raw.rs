@@ -8,7 +8,7 @@
 //! decodes it once into [`FluxWire`] (the fields Kustomizations and sources read, nothing
 //! else); the model builds those rows from it. Other kinds, and any object whose JSON has an
 //! unexpected shape, are read from the text through `Value` as before (see `model::wire`).
-//! Under a watcher ([`READING`]) the row is built right there and the text dropped.
+//! The row is built right there, as the watcher's kind ([`READING`]), and the text dropped.
 //!
 //! The text comes from serde_json's `RawValue`, which needs the object to be deserialized
 //! straight from the JSON text: a list's items are, and so is a watch event's object
@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use kube::api::{ApiResource, ObjectMeta};
 use kube::core::{DynamicResourceScope, Resource};
+use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -35,29 +36,18 @@ tokio::task_local! {
     pub static READING: Kind;
 }
 
-/// A watched object: the metadata fields the watcher reads, and either the model row read
-/// from it as it arrived or its text, to read later.
+/// A watched object: the metadata fields the watcher reads, and the model row read from it
+/// as it arrived (or why it cannot be read).
 ///
-/// Under [`READING`] (every watcher) the row is read while the list page is decoded: a page
-/// then holds rows, not text that is freed once read. Text freed between rows leaves holes
-/// glibc cannot give back: with pages of 2,000 objects that kept 4 MB of the TUI's RSS at
-/// 2,000 Kustomizations and 6 MB at 20,000 (issue 6). Elsewhere (tests) the text is kept and
-/// read by [`RawObject::object`].
+/// The row is read while the list page is decoded, under the watcher's [`READING`] kind: a
+/// page then holds rows, not text that is freed once read. Text freed between rows leaves
+/// holes glibc cannot give back: with pages of 2,000 objects that kept 4 MB of the TUI's RSS
+/// at 2,000 Kustomizations and 6 MB at 20,000 (issue 6). Decoding one without a kind set is
+/// an error.
 #[derive(Debug, Clone)]
 pub struct RawObject {
     meta: ObjectMeta,
-    body: Body,
-}
-
-#[derive(Debug, Clone)]
-enum Body {
-    /// Read as it arrived: the row, or why it cannot be read.
-    Read(Result<Object, Arc<ReadError>>),
-    /// The JSON text, with its Flux fields when they decoded.
-    Text {
-        raw: Box<RawValue>,
-        flux: Option<Arc<FluxWire>>,
-    },
+    read: Result<Object, Arc<ReadError>>,
 }
 
 /// The metadata the watcher needs, for objects whose Flux fields did not decode.
@@ -103,14 +93,11 @@ impl<'de> Deserialize<'de> for RawObject {
                 }
             }
         };
-        let body = match READING.try_with(|kind| *kind) {
-            Ok(kind) => Body::Read(read(kind, flux.as_ref(), &raw).map_err(Arc::new)),
-            Err(_) => Body::Text {
-                raw,
-                flux: flux.map(Arc::new),
-            },
-        };
-        Ok(RawObject { meta, body })
+        let kind = READING.try_with(|kind| *kind).map_err(|_| {
+            D::Error::custom("an object was decoded outside a watcher: no kind to read it as")
+        })?;
+        let read = read(kind, flux.as_ref(), &raw).map_err(Arc::new);
+        Ok(RawObject { meta, read })
     }
 }
 
@@ -126,13 +113,9 @@ pub enum ReadError {
 }
 
 impl RawObject {
-    /// The object as the model reads it: the row read as it arrived (under [`READING`],
-    /// whose kind then wins over `kind`), or read now from its text.
-    pub fn object(&self, kind: Kind) -> Result<Object, Arc<ReadError>> {
-        match &self.body {
-            Body::Read(read) => read.clone(),
-            Body::Text { raw, flux } => read(kind, flux.as_deref(), raw).map_err(Arc::new),
-        }
+    /// The object as the model reads it (read as it arrived, as its watcher's kind).
+    pub fn object(&self) -> Result<Object, Arc<ReadError>> {
+        self.read.clone()
     }
 }
 
@@ -199,20 +182,23 @@ mod tests {
                          "uid": "u-1", "managedFields": [{"manager": "kubectl"}]},
             "spec": {"path": "./apps", "sourceRef": {"kind": "GitRepository", "name": "repo"}},
             "status": {"lastAppliedRevision": "main@sha1:abc"}}"#;
-        let o: RawObject = serde_json::from_str(json).unwrap();
-        assert!(matches!(o.body, Body::Text { flux: Some(_), .. }));
+        let o = as_kustomization(json).unwrap();
+        // Read by the fast decode.
+        assert!(serde_json::from_str::<FluxWire>(json).is_ok());
         assert_eq!(o.meta().name.as_deref(), Some("apps"));
         assert_eq!(o.meta().namespace.as_deref(), Some("flux-system"));
         assert_eq!(o.meta().resource_version.as_deref(), Some("42"));
         assert_eq!(o.meta().uid.as_deref(), Some("u-1"));
         let value: Value = serde_json::from_str(json).unwrap();
         assert_eq!(
-            o.object(Kind::Kustomization).unwrap(),
+            o.object().unwrap(),
             Object::parse(Kind::Kustomization, &value).unwrap()
         );
-        let bare: RawObject = serde_json::from_str("{}").unwrap();
+        let bare = as_kustomization("{}").unwrap();
         assert_eq!(bare.meta().name, None);
-        assert!(bare.object(Kind::Kustomization).is_err());
+        assert!(bare.object().is_err());
+        // Outside a watcher there is no kind to read it as.
+        assert!(serde_json::from_str::<RawObject>(json).is_err());
     }
 
     #[test]
@@ -220,10 +206,11 @@ mod tests {
         // `suspend` as a string: the fast decode refuses it, `Value` reads it as absent.
         let json = r#"{"metadata": {"name": "apps", "namespace": "ns", "resourceVersion": "7"},
             "spec": {"suspend": "yes", "path": "./apps"}}"#;
-        let o: RawObject = serde_json::from_str(json).unwrap();
-        assert!(matches!(o.body, Body::Text { flux: None, .. }));
+        let o = as_kustomization(json).unwrap();
+        // Refused by the fast decode.
+        assert!(serde_json::from_str::<FluxWire>(json).is_err());
         assert_eq!(o.meta().resource_version.as_deref(), Some("7"));
-        let Object::Kustomization(k) = o.object(Kind::Kustomization).unwrap() else {
+        let Object::Kustomization(k) = o.object().unwrap() else {
             panic!("not a Kustomization");
         };
         assert_eq!(k.path.as_deref(), Some("./apps"));
@@ -240,39 +227,43 @@ mod tests {
             panic!("not MODIFIED");
         };
         assert_eq!(o.meta().name.as_deref(), Some("p"));
-        assert!(matches!(o.body, Body::Read(Ok(_))));
-        let Object::Pod(pod) = o.object(Kind::Pod).unwrap() else {
+        let Object::Pod(pod) = o.object().unwrap() else {
             panic!("not a Pod");
         };
         assert_eq!(pod.image_tags().collect::<Vec<_>>(), ["0.4.8"]);
     }
 
     #[test]
-    fn a_watchers_list_page_holds_rows_not_text_and_reads_as_the_text_would() {
-        let page = r#"{"metadata": {"resourceVersion": "9"}, "items": [
-            {"metadata": {"name": "apps", "namespace": "flux-system", "resourceVersion": "3"},
+    fn a_watchers_list_page_holds_the_rows_the_model_reads_from_each_item() {
+        let items = [
+            r#"{"metadata": {"name": "apps", "namespace": "flux-system", "resourceVersion": "3"},
              "spec": {"sourceRef": {"kind": "GitRepository", "name": "repo"}, "path": "./apps"},
-             "status": {"lastAppliedRevision": "main@sha1:abc"}},
-            {"metadata": {"name": "odd", "namespace": "ns"}, "spec": {"suspend": "yes"}},
-            {"metadata": {"namespace": "ns"}}]}"#;
+             "status": {"lastAppliedRevision": "main@sha1:abc"}}"#,
+            r#"{"metadata": {"name": "odd", "namespace": "ns"}, "spec": {"suspend": "yes"}}"#,
+            r#"{"metadata": {"namespace": "ns"}}"#,
+        ];
+        let page = format!(
+            r#"{{"metadata": {{"resourceVersion": "9"}}, "items": [{}]}}"#,
+            items.join(",")
+        );
         type Page = kube::core::ObjectList<RawObject>;
         let read: Page =
-            READING.sync_scope(Kind::Kustomization, || serde_json::from_str(page).unwrap());
-        let kept: Page = serde_json::from_str(page).unwrap();
+            READING.sync_scope(Kind::Kustomization, || serde_json::from_str(&page).unwrap());
         assert_eq!(read.items.len(), 3);
-        for (r, k) in read.items.iter().zip(&kept.items) {
-            assert!(matches!(r.body, Body::Read(_)));
-            assert!(matches!(k.body, Body::Text { .. }));
-            assert_eq!(r.meta(), k.meta());
-            let (r, k) = (r.object(Kind::Kustomization), k.object(Kind::Kustomization));
-            match (r, k) {
-                (Ok(r), Ok(k)) => assert_eq!(r, k),
-                (Err(r), Err(k)) => assert_eq!(r.to_string(), k.to_string()),
-                other => panic!("the two reads differ: {other:?}"),
+        for (r, item) in read.items.iter().zip(items) {
+            let value: Value = serde_json::from_str(item).unwrap();
+            match (r.object(), Object::parse(Kind::Kustomization, &value)) {
+                (Ok(r), Ok(v)) => assert_eq!(r, v),
+                (Err(r), Err(v)) => assert_eq!(r.to_string(), v.to_string()),
+                other => panic!("the page and the model read differently: {other:?}"),
             }
         }
         assert_eq!(read.items[0].meta().resource_version.as_deref(), Some("3"));
         // The object without a name is an error, read once and kept.
-        assert!(read.items[2].object(Kind::Kustomization).is_err());
+        assert!(read.items[2].object().is_err());
+    }
+
+    fn as_kustomization(json: &str) -> serde_json::Result<RawObject> {
+        READING.sync_scope(Kind::Kustomization, || serde_json::from_str(json))
     }
 }

@@ -54,7 +54,7 @@ impl WatchSpec {
 
 /// Reads a watched object into the state's row type; `None` when it cannot be read at all.
 fn row(kind: Kind, obj: &RawObject) -> Option<Object> {
-    match obj.object(kind) {
+    match obj.object() {
         Ok(o) => Some(o),
         Err(e) => {
             tracing::warn!("skipping a {kind} that cannot be read: {e}");
