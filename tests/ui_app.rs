@@ -133,3 +133,45 @@ async fn the_loop_ends_when_the_terminal_stream_ends_and_survives_closed_workers
     run(&mut ui, keys, updates).await;
     assert!(ui.app.frames() >= 1);
 }
+
+/// Kustomization `name` from the apps fixture.
+fn kustomization(name: &str) -> Update {
+    let mut object = ui_support::object("kustomization-apps.json");
+    if let fluxdeck::model::object::Object::Kustomization(k) = &mut object {
+        std::sync::Arc::make_mut(k).key.name = name.into();
+    }
+    Update::Relisted(object)
+}
+
+#[test]
+fn a_first_list_is_on_screen_as_it_comes_and_says_so() {
+    let mut ui = Harness::new(120, 35);
+    ui.updates([
+        ui_support::session(),
+        Update::RelistStarted(Kind::Kustomization),
+        kustomization("app-0002"),
+        kustomization("app-0001"),
+    ]);
+    let screen = ui.screen();
+    assert!(
+        screen.contains("Kustomizations (2 so far) loading…"),
+        "{screen}"
+    );
+    let first = screen.find("app-0001").expect("first page on screen");
+    assert!(first < screen.find("app-0002").unwrap(), "in key order");
+    ui.updates([
+        kustomization("app-0003"),
+        Update::RelistDone(Kind::Kustomization),
+    ]);
+    let screen = ui.screen();
+    assert!(screen.contains("Kustomizations (3) "), "{screen}");
+    assert!(!screen.contains("loading") && screen.contains("app-0003"));
+    // A later relist (a reconnect) keeps the rows on screen and says it is syncing.
+    ui.updates([
+        Update::RelistStarted(Kind::Kustomization),
+        kustomization("app-0004"),
+    ]);
+    let screen = ui.screen();
+    assert!(screen.contains("Kustomizations (3) syncing…"), "{screen}");
+    assert!(!screen.contains("app-0004"));
+}

@@ -43,6 +43,9 @@ fi
 # The harness's ready condition: the pane title with the count, and the first row.
 fd_ready=(--ready-text 'Kustomizations ({n_ks})' --ready-text '{first_ks}')
 fd_cmd=(-- "$fd" -A --kubeconfig '{kubeconfig}')
+# "First rows": start-up only, ready when the first row is on screen (fluxdeck shows a first
+# list as it comes, the title saying "so far"; see state::table). Into <name>-first.json.
+first_only=(--ready-text '{first_ks}' --latency-reps 1 --idle 1 --churn-seconds 0 --settle 1)
 
 sandbox_pid=""
 sandbox_dir=""
@@ -89,6 +92,9 @@ for n in $sizes; do
     python3 "$peer/ptybench.py" --spawn-server -n "$n" --runs "$runs" --isolate-home \
       --label "fluxdeck, fake server, N=$n" "${fd_ready[@]}" \
       --json-out "$out/fluxdeck-fake-n$n.json" "${fd_cmd[@]}" >/dev/null || true
+    python3 "$peer/ptybench.py" --spawn-server -n "$n" --runs "$runs" --isolate-home \
+      --label "fluxdeck, fake server, N=$n, first rows" "${first_only[@]}" \
+      --json-out "$out/fluxdeck-fake-n$n-first.json" "${fd_cmd[@]}" >/dev/null || true
     # Key latency on one fake server (its start-up is not measured).
     fake_dir=$(mktemp -d)
     python3 "$peer/fake_apiserver.py" --kustomizations "$n" --port 0 --kubeconfig "$fake_dir/kc" \
@@ -107,6 +113,10 @@ for n in $sizes; do
       --env 'FLUX9S_CONFIG_DIR={here}/flux9s-splashless' --label "flux9s -c ks, N=$n, splashless" \
       --ready-text 'Kustomization ({n_ks})' --ready-text '{first_ks}' \
       --json-out "$out/flux9s-fake-n$n.json" -- "$flux9s" --kubeconfig '{kubeconfig}' -c ks >/dev/null || true
+    python3 "$peer/ptybench.py" --spawn-server -n "$n" --runs "$runs" --isolate-home \
+      --env 'FLUX9S_CONFIG_DIR={here}/flux9s-splashless' --label "flux9s -c ks, N=$n, first rows" \
+      "${first_only[@]}" \
+      --json-out "$out/flux9s-fake-n$n-first.json" -- "$flux9s" --kubeconfig '{kubeconfig}' -c ks >/dev/null || true
   fi
 
   want fluxdeck || continue
@@ -115,6 +125,9 @@ for n in $sizes; do
   python3 "$peer/ptybench.py" --server "$sandbox_url" --kubeconfig "$sandbox_kc" --runs "$runs" \
     --isolate-home --label "fluxdeck, sandbox scale:$n" "${fd_ready[@]}" \
     --json-out "$out/fluxdeck-sandbox-n$n.json" "${fd_cmd[@]}" >/dev/null || true
+  python3 "$peer/ptybench.py" --server "$sandbox_url" --kubeconfig "$sandbox_kc" --runs "$runs" \
+    --isolate-home --label "fluxdeck, sandbox scale:$n, first rows" "${first_only[@]}" \
+    --json-out "$out/fluxdeck-sandbox-n$n-first.json" "${fd_cmd[@]}" >/dev/null || true
   keylat "$out/fluxdeck-sandbox-n$n-keys.json" "$sandbox_url" "$sandbox_kc" || true
   stop_sandbox
 done

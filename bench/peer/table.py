@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Prints the markdown table of a bench/peer/run.sh output directory.
 
-Reads every `<tui>-<server>-n<N>.json` (ptybench output) and `<tui>-<server>-n<N>-keys.json`
-(keylat.py output) in OUTDIR, and prints one column per configuration, medians over runs,
+Reads every `<tui>-<server>-n<N>.json` (ptybench output), `<tui>-<server>-n<N>-keys.json`
+(keylat.py output) and `<tui>-<server>-n<N>-first.json` (ptybench, ready at the first row) in OUTDIR, and prints one column per configuration, medians over runs,
 with the issue's targets and, for fluxdeck, the ratio of N=20000 to N=2000 (flat in N).
 
 Usage: table.py OUTDIR
@@ -17,6 +17,7 @@ import sys
 # (label, ptybench median key or keylat key, format, target at N=2000)
 ROWS = [
     ("ready (list + first row on screen)", "startup.ready_ms", "{:.0f} ms", "≤ 250 ms"),
+    ("first rows on screen", "first.ready_ms", "{:.0f} ms", ""),
     ("change→screen p50", "latency.p50_ms", "{:.1f} ms", "≤ 20 ms"),
     ("change→screen p90", "latency.p90_ms", "{:.1f} ms", "≤ 40 ms"),
     ("change→screen max", "latency.max_ms", "{:.1f} ms", ""),
@@ -59,6 +60,11 @@ def load(outdir):
             with open(keys_path) as f:
                 keys = json.load(f)
             values.update({f"keys.{k}": v for k, v in keys.items() if isinstance(v, (int, float))})
+        first_path = path[: -len(".json")] + "-first.json"
+        if os.path.exists(first_path):
+            with open(first_path) as f:
+                first = json.load(f).get("median", {})
+            values["first.ready_ms"] = first.get("startup.ready_ms")
         configs.append({"tui": m["tui"], "server": m["server"], "n": int(m["n"]), "values": values,
                         "runs": f"{data.get('runs_ok', 0)}/{len(data.get('runs', []))}"})
     order = {"fake": 0, "sandbox": 1}

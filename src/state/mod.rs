@@ -153,6 +153,24 @@ impl State {
         changed && self.after_change(image)
     }
 
+    /// Shows the rows staged so far by first lists (see `Table::show_staged`); the app calls
+    /// it once per drained batch of updates. Returns whether anything visible changed.
+    pub fn show_staged(&mut self) -> bool {
+        let images = [
+            self.image_repositories.show_staged(),
+            self.image_policies.show_staged(),
+            self.image_automations.show_staged(),
+        ]
+        .contains(&true);
+        let others = [
+            self.kustomizations.show_staged(),
+            self.sources.show_staged(),
+            self.pods.show_staged(),
+        ]
+        .contains(&true);
+        (images || others) && self.after_change(images)
+    }
+
     /// Runs `f` on the table holding `kind`, then refreshes derived views if it changed.
     fn with_table(&mut self, kind: Kind, f: impl FnOnce(&mut dyn TableOps) -> bool) -> bool {
         let changed = match kind {
@@ -264,15 +282,25 @@ impl State {
 
     /// Whether a relist of `kind` is in progress.
     pub fn syncing(&self, kind: Kind) -> bool {
+        self.table(kind).relisting(kind)
+    }
+
+    /// Whether the first list of `kind` is in progress, its rows shown as they come.
+    pub fn loading(&self, kind: Kind) -> bool {
+        self.table(kind).loading(kind)
+    }
+
+    /// The table holding `kind`.
+    fn table(&self, kind: Kind) -> &dyn TableOps {
         match kind {
-            Kind::Kustomization => self.kustomizations.relisting(kind),
+            Kind::Kustomization => &self.kustomizations,
             Kind::GitRepository | Kind::OciRepository | Kind::Bucket | Kind::HelmRepository => {
-                self.sources.relisting(kind)
+                &self.sources
             }
-            Kind::ImageRepository => self.image_repositories.relisting(kind),
-            Kind::ImagePolicy => self.image_policies.relisting(kind),
-            Kind::ImageUpdateAutomation => self.image_automations.relisting(kind),
-            Kind::Pod => self.pods.relisting(kind),
+            Kind::ImageRepository => &self.image_repositories,
+            Kind::ImagePolicy => &self.image_policies,
+            Kind::ImageUpdateAutomation => &self.image_automations,
+            Kind::Pod => &self.pods,
         }
     }
 
@@ -387,6 +415,8 @@ trait TableOps {
     fn remove(&mut self, key: &ObjectKey) -> bool;
     fn begin_relist(&mut self, kind: Kind);
     fn end_relist(&mut self, kind: Kind) -> bool;
+    fn relisting(&self, kind: Kind) -> bool;
+    fn loading(&self, kind: Kind) -> bool;
 }
 
 impl<T: Row> TableOps for Table<T> {
@@ -398,6 +428,12 @@ impl<T: Row> TableOps for Table<T> {
     }
     fn end_relist(&mut self, kind: Kind) -> bool {
         Table::end_relist(self, kind)
+    }
+    fn relisting(&self, kind: Kind) -> bool {
+        Table::relisting(self, kind)
+    }
+    fn loading(&self, kind: Kind) -> bool {
+        Table::loading(self, kind)
     }
 }
 

@@ -7,6 +7,11 @@
 //! (kube-runtime's `Init`/`InitApply`/`InitDone`) is staged apart and swapped in at the end
 //! with one sort, which keeps the old rows on screen while the list pages in and makes a
 //! 20,000-object initial list cost one `O(n log n)` build instead of `n` inserts.
+//!
+//! A relist of a kind the table holds no row of (the first list, or the first after a
+//! namespace switch) has no old rows to keep on screen: its staged rows are shown as they
+//! come, merged in one pass per drained batch of updates (`show_staged`), so the first page
+//! is on screen long before a 20,000-object list is done (issue 6).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -45,11 +50,20 @@ impl_row!(
     Pod
 );
 
+/// The rows a relist has staged so far.
+#[derive(Debug, Clone)]
+struct Staged<T> {
+    rows: Vec<Arc<T>>,
+    /// For a relist shown as it comes: how many of `rows` are already in the table. `None`
+    /// for a relist that keeps the old rows on screen until it is done.
+    shown: Option<usize>,
+}
+
 /// Rows sorted by key, with relist staging and a change journal.
 #[derive(Debug, Clone)]
 pub struct Table<T> {
     rows: Vec<Arc<T>>,
-    staging: BTreeMap<Kind, Vec<Arc<T>>>,
+    staging: BTreeMap<Kind, Staged<T>>,
     revision: u64,
     journal: VecDeque<(u64, ObjectKey)>,
     rebuilt_at: u64,
@@ -140,9 +154,14 @@ impl<T: Row> Table<T> {
         self.staging.contains_key(&kind)
     }
 
+    /// Whether a relist of `kind` is shown as it comes (a first list, see `show_staged`).
+    pub fn loading(&self, kind: Kind) -> bool {
+        self.staging.get(&kind).is_some_and(|s| s.shown.is_some())
+    }
+
     /// Objects staged so far by the relist of `kind` (for a "syncing n" hint).
     pub fn staged(&self, kind: Kind) -> usize {
-        self.staging.get(&kind).map_or(0, Vec::len)
+        self.staging.get(&kind).map_or(0, |s| s.rows.len())
     }
 
     /// Inserts or replaces a row; returns whether the table changed. During a relist of the
@@ -150,7 +169,7 @@ impl<T: Row> Table<T> {
     pub fn upsert(&mut self, row: impl Into<Arc<T>>) -> bool {
         let row: Arc<T> = row.into();
         if let Some(staged) = self.staging.get_mut(&row.key().kind) {
-            staged.push(Arc::clone(&row));
+            staged.rows.push(Arc::clone(&row));
         }
         match self.position(row.key()) {
             Ok(i) => {
@@ -176,7 +195,16 @@ impl<T: Row> Table<T> {
     /// Removes the row with `key`; returns whether it was there.
     pub fn remove(&mut self, key: &ObjectKey) -> bool {
         if let Some(staged) = self.staging.get_mut(&key.kind) {
-            staged.retain(|row| row.key() != key);
+            if let Some(shown) = staged.shown.as_mut() {
+                let gone = staged
+                    .rows
+                    .iter()
+                    .take(*shown)
+                    .filter(|row| row.key() == key)
+                    .count();
+                *shown -= gone;
+            }
+            staged.rows.retain(|row| row.key() != key);
         }
         match self.position(key) {
             Ok(i) => {
@@ -189,8 +217,59 @@ impl<T: Row> Table<T> {
     }
 
     /// Starts a relist of `kind` (watcher `Init`). A second start drops the first's staging.
+    /// When the table holds no row of `kind`, the relist is shown as it comes (`show_staged`).
     pub fn begin_relist(&mut self, kind: Kind) {
-        self.staging.insert(kind, Vec::new());
+        // A relist restarted after part of it was shown keeps that part on screen until it
+        // is done, like any relist of a kind with rows.
+        let shown = (!self.rows.iter().any(|r| r.key().kind == kind)).then_some(0);
+        self.staging.insert(
+            kind,
+            Staged {
+                rows: Vec::new(),
+                shown,
+            },
+        );
+    }
+
+    /// Merges the rows staged since the last call by relists shown as they come into the
+    /// table, one pass per call; returns whether the table changed. Views rebuild after it,
+    /// as after a relist.
+    pub fn show_staged(&mut self) -> bool {
+        let mut fresh: Vec<Arc<T>> = Vec::new();
+        for staged in self.staging.values_mut() {
+            if let Some(shown) = staged.shown.as_mut()
+                && let Some(new) = staged.rows.get(*shown..)
+            {
+                fresh.extend(new.iter().cloned());
+                *shown = staged.rows.len();
+            }
+        }
+        if fresh.is_empty() {
+            return false;
+        }
+        // Stable: of a key staged twice, the later comes last and wins below.
+        fresh.sort_by(|a, b| a.key().cmp(b.key()));
+        let old = std::mem::take(&mut self.rows);
+        let mut rows = Vec::with_capacity(old.len() + fresh.len());
+        let mut old = old.into_iter().peekable();
+        let mut fresh = fresh.into_iter().peekable();
+        while let Some(row) = fresh.next() {
+            if fresh.peek().is_some_and(|next| next.key() == row.key()) {
+                continue;
+            }
+            while let Some(before) = old.next_if(|o| o.key() < row.key()) {
+                rows.push(before);
+            }
+            // The staged row replaces the table's row with the same key.
+            let _ = old.next_if(|o| o.key() == row.key());
+            rows.push(row);
+        }
+        rows.extend(old);
+        self.rows = rows;
+        self.revision += 1;
+        self.rebuilt_at = self.revision;
+        self.journal.clear();
+        true
     }
 
     /// Stages one object of the relist (watcher `InitApply`); without a relist in progress
@@ -199,7 +278,7 @@ impl<T: Row> Table<T> {
         let row: Arc<T> = row.into();
         match self.staging.get_mut(&row.key().kind) {
             Some(staged) => {
-                staged.push(row);
+                staged.rows.push(row);
                 false
             }
             None => self.upsert(row),
@@ -214,6 +293,7 @@ impl<T: Row> Table<T> {
         };
         // Last write wins for a key staged twice.
         let fresh: BTreeMap<ObjectKey, Arc<T>> = staged
+            .rows
             .into_iter()
             .map(|row| (row.key().clone(), row))
             .collect();
@@ -353,6 +433,76 @@ mod tests {
         t.relist_apply(r(K, "a", "x", 2));
         t.end_relist(K);
         assert_eq!(names(&t), ["a/x=2"]);
+    }
+
+    #[test]
+    fn a_first_list_is_shown_as_it_comes_in_key_order() {
+        let mut t = Table::default();
+        t.upsert(r(Kind::GitRepository, "a", "src", 1));
+        t.begin_relist(K);
+        assert!(t.loading(K), "no Kustomization yet: shown as it comes");
+        assert!(!t.loading(Kind::GitRepository));
+        // Pages need not come in key order; each batch is merged in it.
+        t.relist_apply(r(K, "b", "y", 1));
+        t.relist_apply(r(K, "a", "z", 1));
+        assert_eq!(t.len(), 1, "staged rows wait for show_staged");
+        let before = t.revision();
+        assert!(t.show_staged());
+        assert!(t.changes_since(before).is_none(), "views rebuild");
+        assert_eq!(names(&t), ["a/src=1", "a/z=1", "b/y=1"]);
+        assert!(!t.show_staged(), "nothing new");
+        t.relist_apply(r(K, "a", "x", 1));
+        t.relist_apply(r(K, "a", "z", 2));
+        t.relist_apply(r(K, "a", "z", 3));
+        assert!(t.show_staged());
+        assert_eq!(names(&t), ["a/src=1", "a/x=1", "a/z=3", "b/y=1"]);
+        t.relist_apply(r(K, "c", "w", 1));
+        // The rows not shown yet come with the end of the list; the shown ones stay.
+        assert!(t.end_relist(K));
+        assert!(!t.loading(K) && !t.relisting(K));
+        assert_eq!(names(&t), ["a/src=1", "a/x=1", "a/z=3", "b/y=1", "c/w=1"]);
+    }
+
+    #[test]
+    fn a_first_list_keeps_events_that_come_during_it() {
+        let mut t = Table::default();
+        t.begin_relist(K);
+        t.relist_apply(r(K, "a", "x", 1));
+        t.relist_apply(r(K, "a", "y", 1));
+        t.show_staged();
+        t.relist_apply(r(K, "a", "z", 1));
+        assert!(t.remove(&ObjectKey::new(K, "a", "x")));
+        t.upsert(r(K, "a", "w", 1));
+        t.show_staged();
+        assert_eq!(names(&t), ["a/w=1", "a/y=1", "a/z=1"]);
+        t.end_relist(K);
+        assert_eq!(names(&t), ["a/w=1", "a/y=1", "a/z=1"]);
+    }
+
+    #[test]
+    fn a_relist_of_a_kind_with_rows_is_not_shown_until_done() {
+        let mut t = Table::default();
+        t.upsert(r(K, "a", "old", 1));
+        t.begin_relist(K);
+        assert!(t.relisting(K) && !t.loading(K));
+        t.relist_apply(r(K, "a", "new", 1));
+        assert!(!t.show_staged());
+        assert_eq!(names(&t), ["a/old=1"]);
+        t.end_relist(K);
+        assert_eq!(names(&t), ["a/new=1"]);
+        // A first list restarted after part of it was shown keeps that part until the
+        // restarted one is done.
+        let mut t = Table::default();
+        t.begin_relist(K);
+        t.relist_apply(r(K, "a", "x", 1));
+        t.show_staged();
+        t.begin_relist(K);
+        assert!(!t.loading(K));
+        t.relist_apply(r(K, "a", "y", 1));
+        assert!(!t.show_staged());
+        assert_eq!(names(&t), ["a/x=1"]);
+        t.end_relist(K);
+        assert_eq!(names(&t), ["a/y=1"]);
     }
 
     #[test]

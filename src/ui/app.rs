@@ -115,6 +115,8 @@ impl App {
             relisted |= matches!(update, Update::RelistDone(_));
             changed |= self.state.apply(update);
         }
+        // First lists show their rows as they come, once per batch.
+        changed |= self.state.show_staged();
         if relisted {
             // A relist's transient copies are freed by now (see `heap`).
             super::heap::release_free_memory();

@@ -55,6 +55,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         subtitle: Some(title.join(" · ")).filter(|t| !t.is_empty()),
         columns: COLUMNS,
         syncing: false,
+        loading: false,
         empty,
     };
     list::draw(

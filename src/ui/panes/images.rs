@@ -49,6 +49,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         subtitle: None,
         columns: COLUMNS,
         syncing: IMAGE_KINDS.iter().any(|k| state.syncing(*k)),
+        loading: IMAGE_KINDS.iter().any(|k| state.loading(*k)),
         empty: empty_line(view, &IMAGE_KINDS, "image policies", &flux_scope(view)),
     };
     list::draw(

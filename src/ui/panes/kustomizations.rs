@@ -42,6 +42,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         subtitle: None,
         columns: if wide { WIDE } else { NARROW },
         syncing: view.state.syncing(Kind::Kustomization),
+        loading: view.state.loading(Kind::Kustomization),
         empty: empty_line(
             view,
             &[Kind::Kustomization],

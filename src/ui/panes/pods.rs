@@ -30,6 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         subtitle: Some(namespace.clone()),
         columns: COLUMNS,
         syncing: view.state.syncing(Kind::Pod),
+        loading: view.state.loading(Kind::Pod),
         empty: empty_line(
             view,
             &[Kind::Pod],

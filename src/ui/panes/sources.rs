@@ -37,6 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         subtitle: None,
         columns: COLUMNS,
         syncing: SOURCE_KINDS.iter().any(|k| view.state.syncing(*k)),
+        loading: SOURCE_KINDS.iter().any(|k| view.state.loading(*k)),
         empty: empty_line(view, &SOURCE_KINDS, "sources", &flux_scope(view)),
     };
     list::draw(

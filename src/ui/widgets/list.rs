@@ -27,6 +27,8 @@ pub struct ListSpec<'s> {
     pub columns: &'s [Column],
     /// A relist is in progress.
     pub syncing: bool,
+    /// A first list is in progress, its rows shown as they come (a subset of `syncing`).
+    pub loading: bool,
     /// Why there are no rows, when there are none.
     pub empty: Line<'static>,
 }
@@ -71,12 +73,16 @@ pub fn draw<K: Ord + Clone, R: Rows<Key = K>>(
     if let Some(sub) = &spec.subtitle {
         title.push_str(&format!(" · {sub}"));
     }
+    // While a first list comes in, the count is what has come so far.
+    let so_far = if spec.loading { " so far" } else { "" };
     if list.filter().is_empty() {
-        title.push_str(&format!(" ({total}) "));
+        title.push_str(&format!(" ({total}{so_far}) "));
     } else {
-        title.push_str(&format!(" ({shown}/{total}) /{} ", list.filter()));
+        title.push_str(&format!(" ({shown}/{total}{so_far}) /{} ", list.filter()));
     }
-    if spec.syncing {
+    if spec.loading {
+        title.push_str("loading… ");
+    } else if spec.syncing {
         title.push_str("syncing… ");
     }
     let block = block(view, spec.pane, title);
