@@ -8,10 +8,10 @@
 //! with one sort, which keeps the old rows on screen while the list pages in and makes a
 //! 20,000-object initial list cost one `O(n log n)` build instead of `n` inserts.
 //!
-//! A relist of a kind the table holds no row of (the first list, or the first after a
-//! namespace switch) has no old rows to keep on screen: its staged rows are shown as they
-//! come, merged in one pass per drained batch of updates (`show_staged`), so the first page
-//! is on screen long before a 20,000-object list is done (issue 6).
+//! A relist of a kind the table holds no row of (the first list at start-up, say) has no old
+//! rows to keep on screen: its staged rows are shown as they come, merged in one pass per
+//! drained batch of updates (`show_staged`), so the first page is on screen long before a
+//! 20,000-object list is done (issue 6).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
