@@ -247,28 +247,9 @@ impl<T: Row> Table<T> {
         if fresh.is_empty() {
             return false;
         }
-        // Stable: of a key staged twice, the later comes last and wins below.
-        fresh.sort_by(|a, b| a.key().cmp(b.key()));
         let old = std::mem::take(&mut self.rows);
-        let mut rows = Vec::with_capacity(old.len() + fresh.len());
-        let mut old = old.into_iter().peekable();
-        let mut fresh = fresh.into_iter().peekable();
-        while let Some(row) = fresh.next() {
-            if fresh.peek().is_some_and(|next| next.key() == row.key()) {
-                continue;
-            }
-            while let Some(before) = old.next_if(|o| o.key() < row.key()) {
-                rows.push(before);
-            }
-            // The staged row replaces the table's row with the same key.
-            let _ = old.next_if(|o| o.key() == row.key());
-            rows.push(row);
-        }
-        rows.extend(old);
-        self.rows = rows;
-        self.revision += 1;
-        self.rebuilt_at = self.revision;
-        self.journal.clear();
+        self.rows = merge(old.into_iter(), sorted_last_wins(fresh));
+        self.rebuilt();
         true
     }
 
@@ -291,30 +272,21 @@ impl<T: Row> Table<T> {
         let Some(staged) = self.staging.remove(&kind) else {
             return false;
         };
-        // Last write wins for a key staged twice.
-        let fresh: BTreeMap<ObjectKey, Arc<T>> = staged
-            .rows
-            .into_iter()
-            .map(|row| (row.key().clone(), row))
-            .collect();
-        let old = std::mem::take(&mut self.rows);
-        let mut rows = Vec::with_capacity(old.len().max(fresh.len()));
-        let mut others = old.iter().filter(|r| r.key().kind != kind).peekable();
-        for (key, row) in fresh {
-            while let Some(other) = others.next_if(|o| o.key() < &key) {
-                rows.push(other.clone());
-            }
-            rows.push(row);
-        }
-        rows.extend(others.cloned());
-        let changed = rows != old;
+        let others = self.rows.iter().filter(|r| r.key().kind != kind).cloned();
+        let rows = merge(others, sorted_last_wins(staged.rows));
+        let changed = rows != self.rows;
         self.rows = rows;
         if changed {
-            self.revision += 1;
-            self.rebuilt_at = self.revision;
-            self.journal.clear();
+            self.rebuilt();
         }
         changed
+    }
+
+    /// Marks the rows replaced as a whole: views further behind rebuild.
+    fn rebuilt(&mut self) {
+        self.revision += 1;
+        self.rebuilt_at = self.revision;
+        self.journal.clear();
     }
 
     fn record(&mut self, key: ObjectKey) {
@@ -324,6 +296,36 @@ impl<T: Row> Table<T> {
             self.journal.pop_front();
         }
     }
+}
+
+/// `rows` in key order, one per key: of rows with the same key the last one staged wins.
+fn sorted_last_wins<T: Row>(mut rows: Vec<Arc<T>>) -> Vec<Arc<T>> {
+    // Stable, so rows with the same key stay in the order they were staged.
+    rows.sort_by(|a, b| a.key().cmp(b.key()));
+    let mut out: Vec<Arc<T>> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match out.last_mut() {
+            Some(last) if last.key() == row.key() => *last = row,
+            _ => out.push(row),
+        }
+    }
+    out
+}
+
+/// Merges `fresh` (key order, one row per key) into `old` (key order); a fresh row replaces
+/// the old one with its key.
+fn merge<T: Row>(old: impl Iterator<Item = Arc<T>>, fresh: Vec<Arc<T>>) -> Vec<Arc<T>> {
+    let mut old = old.peekable();
+    let mut rows = Vec::with_capacity(fresh.len() + old.size_hint().0);
+    for row in fresh {
+        while let Some(before) = old.next_if(|o| o.key() < row.key()) {
+            rows.push(before);
+        }
+        let _ = old.next_if(|o| o.key() == row.key());
+        rows.push(row);
+    }
+    rows.extend(old);
+    rows
 }
 
 #[cfg(test)]
