@@ -5,9 +5,11 @@
 //! for it, so any Kubernetes client (kubectl, kube-rs, other Flux UIs) can use it.
 
 pub mod apiserver;
+pub mod ci;
 pub mod controllers;
 pub mod crds;
 pub mod git;
+pub mod kustomize;
 pub mod pace;
 pub mod registry;
 pub mod scenario;

@@ -1,12 +1,29 @@
-//! Simulated Flux controllers. They watch the store like the real controllers watch the API
-//! server, and answer the same triggers: a new generation, or a
-//! `reconcile.fluxcd.io/requestedAt` annotation that differs from
-//! `status.lastHandledReconcileAt`. A reconcile shows `Reconciling` for a moment, then
-//! writes the kind's result, `observedGeneration` and `lastHandledReconcileAt`, as Flux does
-//! (FLUX-SEMANTICS §1.10, §4.1). Suspended objects only get `lastHandledReconcileAt`.
+//! Simulated Flux controllers, in two modes.
+//!
+//! - **Frozen** ([`spawn`]): for the `sock-shop` and `scale:N` scenarios, whose objects are
+//!   seeded as a running cluster shows them. A reconcile request replays the last result:
+//!   `Reconciling` for a moment, then the kind's stored result, `observedGeneration` and
+//!   `lastHandledReconcileAt`, as Flux does (FLUX-SEMANTICS §1.10, §4.1). Suspended objects
+//!   only get `lastHandledReconcileAt`.
+//! - **Live** ([`runtime::spawn`] over a [`world::World`]): the live scenario's pipeline.
+//!   One module per controller, each driven by the objects in the store as Flux's are:
+//!   [`source`] (GitRepository), [`image_reflector`] (ImageRepository), [`image_policy`],
+//!   [`image_automation`], [`kustomize`] (with [`apply`]), plus [`workloads`] (Deployments,
+//!   ReplicaSets, pods). They call `crate::policy`, `crate::setters` and the sandbox's
+//!   kustomize subset, read and commit to the sandbox's git repositories, and scan its
+//!   registry.
 
+pub mod apply;
 pub mod conditions;
+pub mod events;
+pub mod image_automation;
+pub mod image_policy;
+pub mod image_reflector;
 pub mod kinds;
+pub mod kustomize;
+pub mod runtime;
+pub mod source;
+pub mod world;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

@@ -205,6 +205,25 @@ fn commit_tree(
     Ok(oid.to_string())
 }
 
+/// Creates branch `branch` at commit `sha` (which must exist); an existing branch is left
+/// alone and reported as an error, never moved.
+pub fn create_branch(repo: &Path, branch: &str, sha: &str) -> Result<(), SandboxGitError> {
+    let r = Repository::open_bare(repo).map_err(git_err(repo, "open"))?;
+    let oid = Oid::from_str(sha).map_err(|_| SandboxGitError::NotFound {
+        repo: repo.display().to_string(),
+        rev: sha.to_string(),
+        what: format!("commit {sha}"),
+    })?;
+    let commit = r.find_commit(oid).map_err(|_| SandboxGitError::NotFound {
+        repo: repo.display().to_string(),
+        rev: sha.to_string(),
+        what: format!("commit {sha}"),
+    })?;
+    r.branch(branch, &commit, false)
+        .map(|_| ())
+        .map_err(git_err(repo, "create branch"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

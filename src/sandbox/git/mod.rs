@@ -10,12 +10,13 @@
 
 mod commit;
 mod seed;
+pub mod serve;
 
 use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-pub use commit::{NewCommit, commit_files, commit_files_on, init_repo};
+pub use commit::{NewCommit, commit_files, commit_files_on, create_branch, init_repo};
 pub use seed::{ACCOUNT_ID, FAKE_GIT_PASSWORD, FAKE_GIT_USER, SeedRepos, seed};
 
 /// A commit author or committer.

@@ -1,0 +1,651 @@
+//! The live controllers' loop: which object to reconcile when, and the status writes every
+//! Flux controller makes around a reconcile.
+//!
+//! An object is reconciled when it is new or its generation moved, when
+//! `reconcile.fluxcd.io/requestedAt` differs from `status.lastHandledReconcileAt`, when its
+//! interval comes round (scaled by the [`Pace`](crate::sandbox::pace::Pace)), and when what
+//! it depends on produced something new, as the real controllers' watches do:
+//! - a GitRepository's new artifact → its Kustomizations and ImageUpdateAutomations;
+//! - an ImageRepository's new scan → its ImagePolicies;
+//! - an ImagePolicy's new pick → the ImageUpdateAutomations of its namespace;
+//! - a Kustomization applied a new revision → the Kustomizations that depend on it (Flux
+//!   requeues those every 30 s; the sandbox tells them at once, so a pipeline settles in one
+//!   pass).
+//!
+//! One object is never reconciled twice at once; a trigger that arrives meanwhile runs it
+//! again right after. Dependents are found through indexes kept from the store's changes, so
+//! a change costs the same with 10 objects or 10,000.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::{Semaphore, broadcast, mpsc};
+use tokio::time::Instant;
+
+use super::REQUESTED_AT;
+use super::conditions;
+use super::events::FluxEvent;
+use super::world::World;
+use crate::sandbox::apiserver::resources::TypeId;
+use crate::sandbox::apiserver::store::{EventKind, Target, now_rfc3339};
+
+/// An object: its type, namespace and name.
+pub type Key = (TypeId, String, String);
+
+/// How long a reconcile shows `Reconciling` before its result, at speed 1.
+pub const RECONCILE_TIME: Duration = Duration::from_millis(300);
+
+/// Reconciles running at once.
+const PARALLEL: usize = 8;
+
+/// Flux's `--requeue-dependency` default.
+pub const REQUEUE_DEPENDENCY: Duration = Duration::from_secs(30);
+
+/// A failed reconcile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The Ready condition's reason.
+    pub reason: String,
+    /// The Ready condition's message.
+    pub message: String,
+    /// A terminal configuration error (Stalled=True, no retry until the spec changes).
+    pub stalled: bool,
+}
+
+impl Failure {
+    /// A retried failure.
+    pub fn new(reason: &str, message: impl Into<String>) -> Failure {
+        Failure {
+            reason: reason.to_string(),
+            message: message.into(),
+            stalled: false,
+        }
+    }
+
+    /// A stalled failure.
+    pub fn stalled(reason: &str, message: impl Into<String>) -> Failure {
+        Failure {
+            stalled: true,
+            ..Failure::new(reason, message)
+        }
+    }
+}
+
+/// A condition besides Ready, Reconciling and Stalled (`ArtifactInStorage`...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cond {
+    /// The type.
+    pub kind: &'static str,
+    /// `True`, `False` or `Unknown`.
+    pub status: &'static str,
+    /// The reason.
+    pub reason: String,
+    /// The message.
+    pub message: String,
+}
+
+/// What one reconcile produced.
+#[derive(Debug, Clone)]
+pub struct Reconciled {
+    /// Ready=True with (reason, message), or the failure.
+    pub ready: Result<(String, String), Failure>,
+    /// Status fields to set.
+    pub fields: Vec<(&'static str, Value)>,
+    /// Status fields to remove.
+    pub removed: Vec<&'static str>,
+    /// Other conditions to set.
+    pub conditions: Vec<Cond>,
+    /// Other conditions to remove.
+    pub removed_conditions: Vec<&'static str>,
+    /// Events to emit after the status is written.
+    pub events: Vec<FluxEvent>,
+    /// When to run again (a spec duration, before the pace scales it); `None`: only when
+    /// triggered.
+    pub requeue: Option<Duration>,
+    /// Whether the object produced something its dependents read (a new artifact, scan,
+    /// pick or applied revision): they are reconciled next.
+    pub changed: bool,
+}
+
+impl Reconciled {
+    /// Ready=True.
+    pub fn ready(reason: &str, message: impl Into<String>) -> Reconciled {
+        Reconciled {
+            ready: Ok((reason.to_string(), message.into())),
+            fields: Vec::new(),
+            removed: Vec::new(),
+            conditions: Vec::new(),
+            removed_conditions: Vec::new(),
+            events: Vec::new(),
+            requeue: None,
+            changed: false,
+        }
+    }
+
+    /// Ready=False (or Stalled) for `failure`.
+    pub fn failed(failure: Failure) -> Reconciled {
+        Reconciled {
+            ready: Err(failure),
+            ..Reconciled::ready("", "")
+        }
+    }
+
+    /// Sets a status field.
+    pub fn with(mut self, key: &'static str, value: Value) -> Reconciled {
+        self.fields.push((key, value));
+        self
+    }
+
+    /// Runs again after `d`.
+    pub fn requeue(mut self, d: Duration) -> Reconciled {
+        self.requeue = Some(d);
+        self
+    }
+
+    /// Emits an event.
+    pub fn event(mut self, e: FluxEvent) -> Reconciled {
+        self.events.push(e);
+        self
+    }
+}
+
+/// What a reconcile shows while it runs.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// The Reconciling message.
+    pub message: String,
+    /// Whether Ready goes Unknown even when it was True (drift, a new revision).
+    pub drift: bool,
+    /// Conditions set while in progress (`ArtifactOutdated`).
+    pub conditions: Vec<Cond>,
+}
+
+impl Progress {
+    /// Progress with `message`.
+    pub fn new(message: impl Into<String>) -> Progress {
+        Progress {
+            message: message.into(),
+            drift: false,
+            conditions: Vec::new(),
+        }
+    }
+}
+
+/// A parsed object's place in the indexes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Links {
+    /// (kind, namespace, name) of the objects whose output this one reads.
+    reads: Vec<(&'static str, String, String)>,
+}
+
+/// What the loop learns from a finished reconcile.
+struct Done {
+    key: Key,
+    requeue: Option<Duration>,
+    changed: bool,
+}
+
+/// Starts the live controllers on the current runtime.
+pub fn spawn(world: Arc<World>) -> tokio::task::JoinHandle<()> {
+    let rx = world.store.subscribe();
+    tokio::spawn(async move { Loop::new(world).run(rx).await })
+}
+
+struct Loop {
+    world: Arc<World>,
+    queue: BTreeSet<(Instant, Key)>,
+    due: HashMap<Key, Instant>,
+    running: HashSet<Key>,
+    again: HashSet<Key>,
+    links: HashMap<Key, Links>,
+    /// (kind, ns, name) of an object → the keys that read it.
+    readers: HashMap<(&'static str, String, String), HashSet<Key>>,
+    permits: Arc<Semaphore>,
+    done_tx: mpsc::UnboundedSender<Done>,
+    done_rx: mpsc::UnboundedReceiver<Done>,
+}
+
+impl Loop {
+    fn new(world: Arc<World>) -> Loop {
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        Loop {
+            world,
+            queue: BTreeSet::new(),
+            due: HashMap::new(),
+            running: HashSet::new(),
+            again: HashSet::new(),
+            links: HashMap::new(),
+            readers: HashMap::new(),
+            permits: Arc::new(Semaphore::new(PARALLEL)),
+            done_tx,
+            done_rx,
+        }
+    }
+
+    async fn run(mut self, mut rx: broadcast::Receiver<Arc<crate::sandbox::apiserver::store::Change>>) {
+        self.observe_all();
+        loop {
+            self.start_due();
+            let next = self.queue.first().map(|(at, _)| *at);
+            let sleep = async {
+                match next {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                change = rx.recv() => match change {
+                    Ok(change) => {
+                        let Some(kind) = self.world.kinds.flux_kind(change.type_id) else { continue };
+                        let key = (change.type_id, change.object.namespace.clone(), change.object.name.clone());
+                        if change.kind == EventKind::Deleted {
+                            self.forget(kind, &key, &change.object.uid);
+                            if kind == "Kustomization" {
+                                if let Ok(obj) = change.object.value() {
+                                    super::kustomize::finalize(&self.world, &obj);
+                                }
+                            }
+                            continue;
+                        }
+                        if let Ok(obj) = change.object.value() {
+                            self.observe(kind, key, &obj);
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => self.observe_all(),
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+                Some(done) = self.done_rx.recv() => self.finished(done),
+                () = sleep => {}
+            }
+        }
+    }
+
+    /// Reads every object of the handled kinds (at start, and after missing changes).
+    fn observe_all(&mut self) {
+        for kind in [
+            "GitRepository",
+            "Kustomization",
+            "ImageRepository",
+            "ImagePolicy",
+            "ImageUpdateAutomation",
+        ] {
+            let Some(id) = self.world.kinds.id(kind) else {
+                continue;
+            };
+            for obj in self.world.list(kind, None) {
+                let key = (id, ns_of(&obj), name_of(&obj));
+                self.observe(kind, key, &obj);
+            }
+        }
+    }
+
+    fn observe(&mut self, kind: &'static str, key: Key, obj: &Value) {
+        let links = links_of(kind, obj);
+        if self.links.get(&key) != Some(&links) {
+            if let Some(old) = self.links.remove(&key) {
+                for r in old.reads {
+                    if let Some(set) = self.readers.get_mut(&r) {
+                        set.remove(&key);
+                    }
+                }
+            }
+            for r in &links.reads {
+                self.readers.entry(r.clone()).or_default().insert(key.clone());
+            }
+            self.links.insert(key.clone(), links);
+        }
+        if pending(obj) {
+            self.schedule(key, Instant::now());
+        } else if !self.due.contains_key(&key) && !self.running.contains(&key) {
+            // Not scheduled yet (the loop started after the object was reconciled): its
+            // interval counts from now.
+            let every = interval_of(obj);
+            self.schedule(key, Instant::now() + self.world.pace.interval(every));
+        }
+    }
+
+    fn forget(&mut self, kind: &'static str, key: &Key, uid: &str) {
+        if let Some(at) = self.due.remove(key) {
+            self.queue.remove(&(at, key.clone()));
+        }
+        self.again.remove(key);
+        if let Some(old) = self.links.remove(key) {
+            for r in old.reads {
+                if let Some(set) = self.readers.get_mut(&r) {
+                    set.remove(key);
+                }
+            }
+        }
+        if kind == "ImageRepository" {
+            self.world.forget_tags(&key.1, &key.2);
+        }
+        self.world.events.forget(uid);
+    }
+
+    /// Runs `key` at `at`, or sooner if it was already due sooner.
+    fn schedule(&mut self, key: Key, at: Instant) {
+        if self.running.contains(&key) {
+            if at <= Instant::now() {
+                self.again.insert(key);
+            }
+            return;
+        }
+        match self.due.get(&key) {
+            Some(current) if *current <= at => {}
+            Some(current) => {
+                self.queue.remove(&(*current, key.clone()));
+                self.queue.insert((at, key.clone()));
+                self.due.insert(key, at);
+            }
+            None => {
+                self.queue.insert((at, key.clone()));
+                self.due.insert(key, at);
+            }
+        }
+    }
+
+    fn start_due(&mut self) {
+        let now = Instant::now();
+        while let Some((at, key)) = self.queue.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.queue.remove(&(at, key.clone()));
+            self.due.remove(&key);
+            self.running.insert(key.clone());
+            let world = self.world.clone();
+            let done = self.done_tx.clone();
+            let permits = self.permits.clone();
+            tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let (requeue, changed) = match world.get_by_id(key.0, &key.1, &key.2) {
+                    Some(obj) => reconcile(&world, key.0, &obj).await,
+                    None => (None, false),
+                };
+                let _ = done.send(Done {
+                    key,
+                    requeue,
+                    changed,
+                });
+            });
+        }
+    }
+
+    fn finished(&mut self, done: Done) {
+        self.running.remove(&done.key);
+        if done.changed {
+            let Some(kind) = self.world.kinds.flux_kind(done.key.0) else {
+                return;
+            };
+            let me = (kind, done.key.1.clone(), done.key.2.clone());
+            let mut readers: Vec<Key> = self
+                .readers
+                .get(&me)
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default();
+            if kind == "ImagePolicy" {
+                // Automations read every policy of their namespace.
+                let ns = ("ImagePolicy", done.key.1.clone(), String::new());
+                readers.extend(self.readers.get(&ns).into_iter().flatten().cloned());
+            }
+            for r in readers {
+                self.schedule(r, Instant::now());
+            }
+        }
+        let key = done.key;
+        if self.again.remove(&key) {
+            self.schedule(key, Instant::now());
+        } else if let Some(after) = done.requeue {
+            let at = Instant::now() + self.world.pace.interval(after);
+            self.schedule(key, at);
+        }
+    }
+}
+
+impl World {
+    /// An object by type id, parsed.
+    pub fn get_by_id(&self, id: TypeId, ns: &str, name: &str) -> Option<Value> {
+        self.store.get(id, ns, name)?.value().ok()
+    }
+}
+
+fn ns_of(obj: &Value) -> String {
+    obj["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn name_of(obj: &Value) -> String {
+    obj["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Whether the object waits for a reconcile: new generation or an unhandled request.
+pub fn pending(obj: &Value) -> bool {
+    let requested = obj["metadata"]["annotations"][REQUESTED_AT].as_str();
+    let handled = obj["status"]["lastHandledReconcileAt"].as_str();
+    let generation = obj["metadata"]["generation"].as_i64().unwrap_or(1);
+    let observed = obj["status"]["observedGeneration"].as_i64().unwrap_or(-1);
+    (requested.is_some() && requested != handled) || generation != observed
+}
+
+/// `spec.interval` as a duration (10 minutes when absent or unreadable).
+pub fn interval_of(obj: &Value) -> Duration {
+    obj["spec"]["interval"]
+        .as_str()
+        .and_then(crate::model::duration::parse_go_duration)
+        .unwrap_or(Duration::from_secs(600))
+}
+
+/// What an object reads, for the indexes.
+fn links_of(kind: &str, obj: &Value) -> Links {
+    let ns = ns_of(obj);
+    let spec = &obj["spec"];
+    let mut reads = Vec::new();
+    let source = |reads: &mut Vec<(&'static str, String, String)>| {
+        let r = &spec["sourceRef"];
+        if r["kind"].as_str().unwrap_or("GitRepository") == "GitRepository"
+            && let Some(name) = r["name"].as_str()
+        {
+            let sns = r["namespace"].as_str().unwrap_or(&ns).to_string();
+            reads.push(("GitRepository", sns, name.to_string()));
+        }
+    };
+    match kind {
+        "Kustomization" => {
+            source(&mut reads);
+            for d in spec["dependsOn"].as_array().into_iter().flatten() {
+                if let Some(name) = d["name"].as_str() {
+                    let dns = d["namespace"].as_str().unwrap_or(&ns).to_string();
+                    reads.push(("Kustomization", dns, name.to_string()));
+                }
+            }
+        }
+        "ImageUpdateAutomation" => {
+            source(&mut reads);
+            // Every ImagePolicy of the namespace (`""` as the name stands for all).
+            reads.push(("ImagePolicy", ns.clone(), String::new()));
+        }
+        "ImagePolicy" => {
+            let r = &spec["imageRepositoryRef"];
+            if let Some(name) = r["name"].as_str() {
+                let rns = r["namespace"].as_str().unwrap_or(&ns).to_string();
+                reads.push(("ImageRepository", rns, name.to_string()));
+            }
+        }
+        _ => {}
+    }
+    Links { reads }
+}
+
+/// The controller name of a kind, as its events say.
+pub fn component(kind: &str) -> &'static str {
+    match kind {
+        "GitRepository" => "source-controller",
+        "Kustomization" => "kustomize-controller",
+        "ImageRepository" | "ImagePolicy" => "image-reflector-controller",
+        "ImageUpdateAutomation" => "image-automation-controller",
+        _ => "sandbox",
+    }
+}
+
+fn write_status(world: &World, id: TypeId, ns: &str, name: &str, f: &dyn Fn(&mut Value)) {
+    let result = world.store.modify(
+        id,
+        ns,
+        name,
+        Target::Status,
+        false,
+        &|old| {
+            let mut new = old.clone();
+            if !new["status"].is_object() {
+                new["status"] = json!({});
+            }
+            f(&mut new["status"]);
+            Ok(new)
+        },
+        None,
+    );
+    if let Err(e) = result {
+        tracing::warn!("status of {ns}/{name} not written: {}", e.message);
+    }
+}
+
+/// One reconcile: Reconciling, the kind's work, then the result, as every Flux controller
+/// writes them. Returns when to run again and whether dependents should run.
+async fn reconcile(world: &World, id: TypeId, obj: &Value) -> (Option<Duration>, bool) {
+    let Some(kind) = world.kinds.flux_kind(id) else {
+        return (None, false);
+    };
+    let ns = ns_of(obj);
+    let name = name_of(obj);
+    let generation = obj["metadata"]["generation"].as_i64().unwrap_or(1);
+    let requested = obj["metadata"]["annotations"][REQUESTED_AT].clone();
+    if obj["spec"]["suspend"] == true {
+        write_status(world, id, &ns, &name, &|s| {
+            if !requested.is_null() {
+                s["lastHandledReconcileAt"] = requested.clone();
+            }
+            s["observedGeneration"] = json!(generation);
+        });
+        return (None, false);
+    }
+    let progress = match kind {
+        "GitRepository" => super::source::progress(world, obj),
+        "Kustomization" => super::kustomize::progress(world, obj),
+        _ => Progress::new("reconciliation in progress"),
+    };
+    let now = now_rfc3339();
+    let reset_ready = kind == "Kustomization";
+    write_status(world, id, &ns, &name, &|s| {
+        for c in &progress.conditions {
+            conditions::set(s, c.kind, c.status, &c.reason, &c.message, generation, &now);
+        }
+        conditions::set(
+            s,
+            "Reconciling",
+            "True",
+            "Progressing",
+            &progress.message,
+            generation,
+            &now,
+        );
+        let ready_status = conditions::get(s, "Ready").map(|c| c["status"].clone());
+        let unknown = ready_status.is_none() || ready_status == Some(json!("Unknown"));
+        if unknown || progress.drift || reset_ready {
+            let message = if reset_ready {
+                "Reconciliation in progress"
+            } else {
+                progress.message.as_str()
+            };
+            conditions::set(
+                s,
+                "Ready",
+                "Unknown",
+                "Progressing",
+                message,
+                generation,
+                &now,
+            );
+        }
+    });
+    world.pace.sleep(RECONCILE_TIME).await;
+    let started = std::time::Instant::now();
+    let out = match kind {
+        "GitRepository" => super::source::reconcile(world, obj).await,
+        "Kustomization" => super::kustomize::reconcile(world, obj).await,
+        "ImageRepository" => super::image_reflector::reconcile_repository(world, obj),
+        "ImagePolicy" => super::image_policy::reconcile(world, obj),
+        "ImageUpdateAutomation" => super::image_automation::reconcile(world, obj).await,
+        _ => Reconciled::ready("Succeeded", "reconciliation succeeded"),
+    };
+    let _took = started.elapsed();
+    let now = now_rfc3339();
+    write_status(world, id, &ns, &name, &|s| {
+        for (k, v) in &out.fields {
+            s[*k] = v.clone();
+        }
+        if let Some(m) = s.as_object_mut() {
+            for k in &out.removed {
+                m.remove(*k);
+            }
+        }
+        for c in &out.removed_conditions {
+            conditions::remove(s, c);
+        }
+        for c in &out.conditions {
+            conditions::set(s, c.kind, c.status, &c.reason, &c.message, generation, &now);
+        }
+        match &out.ready {
+            Ok((reason, message)) => {
+                conditions::set(s, "Ready", "True", reason, message, generation, &now);
+                conditions::remove(s, "Reconciling");
+                conditions::remove(s, "Stalled");
+                s["observedGeneration"] = json!(generation);
+            }
+            Err(f) if f.stalled => {
+                conditions::set(s, "Stalled", "True", &f.reason, &f.message, generation, &now);
+                conditions::set(s, "Ready", "False", &f.reason, &f.message, generation, &now);
+                conditions::remove(s, "Reconciling");
+                s["observedGeneration"] = json!(generation);
+            }
+            Err(f) => {
+                conditions::remove(s, "Stalled");
+                conditions::set(s, "Ready", "False", &f.reason, &f.message, generation, &now);
+                let message = conditions::get(s, "Reconciling")
+                    .and_then(|c| c["message"].as_str())
+                    .unwrap_or(progress.message.as_str())
+                    .to_string();
+                conditions::set(
+                    s,
+                    "Reconciling",
+                    "True",
+                    "ProgressingWithRetry",
+                    &message,
+                    generation,
+                    &now,
+                );
+            }
+        }
+        if !requested.is_null() {
+            s["lastHandledReconcileAt"] = requested.clone();
+        }
+    });
+    if !out.events.is_empty() {
+        // Events name the object as it is now (with its latest resourceVersion).
+        let about = world.get_by_id(id, &ns, &name).unwrap_or_else(|| obj.clone());
+        for e in &out.events {
+            world.events.emit(&about, e);
+        }
+    }
+    let requeue = match &out.ready {
+        Err(f) if f.stalled => None,
+        _ => out.requeue,
+    };
+    (requeue, out.changed)
+}

@@ -1,0 +1,276 @@
+//! What the live controllers share: the store, the pace, the sandbox's registry and git
+//! host, the image reflector's tag database and the event recorder.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use super::events::Recorder;
+use crate::sandbox::apiserver::resources::TypeId;
+use crate::sandbox::apiserver::store::Store;
+use crate::sandbox::crds::FluxVersion;
+use crate::sandbox::git::serve::GitCredentials;
+use crate::sandbox::pace::Pace;
+use crate::sandbox::registry::RegistryStore;
+
+/// The bare repositories the sandbox serves over HTTP, and who may read them.
+#[derive(Debug, Clone)]
+pub struct GitHost {
+    /// The directory holding one bare repository per name.
+    pub root: PathBuf,
+    /// `http://127.0.0.1:PORT/v1/repos/`: a repository's URL is this plus its name.
+    pub base_url: String,
+    /// The one user the server accepts.
+    pub credentials: GitCredentials,
+}
+
+impl GitHost {
+    /// The local path of the repository `url` names, when this host serves it (a trailing
+    /// `.git` or `/` and a user in the URL are allowed, as git clients write them).
+    pub fn repository(&self, url: &str) -> Option<PathBuf> {
+        let without_user = strip_userinfo(url);
+        let name = without_user.strip_prefix(&self.base_url)?;
+        let name = name.trim_end_matches('/');
+        let name = name.strip_suffix(".git").unwrap_or(name);
+        if name.is_empty() || name.contains('/') || name.starts_with('.') {
+            return None;
+        }
+        let path = self.root.join(name);
+        path.is_dir().then_some(path)
+    }
+
+    /// The URL of repository `name`.
+    pub fn url(&self, name: &str) -> String {
+        format!("{}{name}", self.base_url)
+    }
+}
+
+/// `http://user:pw@host/x` → `http://host/x`.
+fn strip_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    format!("{scheme}://{host}/{path}")
+}
+
+/// The type ids of the kinds the controllers read and write.
+#[derive(Debug, Clone, Copy)]
+pub struct Kinds {
+    /// `GitRepository`.
+    pub git_repository: Option<TypeId>,
+    /// `Kustomization`.
+    pub kustomization: Option<TypeId>,
+    /// `ImageRepository`.
+    pub image_repository: Option<TypeId>,
+    /// `ImagePolicy`.
+    pub image_policy: Option<TypeId>,
+    /// `ImageUpdateAutomation`.
+    pub image_update_automation: Option<TypeId>,
+    /// Core `Secret`.
+    pub secret: Option<TypeId>,
+}
+
+impl Kinds {
+    fn new(store: &Store) -> Kinds {
+        let registry = store.registry();
+        let custom = |kind: &str| {
+            registry
+                .types()
+                .iter()
+                .position(|t| t.kind == kind && t.custom)
+        };
+        Kinds {
+            git_repository: custom("GitRepository"),
+            kustomization: custom("Kustomization"),
+            image_repository: custom("ImageRepository"),
+            image_policy: custom("ImagePolicy"),
+            image_update_automation: custom("ImageUpdateAutomation"),
+            secret: registry.by_path("", "v1", "secrets"),
+        }
+    }
+
+    /// The Flux kind of a type id, if it is one the live controllers reconcile.
+    pub fn flux_kind(&self, id: TypeId) -> Option<&'static str> {
+        let is = |k: Option<TypeId>| k == Some(id);
+        if is(self.git_repository) {
+            Some("GitRepository")
+        } else if is(self.kustomization) {
+            Some("Kustomization")
+        } else if is(self.image_repository) {
+            Some("ImageRepository")
+        } else if is(self.image_policy) {
+            Some("ImagePolicy")
+        } else if is(self.image_update_automation) {
+            Some("ImageUpdateAutomation")
+        } else {
+            None
+        }
+    }
+
+    /// The type id of a Flux kind the controllers reconcile.
+    pub fn id(&self, kind: &str) -> Option<TypeId> {
+        match kind {
+            "GitRepository" => self.git_repository,
+            "Kustomization" => self.kustomization,
+            "ImageRepository" => self.image_repository,
+            "ImagePolicy" => self.image_policy,
+            "ImageUpdateAutomation" => self.image_update_automation,
+            _ => None,
+        }
+    }
+}
+
+/// Everything the live controllers share.
+pub struct World {
+    /// The objects.
+    pub store: Arc<Store>,
+    /// How fast intervals and delays play.
+    pub pace: Pace,
+    /// The Flux release played (status shapes differ between 2.6 and 2.7+).
+    pub flux: FluxVersion,
+    /// The sandbox's ECR-compatible registry (`None`: every scan fails, as with no access).
+    pub registry: Option<Arc<RegistryStore>>,
+    /// The sandbox's git host (`None`: every fetch fails).
+    pub git: Option<GitHost>,
+    /// Kinds by type id.
+    pub kinds: Kinds,
+    /// The image reflector's database: the tags of each ImageRepository's last scan,
+    /// descending byte-wise, as image-reflector-controller keeps them.
+    tags: Mutex<HashMap<(String, String), Arc<Vec<String>>>>,
+    /// Events the controllers emit.
+    pub events: Recorder,
+}
+
+impl World {
+    /// A world over `store`.
+    pub fn new(
+        store: Arc<Store>,
+        pace: Pace,
+        flux: FluxVersion,
+        registry: Option<Arc<RegistryStore>>,
+        git: Option<GitHost>,
+    ) -> World {
+        let kinds = Kinds::new(&store);
+        let events = Recorder::new(store.clone());
+        World {
+            store,
+            pace,
+            flux,
+            registry,
+            git,
+            kinds,
+            tags: Mutex::new(HashMap::new()),
+            events,
+        }
+    }
+
+    /// The current object of a Flux kind, parsed.
+    pub fn get(&self, kind: &str, ns: &str, name: &str) -> Option<Value> {
+        let id = self.kinds.id(kind)?;
+        self.store.get(id, ns, name)?.value().ok()
+    }
+
+    /// Every object of a Flux kind in `ns` (all namespaces for `None`), parsed.
+    pub fn list(&self, kind: &str, ns: Option<&str>) -> Vec<Value> {
+        let Some(id) = self.kinds.id(kind) else {
+            return Vec::new();
+        };
+        self.store
+            .list(id, ns, &Default::default(), &Default::default(), None, None)
+            .map(|page| {
+                page.items
+                    .iter()
+                    .filter_map(|o| o.value().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A Secret's decoded `data` (values as UTF-8 text), `None` when there is no such Secret.
+    pub fn secret(&self, ns: &str, name: &str) -> Option<HashMap<String, String>> {
+        let obj = self.store.get(self.kinds.secret?, ns, name)?.value().ok()?;
+        let engine = base64::engine::general_purpose::STANDARD;
+        let mut out = HashMap::new();
+        if let Some(data) = obj["data"].as_object() {
+            for (k, v) in data {
+                let bytes = engine.decode(v.as_str().unwrap_or_default()).ok()?;
+                out.insert(k.clone(), String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+        if let Some(data) = obj["stringData"].as_object() {
+            for (k, v) in data {
+                out.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+            }
+        }
+        Some(out)
+    }
+
+    /// Stores the tags of an ImageRepository's scan.
+    pub fn set_tags(&self, ns: &str, name: &str, tags: Vec<String>) {
+        self.tags
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((ns.to_string(), name.to_string()), Arc::new(tags));
+    }
+
+    /// The tags of an ImageRepository's last scan (`None`: never scanned).
+    pub fn tags(&self, ns: &str, name: &str) -> Option<Arc<Vec<String>>> {
+        self.tags
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(ns.to_string(), name.to_string()))
+            .cloned()
+    }
+
+    /// Forgets a deleted ImageRepository's tags.
+    pub fn forget_tags(&self, ns: &str, name: &str) {
+        self.tags
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(ns.to_string(), name.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repository_url_maps_to_its_directory_with_or_without_user_and_suffix() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("microservices-repo")).unwrap();
+        let host = GitHost {
+            root: dir.path().to_path_buf(),
+            base_url: "http://127.0.0.1:9/v1/repos/".into(),
+            credentials: GitCredentials {
+                username: "u".into(),
+                password: "p".into(),
+            },
+        };
+        let want = Some(dir.path().join("microservices-repo"));
+        for url in [
+            "http://127.0.0.1:9/v1/repos/microservices-repo",
+            "http://u:p@127.0.0.1:9/v1/repos/microservices-repo.git",
+            "http://127.0.0.1:9/v1/repos/microservices-repo/",
+        ] {
+            assert_eq!(host.repository(url), want, "{url}");
+        }
+        for url in [
+            "http://127.0.0.1:9/v1/repos/other",
+            "http://127.0.0.1:10/v1/repos/microservices-repo",
+            "http://127.0.0.1:9/v1/repos/../etc",
+            "https://git-codecommit.us-west-2.amazonaws.com/v1/repos/microservices-repo",
+        ] {
+            assert_eq!(host.repository(url), None, "{url}");
+        }
+        assert_eq!(
+            host.url("flux-repo"),
+            "http://127.0.0.1:9/v1/repos/flux-repo"
+        );
+    }
+}
