@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand. `main` parses arguments, sets up logging and
 //! dispatches; every subcommand returns an exit code or an error that names what to fix.
 
+pub mod demo;
 pub mod policy;
 pub mod sandbox;
 pub mod setters;
@@ -51,6 +52,8 @@ pub struct GlobalArgs {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Play the reference GitOps pipeline live on an embedded cluster and open the TUI on it.
+    Demo(demo::DemoArgs),
     /// Serve a Kubernetes-API-compatible sandbox cluster with Flux objects, for demos and tests.
     Sandbox(sandbox::SandboxArgs),
     /// Predict which tag an ImagePolicy selects from a list of tags, exactly as Flux does.
@@ -63,6 +66,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Some(Command::Demo(args)) => demo::run(&cli.global, args),
         Some(Command::Sandbox(args)) => sandbox::run(&cli.global, args),
         Some(Command::Policy(args)) => policy::run(&cli.global, args),
         Some(Command::Setters(args)) => setters::run(&cli.global, args),
@@ -77,14 +81,19 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The default log file: `$XDG_STATE_HOME/fluxdeck/fluxdeck.log` (or the platform's state or
-/// data dir when there is no state dir), falling back to the temp dir.
-pub fn default_log_path() -> PathBuf {
+/// Where fluxdeck keeps state: `$XDG_STATE_HOME/fluxdeck` (or the platform's state or data
+/// dir when there is no state dir), falling back to the temp dir.
+pub fn state_base() -> PathBuf {
     dirs::state_dir()
         .or_else(dirs::data_local_dir)
         .unwrap_or_else(std::env::temp_dir)
         .join("fluxdeck")
-        .join("fluxdeck.log")
+}
+
+/// The default log file: `$XDG_STATE_HOME/fluxdeck/fluxdeck.log` (or the platform's state or
+/// data dir when there is no state dir), falling back to the temp dir.
+pub fn default_log_path() -> PathBuf {
+    state_base().join("fluxdeck.log")
 }
 
 /// Sends `tracing` output to the log file (never to the terminal). Failing to open the log

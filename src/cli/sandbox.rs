@@ -11,6 +11,8 @@ use clap::Args;
 
 use super::GlobalArgs;
 use crate::sandbox::crds::FluxVersion;
+use crate::sandbox::live::LiveConfig;
+use crate::sandbox::pace::Pace;
 use crate::sandbox::scenario::{Scenario, ScenarioOptions};
 use crate::sandbox::{Sandbox, SandboxConfig};
 
@@ -31,16 +33,36 @@ use crate::sandbox::{Sandbox, SandboxConfig};
 ///   fluxdeck sandbox
 ///   fluxdeck sandbox --listen 127.0.0.1:6443 --kubeconfig /tmp/kc && kubectl --kubeconfig /tmp/kc get ks -A
 ///   fluxdeck sandbox --scenario scale:2000 --flux 2.6
+///   fluxdeck sandbox --scenario sock-shop-live --speed 5
+///
+/// `sock-shop-live` plays the reference pipeline for real, as `fluxdeck demo` does without
+/// the TUI: it also serves the git repositories over smart HTTP with basic auth and an
+/// ECR-compatible registry, each on its own loopback port (printed at start and served at
+/// `GET /sandbox/endpoints`), and runs a CI (`POST /sandbox/ci/build` with
+/// `{"kind": "ok|broken|missing"}`, `GET /sandbox/ci/builds`, `GET /sandbox/ci/builds/N/log`).
+/// Watch it with a second fluxdeck: `fluxdeck --kubeconfig KUBECONFIG -A --ecr-endpoint URL`
+/// (git credentials: `git config --global credential.helper 'store --file STATE/git-credentials'`).
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct SandboxArgs {
     /// Address to listen on (loopback only; port 0 picks a free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
-    /// What the cluster holds: `sock-shop` (the reference pipeline) or `scale:N`
-    /// (N Kustomizations and GitRepositories over N/50 namespaces, 5N pods).
+    /// What the cluster holds: `sock-shop` (the reference pipeline, frozen),
+    /// `sock-shop-live` (the reference pipeline played live, with git host, registry and CI)
+    /// or `scale:N` (N Kustomizations and GitRepositories over N/50 namespaces, 5N pods).
     #[arg(long, value_name = "NAME", default_value = "sock-shop")]
     pub scenario: Scenario,
+    /// Live scenarios: where the repositories, CI logs and git credentials go
+    /// (default: $XDG_STATE_HOME/fluxdeck/sandbox/live); emptied at each start.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Live scenarios: how often CI builds on its own (`30s`, `2m`, `off`).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = super::demo::parse_every)]
+    pub build_every: super::demo::Every,
+    /// Live scenarios: how fast the pipeline plays (1 = demo pace, 10 = ten times faster).
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = super::demo::parse_speed)]
+    pub speed: f64,
     /// Which Flux release to play: `current` (2.7+, image kinds at v1) or `2.6` (v1beta2).
     #[arg(long, value_name = "VERSION", default_value = "current")]
     pub flux: FluxVersion,
@@ -58,12 +80,7 @@ pub struct SandboxArgs {
 
 /// The default kubeconfig path of the sandbox.
 pub fn default_kubeconfig() -> PathBuf {
-    dirs::state_dir()
-        .or_else(dirs::data_local_dir)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("fluxdeck")
-        .join("sandbox")
-        .join("kubeconfig")
+    super::state_base().join("sandbox").join("kubeconfig")
 }
 
 /// Runs `fluxdeck sandbox`.
@@ -79,6 +96,15 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
             flux: args.flux,
             ..ScenarioOptions::default()
         };
+        let live = (args.scenario == Scenario::SockShopLive).then(|| LiveConfig {
+            build_every: args.build_every.0,
+            ..LiveConfig::new(
+                args.state_dir
+                    .clone()
+                    .unwrap_or_else(|| super::state_base().join("sandbox").join("live")),
+                Pace::demo(args.speed),
+            )
+        });
         let sb = Sandbox::start(SandboxConfig {
             listen: args.listen,
             flux: args.flux,
@@ -86,12 +112,31 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
             bookmark_interval: Duration::from_secs(args.bookmark_interval.max(1)),
             controllers: (!args.no_controllers).then(Default::default),
             bench_api: args.bench_api,
+            live,
             ..SandboxConfig::default()
         })
         .await?;
         sb.write_kubeconfig(&kubeconfig)?;
         println!("fluxdeck sandbox ({}) serving on {}", args.scenario, sb.url);
         println!("kubeconfig: {}", kubeconfig.display());
+        if let Some(live) = &sb.live {
+            let e = live.endpoints();
+            println!(
+                "git repositories: {} (user {}, credentials in {})",
+                e["git"].as_str().unwrap_or_default(),
+                e["gitUser"].as_str().unwrap_or_default(),
+                e["gitCredentialsFile"].as_str().unwrap_or_default()
+            );
+            println!(
+                "ECR endpoint: {} (registry {})",
+                e["ecrEndpoint"].as_str().unwrap_or_default(),
+                e["ecrRegistry"].as_str().unwrap_or_default()
+            );
+            println!(
+                "CI build logs: {}",
+                e["ciLogs"].as_str().unwrap_or_default()
+            );
+        }
         println!(
             "try: kubectl --kubeconfig {} get kustomizations -A",
             kubeconfig.display()

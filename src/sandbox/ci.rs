@@ -270,7 +270,8 @@ impl Ci {
             let mut head = if i == 0 && !self.repo.exists() {
                 git::init_repo(&self.repo, &init, &first).map_err(|e| e.to_string())?
             } else {
-                let base = git::head(&self.repo, &self.apps[0].branch).map_err(|e| e.to_string())?;
+                let base =
+                    git::head(&self.repo, &self.apps[0].branch).map_err(|e| e.to_string())?;
                 if app.branch != self.apps[0].branch {
                     git::create_branch(&self.repo, &app.branch, &base)
                         .map_err(|e| e.to_string())?;
@@ -309,7 +310,8 @@ impl Ci {
             time,
         };
         let files = app_files(&app.name, n);
-        let sha = git::commit_files_on(&self.repo, parent, &c, &files).map_err(|e| e.to_string())?;
+        let sha =
+            git::commit_files_on(&self.repo, parent, &c, &files).map_err(|e| e.to_string())?;
         Ok((sha, subject.to_string()))
     }
 
@@ -352,17 +354,21 @@ impl Ci {
     /// Queues a build of `app` (the next application in turn when `None`); returns it.
     pub fn request(self: &Arc<Self>, kind: BuildKind, app: Option<&str>) -> Result<Build, String> {
         let index = match app {
-            Some(name) => self.apps.iter().position(|a| a.name == name).ok_or_else(|| {
-                format!(
-                    "no application '{name}' in the sandbox CI; applications: {}",
-                    self.apps
-                        .iter()
-                        .take(5)
-                        .map(|a| a.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?,
+            Some(name) => self
+                .apps
+                .iter()
+                .position(|a| a.name == name)
+                .ok_or_else(|| {
+                    format!(
+                        "no application '{name}' in the sandbox CI; applications: {}",
+                        self.apps
+                            .iter()
+                            .take(5)
+                            .map(|a| a.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?,
             None => {
                 if self.apps.is_empty() {
                     return Err("the sandbox CI has no application to build".into());
@@ -542,8 +548,14 @@ impl Ci {
             ));
         }
         push_lines.push(format!("{tag}: digest: {digest} size: 1573"));
-        self.phase(&name, number, "POST_BUILD", Duration::from_millis(500), push_lines)
-            .await;
+        self.phase(
+            &name,
+            number,
+            "POST_BUILD",
+            Duration::from_millis(500),
+            push_lines,
+        )
+        .await;
         self.log(
             &name,
             number,
@@ -562,7 +574,9 @@ impl Ci {
         self.log(
             app,
             number,
-            &[format!("[Container] Command did not exit successfully: {why}")],
+            &[format!(
+                "[Container] Command did not exit successfully: {why}"
+            )],
         );
         self.update(app, number, |b| {
             b.state = BuildState::Failed;
@@ -613,10 +627,7 @@ impl Ci {
 
 /// The files of the app at build `n`: a tiny Node service whose version file changes.
 fn app_files(name: &str, n: u32) -> Vec<(String, String)> {
-    let mut files = vec![(
-        "version.txt".to_string(),
-        format!("{name} build {n}\n"),
-    )];
+    let mut files = vec![("version.txt".to_string(), format!("{name} build {n}\n"))];
     if n == 0 {
         files.push((
             "package.json".into(),
@@ -649,7 +660,12 @@ mod tests {
         assert_eq!("".parse::<BuildKind>(), Ok(BuildKind::Ok));
         assert_eq!("broken".parse::<BuildKind>(), Ok(BuildKind::Broken));
         assert_eq!("missing".parse::<BuildKind>(), Ok(BuildKind::Missing));
-        assert!("flaky".parse::<BuildKind>().unwrap_err().contains("ok, broken"));
+        assert!(
+            "flaky"
+                .parse::<BuildKind>()
+                .unwrap_err()
+                .contains("ok, broken")
+        );
         assert_eq!(fate_of(&manifest("r", "t", BuildKind::Ok)), None);
         assert_eq!(
             fate_of(&manifest("r", "t", BuildKind::Broken)).as_deref(),
@@ -685,7 +701,10 @@ mod tests {
         let tags = registry.tags("weaveworksdemos/front-end").unwrap();
         assert_eq!(tags.len(), 4, "{tags:?}");
         let head = git::head(ci.repository_path(), "main").unwrap();
-        assert!(tags.iter().any(|t| t.tag == format!("main-{}-3", &head[..7])));
+        assert!(
+            tags.iter()
+                .any(|t| t.tag == format!("main-{}-3", &head[..7]))
+        );
         let queued = ci.request(BuildKind::Broken, Some("front-end")).unwrap();
         assert_eq!(queued.number, 4);
         let mut done = None;
@@ -709,7 +728,10 @@ mod tests {
             .unwrap();
         assert_eq!(fate_of(&latest).as_deref(), Some("crash"));
         let log = ci.build_log(None, 4).unwrap();
-        assert!(log.contains("Phase complete: POST_BUILD State: SUCCEEDED"), "{log}");
+        assert!(
+            log.contains("Phase complete: POST_BUILD State: SUCCEEDED"),
+            "{log}"
+        );
         assert!(log.contains(&tag));
         assert!(ci.request(BuildKind::Ok, Some("cart")).is_err());
     }

@@ -10,6 +10,7 @@ pub mod controllers;
 pub mod crds;
 pub mod git;
 pub mod kustomize;
+pub mod live;
 pub mod pace;
 pub mod registry;
 pub mod scenario;
@@ -55,6 +56,9 @@ pub struct SandboxConfig {
     pub controllers: Option<controllers::ControllerOptions>,
     /// Serve the benchmark harness's `/bench/` paths (unauthenticated; off by default).
     pub bench_api: bool,
+    /// Play the pipeline live (git host, registry, CI, live controllers) instead of the
+    /// frozen controllers; the scenario defaults to `sock-shop-live`.
+    pub live: Option<live::LiveConfig>,
 }
 
 impl Default for SandboxConfig {
@@ -70,6 +74,7 @@ impl Default for SandboxConfig {
             max_body: DEFAULT_MAX_BODY,
             controllers: Some(controllers::ControllerOptions::default()),
             bench_api: false,
+            live: None,
         }
     }
 }
@@ -113,9 +118,11 @@ pub struct Sandbox {
     pub faults: Arc<Faults>,
     /// The CA that signed the server's certificate (PEM), for HTTPS clients.
     pub ca_pem: String,
+    /// The live pipeline's git host, registry and CI (`None` for a frozen sandbox).
+    pub live: Option<Arc<live::Live>>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
-    controllers: Option<tokio::task::JoinHandle<()>>,
+    controllers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Checks custom resources against their CRD's schema, as the API server does.
@@ -152,10 +159,27 @@ fn namespace(name: &str) -> Value {
 
 impl Sandbox {
     /// Starts serving. Must run inside a tokio runtime.
-    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+    pub async fn start(mut config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         if !config.listen.ip().is_loopback() {
             return Err(SandboxError::NotLoopback(config.listen));
         }
+        let live = match &config.live {
+            Some(live_config) => {
+                let scenario = config.scenario.get_or_insert_with(|| {
+                    (
+                        scenario::Scenario::SockShopLive,
+                        scenario::ScenarioOptions {
+                            flux: config.flux,
+                            ..Default::default()
+                        },
+                    )
+                });
+                Some(Arc::new(
+                    live::start(live_config, config.flux, &mut scenario.1).await?,
+                ))
+            }
+            None => None,
+        };
         let crds = crds::crds(config.flux).map_err(|e| SandboxError::Seed(e.to_string()))?;
         let registry = Arc::new(Registry::new(&crds));
         let mut store = Store::new(
@@ -222,15 +246,36 @@ impl Sandbox {
             max_body: config.max_body,
             bookmark_interval: config.bookmark_interval,
             bench_api: config.bench_api,
+            live: live.clone(),
         });
         let tls = apiserver::tls::generate().map_err(SandboxError::Seed)?;
         let ca_pem = tls.ca_pem.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let app = apiserver::app(server);
         let task = tokio::spawn(apiserver::serve::run(listener, app, tls.config, rx));
-        let controllers = config
-            .controllers
-            .map(|opts| controllers::spawn(store.clone(), opts));
+        let mut controllers = Vec::new();
+        match &live {
+            Some(l) => {
+                let (world, task) = live::spawn_controllers(l, store.clone(), config.flux);
+                controllers.push(task);
+                controllers.push(controllers::workloads::spawn(
+                    store.clone(),
+                    controllers::workloads::WorkloadOptions {
+                        pace: l.config.pace.clone(),
+                        images: Arc::new(live::RegistryImages::new(l.registry.clone())),
+                    },
+                ));
+                live::settle(&world, l.config.settle_timeout).await;
+                if let Some(every) = l.config.build_every {
+                    controllers.push(l.ci.schedule(every));
+                }
+            }
+            None => controllers.extend(
+                config
+                    .controllers
+                    .map(|opts| controllers::spawn(store.clone(), opts)),
+            ),
+        }
         tracing::info!("sandbox serving on http://{addr}");
         Ok(Sandbox {
             url: format!("https://{addr}"),
@@ -238,6 +283,7 @@ impl Sandbox {
             ca_pem,
             store,
             faults,
+            live,
             shutdown: Some(tx),
             task: Some(task),
             controllers,
@@ -293,6 +339,9 @@ impl Sandbox {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        if let Some(live) = self.live.take().and_then(|l| Arc::try_unwrap(l).ok()) {
+            live.shutdown().await;
+        }
     }
 
     fn stop_signals(&mut self) {
@@ -303,7 +352,7 @@ impl Sandbox {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(c) = self.controllers.take() {
+        for c in self.controllers.drain(..) {
             c.abort();
         }
     }

@@ -78,8 +78,12 @@ impl Pace {
     }
 
     /// A spec interval (`spec.interval`, a requeue) at this pace, never below
-    /// [`MIN_INTERVAL`].
+    /// [`MIN_INTERVAL`]; [`MIN_INTERVAL`] while warping, so a start-up settles in one pass
+    /// of every loop.
     pub fn interval(&self, d: Duration) -> Duration {
+        if self.warping() {
+            return MIN_INTERVAL;
+        }
         d.mul_f64(self.interval_factor / self.speed)
             .max(MIN_INTERVAL)
     }
@@ -130,7 +134,7 @@ mod tests {
         let q = p.clone();
         p.set_warp(true);
         assert_eq!(q.delay(Duration::from_secs(5)), Duration::ZERO);
-        assert_eq!(q.interval(Duration::from_secs(5)), Duration::from_secs(5));
+        assert_eq!(q.interval(Duration::from_secs(5)), MIN_INTERVAL);
         p.set_warp(false);
         assert_eq!(q.delay(Duration::from_secs(5)), Duration::from_secs(5));
         assert_eq!(Pace::new(f64::NAN, 1.0).speed(), 1.0);

@@ -127,6 +127,12 @@ pub enum Command {
         /// The new mode.
         read_only: bool,
     },
+    /// Ask the sandbox's CI for a build (`:build [ok|broken|missing]`): answered with an
+    /// `Update::Notice`. Only fluxdeck's sandbox serves it; a real cluster says so.
+    SandboxBuild {
+        /// `ok`, `broken` or `missing`.
+        kind: String,
+    },
     /// The UI is quitting; workers stop.
     Shutdown,
 }

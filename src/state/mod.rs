@@ -128,6 +128,8 @@ impl State {
                     true
                 }
             }
+            // Messages belong to the UI (`App::apply_all` shows them).
+            Update::Notice { .. } => false,
         }
     }
 

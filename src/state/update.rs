@@ -104,6 +104,13 @@ pub enum Update {
     CommitDiff(CommitDiff),
     /// A registry scan result for one ImageRepository (from the registry scanner).
     RegistryScan(RegistryScan),
+    /// A one-line answer for the status strip (e.g. to `:build`); not part of the state.
+    Notice {
+        /// Whether it reports a failure.
+        error: bool,
+        /// What to say.
+        text: String,
+    },
 }
 
 /// The state of one watcher's connection.

@@ -113,6 +113,12 @@ impl App {
         let mut relisted = false;
         for update in updates {
             relisted |= matches!(update, Update::RelistDone(_));
+            if let Update::Notice { error, text } = update {
+                let level = if error { Level::Error } else { Level::Info };
+                self.ui.say(level, text, self.clock.now());
+                self.dirty = true;
+                continue;
+            }
             changed |= self.state.apply(update);
         }
         // First lists show their rows as they come, once per batch.
@@ -180,6 +186,7 @@ impl App {
             Command::ShowDiff { .. } => "diff request",
             Command::LoadMoreCommits { .. } => "log request",
             Command::TrackRepository { .. } => "repository request",
+            Command::SandboxBuild { .. } => "build request",
             // Local modes need no worker to take effect.
             Command::SetReadOnly { .. } | Command::Shutdown => {
                 let _ = self.commands.try_send(command);

@@ -18,11 +18,12 @@ pub enum LineCommand {
     /// `:repo` shows the next tracked repository in the commits pane; `:repo KEY` that one
     /// (a GitRepository `NS/NAME` not tracked yet is asked for).
     Repo(Option<String>),
+    /// `:build [ok|broken|missing]`: ask the sandbox's CI for a build (fluxdeck demo).
+    Build(String),
 }
 
 /// The commands, for help and error messages.
-pub const USAGE: &str =
-    ":ns NAME|all  :ctx NAME  :pods NS  :theme NAME  :readonly [on|off]  :repo [KEY]  :q";
+pub const USAGE: &str = ":ns NAME|all  :ctx NAME  :pods NS  :theme NAME  :readonly [on|off]  :repo [KEY]  :build [ok|broken|missing]  :q";
 
 /// Reads a command line (without the `:`); the error says what was expected.
 pub fn parse(line: &str) -> Result<LineCommand, String> {
@@ -61,6 +62,12 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
             )),
         },
         "repo" | "r" => Ok(LineCommand::Repo(arg.map(str::to_owned))),
+        "build" | "b" => match arg.unwrap_or("ok") {
+            kind @ ("ok" | "broken" | "missing") => Ok(LineCommand::Build(kind.to_owned())),
+            other => Err(format!(
+                "`:build {other}`: write `:build` (a good build), `:build broken` (its containers crash) or `:build missing` (its image cannot be pulled)"
+            )),
+        },
         other => Err(format!("unknown command `:{other}`; commands: {USAGE}")),
     }
 }
@@ -80,6 +87,12 @@ mod tests {
     #[test]
     fn reads_every_command() {
         assert_eq!(parse("q"), Ok(LineCommand::Quit));
+        assert_eq!(parse("build"), Ok(LineCommand::Build("ok".into())));
+        assert_eq!(
+            parse("build broken"),
+            Ok(LineCommand::Build("broken".into()))
+        );
+        assert!(parse("build flaky").unwrap_err().contains(":build missing"));
         assert_eq!(parse("repo"), Ok(LineCommand::Repo(None)));
         assert_eq!(
             parse("repo flux-system/flux-system"),

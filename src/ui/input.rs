@@ -222,6 +222,22 @@ fn run_line(ui: &mut UiState, cx: &Context<'_>, line: &str) -> Vec<Effect> {
             }
         },
         LineCommand::Repo(key) => commit_keys::choose_repo(ui, cx, key.as_deref()),
+        LineCommand::Build(kind) => {
+            if ui.read_only {
+                ui.say(
+                    Level::Error,
+                    "read-only: :build refused (:readonly off to allow it)",
+                    cx.now,
+                );
+                return Vec::new();
+            }
+            ui.say(
+                Level::Info,
+                format!("asking the sandbox's CI for a build ({kind})…"),
+                cx.now,
+            );
+            vec![Effect::Send(Command::SandboxBuild { kind })]
+        }
         LineCommand::ReadOnly(set) => {
             ui.read_only = set.unwrap_or(!ui.read_only);
             let text = if ui.read_only {

@@ -72,8 +72,86 @@ async fn run(srv: &Arc<ApiServer>, req: Request) -> Result<Response, ApiError> {
                 &json!({"resourceVersion": srv.store.current_rv().to_string(), "objects": by_type}),
             ))
         }
+        (m, p) if p == "/sandbox/endpoints" || p.starts_with("/sandbox/ci") => {
+            let Some(live) = &srv.live else {
+                return Err(ApiError::no_route(&format!(
+                    "{m} {p}: this sandbox plays no live pipeline (no CI, git host or registry); start one with `fluxdeck demo` or `fluxdeck sandbox --scenario sock-shop-live`"
+                )));
+            };
+            ci(live, m, p, req).await
+        }
         (m, p) => Err(ApiError::no_route(&format!(
-            "{m} {p} (admin paths: /sandbox/faults, /sandbox/requests, /sandbox/stats)"
+            "{m} {p} (admin paths: /sandbox/faults, /sandbox/requests, /sandbox/stats, /sandbox/endpoints, /sandbox/ci/builds)"
         ))),
+    }
+}
+
+/// `/sandbox/endpoints` and the CI: `POST /sandbox/ci/build` (`{"kind": "ok|broken|missing",
+/// "app": "front-end"}`, both optional) queues a build; `GET /sandbox/ci/builds` lists them;
+/// `GET /sandbox/ci/builds/<number>/log` (or `/<app>/<number>/log`) is a build's log.
+async fn ci(
+    live: &crate::sandbox::live::Live,
+    method: Method,
+    path: &str,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let segs: Vec<&str> = path.trim_start_matches("/sandbox/").split('/').collect();
+    match (method, segs.as_slice()) {
+        (Method::GET, ["endpoints"]) => Ok(value_response(StatusCode::OK, &live.endpoints())),
+        (Method::POST, ["ci", "build"] | ["ci", "builds"]) => {
+            let body = read_body(req.into_body(), 64 * 1024).await?;
+            let asked: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
+                json!({})
+            } else {
+                serde_json::from_slice(&body).map_err(|e| {
+                    ApiError::bad_request(format!(
+                        "invalid build request: {e}; send {{\"kind\": \"ok|broken|missing\", \"app\": \"front-end\"}} (both optional)"
+                    ))
+                })?
+            };
+            let kind = asked["kind"]
+                .as_str()
+                .unwrap_or("ok")
+                .parse::<crate::sandbox::ci::BuildKind>()
+                .map_err(ApiError::bad_request)?;
+            let build = live
+                .ci
+                .request(kind, asked["app"].as_str())
+                .map_err(ApiError::bad_request)?;
+            Ok(value_response(StatusCode::CREATED, &json!(build)))
+        }
+        (Method::GET, ["ci", "builds"]) => Ok(value_response(
+            StatusCode::OK,
+            &json!({"builds": live.ci.builds()}),
+        )),
+        (Method::GET, ["ci", "builds", number, "log"]) => log(live, None, number),
+        (Method::GET, ["ci", "builds", app, number, "log"]) => log(live, Some(app), number),
+        (m, _) => Err(ApiError::no_route(&format!(
+            "{m} {path} (CI paths: POST /sandbox/ci/build, GET /sandbox/ci/builds, GET /sandbox/ci/builds/NUMBER/log)"
+        ))),
+    }
+}
+
+fn log(
+    live: &crate::sandbox::live::Live,
+    app: Option<&str>,
+    number: &str,
+) -> Result<Response, ApiError> {
+    let n: u32 = number.parse().map_err(|_| {
+        ApiError::bad_request(format!(
+            "build number '{number}' is not a number; see GET /sandbox/ci/builds"
+        ))
+    })?;
+    match live.ci.build_log(app, n) {
+        Some(text) => Ok((
+            StatusCode::OK,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response()),
+        None => Err(ApiError::not_found("builds", number)),
     }
 }

@@ -49,6 +49,8 @@ pub struct ApiServer {
     pub bookmark_interval: Duration,
     /// Serve the benchmark harness's unauthenticated `/bench/` paths (see `bench`).
     pub bench_api: bool,
+    /// The live pipeline (CI and endpoints under `/sandbox/`), when the sandbox plays one.
+    pub live: Option<Arc<crate::sandbox::live::Live>>,
 }
 
 /// The axum app serving every path.

@@ -23,8 +23,7 @@ pub struct Entry {
 
 impl Entry {
     fn of(obj: &Value) -> Entry {
-        let (group, version) =
-            split_api_version(obj["apiVersion"].as_str().unwrap_or_default());
+        let (group, version) = split_api_version(obj["apiVersion"].as_str().unwrap_or_default());
         let meta = &obj["metadata"];
         Entry {
             id: format!(
@@ -137,7 +136,10 @@ pub fn apply(world: &World, ks: &Value, mut objects: Vec<Value>) -> Result<Appli
     for mut obj in objects {
         let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_string();
         let kind = obj["kind"].as_str().unwrap_or_default().to_string();
-        let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let name = obj["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let what = subject(&obj);
         let failed = |message: String| {
             Failure::new(
@@ -151,7 +153,10 @@ pub fn apply(world: &World, ks: &Value, mut objects: Vec<Value>) -> Result<Appli
             )));
         };
         let namespaced = registry.get(type_id).is_some_and(|t| t.namespaced);
-        let ns = obj["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
+        let ns = obj["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         if namespaced && ns.is_empty() {
             return Err(Failure::new(
                 "ReconciliationFailed",
@@ -250,7 +255,8 @@ mod tests {
         let e = Entry::of(&d);
         assert_eq!(e.id, "sock-shop_front-end_apps_Deployment");
         assert_eq!(e.v, "v1");
-        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "sock-shop"}});
+        let ns =
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "sock-shop"}});
         assert_eq!(Entry::of(&ns).id, "_sock-shop__Namespace");
         assert_eq!(
             Entry::of(&ns).parts(),

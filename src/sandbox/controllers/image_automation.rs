@@ -80,8 +80,14 @@ fn clean(path: &str) -> String {
 
 /// One run.
 pub async fn reconcile(world: &World, obj: &Value) -> Reconciled {
-    let ns = obj["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
-    let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_string();
+    let ns = obj["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let name = obj["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let spec = &obj["spec"];
     let every = interval_of(obj);
     let run_time = now_rfc3339();
@@ -240,10 +246,7 @@ pub async fn reconcile(world: &World, obj: &Value) -> Reconciled {
                 "Succeeded",
                 format!("pushed commit '{short}' to branch '{push}'\n{message}"),
             )
-            .with_revision(
-                "image.toolkit.fluxcd.io",
-                &format!("{push}@sha1:{pushed}"),
-            ),
+            .with_revision("image.toolkit.fluxcd.io", &format!("{push}@sha1:{pushed}")),
         );
     out.changed = true;
     out

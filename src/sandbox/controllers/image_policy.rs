@@ -80,7 +80,10 @@ pub fn reconcile(world: &World, obj: &Value) -> Reconciled {
             return Reconciled::failed(f).requeue(REFRESH).event(event);
         }
     };
-    let name = repo["spec"]["image"].as_str().unwrap_or_default().to_string();
+    let name = repo["spec"]["image"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let latest = ImageRef {
         name,
         tag,
@@ -100,9 +103,15 @@ pub fn reconcile(world: &World, obj: &Value) -> Reconciled {
         out = out.with("observedPreviousRef", ref_value(p));
     }
     if world.flux == FluxVersion::V2_6 {
-        out = out.with("latestImage", json!(format!("{}:{}", latest.name, latest.tag)));
+        out = out.with(
+            "latestImage",
+            json!(format!("{}:{}", latest.name, latest.tag)),
+        );
         if let Some(p) = &previous {
-            out = out.with("observedPreviousImage", json!(format!("{}:{}", p.name, p.tag)));
+            out = out.with(
+                "observedPreviousImage",
+                json!(format!("{}:{}", p.name, p.tag)),
+            );
         }
     }
     if old.as_ref() != Some(&latest) {
@@ -126,9 +135,14 @@ mod tests {
             "filterTags": {"pattern": "^main-[a-fA-F0-9]+-(?P<buidnumber>.*)", "extract": "$buidnumber"},
             "policy": {"numerical": {"order": "asc"}}
         });
-        let mut tags: Vec<String> = ["main-f9a6c31-18", "main-1f49071-24", "latest", "main-8a1c2e4-9"]
-            .map(String::from)
-            .to_vec();
+        let mut tags: Vec<String> = [
+            "main-f9a6c31-18",
+            "main-1f49071-24",
+            "latest",
+            "main-8a1c2e4-9",
+        ]
+        .map(String::from)
+        .to_vec();
         crate::policy::repository_order(&mut tags);
         assert_eq!(pick(&spec, &tags).unwrap(), "main-1f49071-24");
         let bad = json!({"filterTags": {"pattern": "(("}, "policy": {"numerical": {}}});

@@ -53,8 +53,13 @@ pub fn parse_image(image: &str) -> Result<(String, String, String), Failure> {
 
 /// The tags the registry lists for `image`, or Flux's scan failure.
 fn list_tags(world: &World, host: &str, path: &str) -> Result<Vec<String>, Failure> {
-    let failed = |inner: String| Failure::new("ReadOperationFailed", format!("scan failed: {inner}"));
-    let Some(registry) = world.registry.as_ref().filter(|r| r.registry_host() == host) else {
+    let failed =
+        |inner: String| Failure::new("ReadOperationFailed", format!("scan failed: {inner}"));
+    let Some(registry) = world
+        .registry
+        .as_ref()
+        .filter(|r| r.registry_host() == host)
+    else {
         return Err(failed(format!(
             "Get \"https://{host}/v2/\": dial tcp: lookup {host} on 10.100.0.10:53: no such host"
         )));

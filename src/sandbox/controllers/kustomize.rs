@@ -195,7 +195,12 @@ pub async fn reconcile(world: &World, obj: &Value) -> Reconciled {
     let Some(repo) = world.git.as_ref().and_then(|g| g.repository(url)) else {
         return failed(Failure::new(
             "ArtifactFailed",
-            format!("failed to download artifact from http://source-controller.flux-system.svc.cluster.local./{}: artifact not found", source["status"]["artifact"]["path"].as_str().unwrap_or_default()),
+            format!(
+                "failed to download artifact from http://source-controller.flux-system.svc.cluster.local./{}: artifact not found",
+                source["status"]["artifact"]["path"]
+                    .as_str()
+                    .unwrap_or_default()
+            ),
         ));
     };
     let files: BTreeMap<String, Vec<u8>> = match git::read_tree(&repo, &sha, "") {
@@ -300,10 +305,28 @@ mod tests {
 
     #[test]
     fn history_counts_the_same_digest_and_starts_a_new_entry_for_another() {
-        let h = history(&Value::Null, "sha256:a", "main@sha1:1", Duration::from_millis(5), true);
-        let h = history(&h, "sha256:a", "main@sha1:1", Duration::from_millis(5), true);
+        let h = history(
+            &Value::Null,
+            "sha256:a",
+            "main@sha1:1",
+            Duration::from_millis(5),
+            true,
+        );
+        let h = history(
+            &h,
+            "sha256:a",
+            "main@sha1:1",
+            Duration::from_millis(5),
+            true,
+        );
         assert_eq!(h[0]["totalReconciliations"], 2);
-        let mut h = history(&h, "sha256:b", "main@sha1:2", Duration::from_millis(5), true);
+        let mut h = history(
+            &h,
+            "sha256:b",
+            "main@sha1:2",
+            Duration::from_millis(5),
+            true,
+        );
         assert_eq!(h[0]["metadata"]["revision"], "main@sha1:2");
         for i in 0..10 {
             h = history(&h, &format!("d{i}"), "r", Duration::ZERO, true);

@@ -23,6 +23,7 @@ pub mod kinds;
 pub mod kustomize;
 pub mod runtime;
 pub mod source;
+pub mod workloads;
 pub mod world;
 
 use std::collections::HashSet;

@@ -224,7 +224,10 @@ impl Loop {
         }
     }
 
-    async fn run(mut self, mut rx: broadcast::Receiver<Arc<crate::sandbox::apiserver::store::Change>>) {
+    async fn run(
+        mut self,
+        mut rx: broadcast::Receiver<Arc<crate::sandbox::apiserver::store::Change>>,
+    ) {
         self.observe_all();
         loop {
             self.start_due();
@@ -292,7 +295,10 @@ impl Loop {
                 }
             }
             for r in &links.reads {
-                self.readers.entry(r.clone()).or_default().insert(key.clone());
+                self.readers
+                    .entry(r.clone())
+                    .or_default()
+                    .insert(key.clone());
             }
             self.links.insert(key.clone(), links);
         }
@@ -609,7 +615,9 @@ async fn reconcile(world: &World, id: TypeId, obj: &Value) -> (Option<Duration>,
                 s["observedGeneration"] = json!(generation);
             }
             Err(f) if f.stalled => {
-                conditions::set(s, "Stalled", "True", &f.reason, &f.message, generation, &now);
+                conditions::set(
+                    s, "Stalled", "True", &f.reason, &f.message, generation, &now,
+                );
                 conditions::set(s, "Ready", "False", &f.reason, &f.message, generation, &now);
                 conditions::remove(s, "Reconciling");
                 s["observedGeneration"] = json!(generation);
@@ -638,7 +646,9 @@ async fn reconcile(world: &World, id: TypeId, obj: &Value) -> (Option<Duration>,
     });
     if !out.events.is_empty() {
         // Events name the object as it is now (with its latest resourceVersion).
-        let about = world.get_by_id(id, &ns, &name).unwrap_or_else(|| obj.clone());
+        let about = world
+            .get_by_id(id, &ns, &name)
+            .unwrap_or_else(|| obj.clone());
         for e in &out.events {
             world.events.emit(&about, e);
         }

@@ -39,8 +39,12 @@ pub fn authorize(world: &World, obj: &Value) -> Result<PathBuf, Failure> {
     let ns = obj["metadata"]["namespace"].as_str().unwrap_or_default();
     let spec = &obj["spec"];
     let url = spec["url"].as_str().unwrap_or_default();
-    let clone_failed =
-        |inner: String| Failure::new("GitOperationFailed", format!("unable to clone '{url}': {inner}"));
+    let clone_failed = |inner: String| {
+        Failure::new(
+            "GitOperationFailed",
+            format!("unable to clone '{url}': {inner}"),
+        )
+    };
     let host = match &world.git {
         Some(h) => h,
         None => return Err(clone_failed(unreachable_host(url))),
@@ -101,9 +105,8 @@ pub fn resolve(world: &World, obj: &Value) -> Result<Resolved, Failure> {
     };
     let reference = &spec["ref"];
     let lookup = |refname: &str, shown: &str| {
-        commit_of(&repo, refname).ok_or_else(|| {
-            clone_failed(format!("couldn't find remote ref \"{shown}\""))
-        })
+        commit_of(&repo, refname)
+            .ok_or_else(|| clone_failed(format!("couldn't find remote ref \"{shown}\"")))
     };
     let (sha, subject, name) = if let Some(commit) = reference["commit"].as_str() {
         let found = commit_by_sha(&repo, commit).ok_or_else(|| {
@@ -124,7 +127,10 @@ pub fn resolve(world: &World, obj: &Value) -> Result<Resolved, Failure> {
         (sha, subject, Some(full.to_string()))
     } else {
         let branch = reference["branch"].as_str().unwrap_or(DEFAULT_BRANCH);
-        let (sha, subject) = lookup(&format!("refs/heads/{branch}"), &format!("refs/heads/{branch}"))?;
+        let (sha, subject) = lookup(
+            &format!("refs/heads/{branch}"),
+            &format!("refs/heads/{branch}"),
+        )?;
         (sha, subject, Some(branch.to_string()))
     };
     let revision = match name {
@@ -159,14 +165,24 @@ fn unreachable_host(url: &str) -> String {
 pub fn commit_of(repo: &Path, refname: &str) -> Option<(String, String)> {
     let r = git2::Repository::open_bare(repo).ok()?;
     let commit = r.find_reference(refname).ok()?.peel_to_commit().ok()?;
-    let subject = commit.summary().ok().flatten().unwrap_or_default().to_string();
+    let subject = commit
+        .summary()
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .to_string();
     Some((commit.id().to_string(), subject))
 }
 
 fn commit_by_sha(repo: &Path, sha: &str) -> Option<(String, String)> {
     let r = git2::Repository::open_bare(repo).ok()?;
     let commit = r.revparse_single(sha).ok()?.peel_to_commit().ok()?;
-    let subject = commit.summary().ok().flatten().unwrap_or_default().to_string();
+    let subject = commit
+        .summary()
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .to_string();
     Some((commit.id().to_string(), subject))
 }
 
@@ -174,7 +190,8 @@ fn commit_by_sha(repo: &Path, sha: &str) -> Option<(String, String)> {
 pub fn artifact(ns: &str, name: &str, r: &Resolved, now: &str) -> Value {
     let path = format!("gitrepository/{ns}/{name}/{}.tar.gz", r.sha);
     let digest = Sha256::digest(format!("artifact {ns}/{name} {}", r.sha).as_bytes());
-    let size = 20_000 + u64::from(u32::from_be_bytes([digest[0], digest[1], digest[2], 0])) % 380_000;
+    let size =
+        20_000 + u64::from(u32::from_be_bytes([digest[0], digest[1], digest[2], 0])) % 380_000;
     json!({
         "digest": format!("sha256:{}", hex::encode(digest)),
         "lastUpdateTime": now,
@@ -240,16 +257,14 @@ pub async fn reconcile(world: &World, obj: &Value) -> Reconciled {
     });
     if current != Some(r.revision.as_str()) {
         let now = crate::sandbox::apiserver::store::now_rfc3339();
-        out = out
-            .with("artifact", artifact(ns, name, &r, &now))
-            .event(
-                FluxEvent::normal(
-                    "source-controller",
-                    "NewArtifact",
-                    format!("stored artifact for commit '{}'", r.subject),
-                )
-                .with_revision("source.toolkit.fluxcd.io", &r.revision),
-            );
+        out = out.with("artifact", artifact(ns, name, &r, &now)).event(
+            FluxEvent::normal(
+                "source-controller",
+                "NewArtifact",
+                format!("stored artifact for commit '{}'", r.subject),
+            )
+            .with_revision("source.toolkit.fluxcd.io", &r.revision),
+        );
         out.changed = true;
     }
     out

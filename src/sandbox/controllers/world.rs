@@ -182,12 +182,7 @@ impl World {
         };
         self.store
             .list(id, ns, &Default::default(), &Default::default(), None, None)
-            .map(|page| {
-                page.items
-                    .iter()
-                    .filter_map(|o| o.value().ok())
-                    .collect()
-            })
+            .map(|page| page.items.iter().filter_map(|o| o.value().ok()).collect())
             .unwrap_or_default()
     }
 

@@ -17,7 +17,9 @@ use std::path::Path;
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 pub use commit::{NewCommit, commit_files, commit_files_on, create_branch, init_repo};
-pub use seed::{ACCOUNT_ID, FAKE_GIT_PASSWORD, FAKE_GIT_USER, SeedRepos, seed};
+pub use seed::{
+    ACCOUNT_ID, FAKE_GIT_PASSWORD, FAKE_GIT_USER, SeedOptions, SeedRepos, seed, seed_with,
+};
 
 /// A commit author or committer.
 #[derive(Debug, Clone, PartialEq, Eq)]

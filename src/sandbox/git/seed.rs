@@ -146,28 +146,53 @@ impl SeedRepos {
     }
 }
 
+/// What the seeded files point at: the config repository's URL and the git credentials
+/// written (base64) into the Secrets, plus files to add to `flux-repo`'s bootstrap commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedOptions {
+    /// The URL that replaces `__MICRO_SERVICES_REPO__`.
+    pub microservices_url: String,
+    /// The git user written into `microservices-basic-access-auth`.
+    pub username: String,
+    /// The git password written into `microservices-basic-access-auth`.
+    pub password: String,
+    /// Extra files of the first `flux-repo` commit (path, text): e.g. the
+    /// `gotk-components.yaml` that `flux bootstrap` writes.
+    pub flux_files: Vec<(String, String)>,
+}
+
 /// Creates `dir/flux-repo` and `dir/microservices-repo` (bare, branch `main`, each with a few
-/// human commits from the last week); they must not exist yet.
+/// human commits from the last week); they must not exist yet. The config repository is
+/// named by its `file://` URL and the credentials are the obviously fake ones.
 pub fn seed(dir: &Path) -> Result<SeedRepos, SandboxGitError> {
+    let micro = file_url(&dir.join("microservices-repo"));
+    seed_with(
+        dir,
+        &SeedOptions {
+            microservices_url: micro,
+            username: FAKE_GIT_USER.into(),
+            password: FAKE_GIT_PASSWORD.into(),
+            flux_files: Vec::new(),
+        },
+    )
+}
+
+/// [`seed`] with the URL, credentials and extra files of `opts`.
+pub fn seed_with(dir: &Path, opts: &SeedOptions) -> Result<SeedRepos, SandboxGitError> {
     let repos = SeedRepos {
         flux_repo: dir.join("flux-repo"),
         microservices_repo: dir.join("microservices-repo"),
     };
     let engine = base64::engine::general_purpose::STANDARD;
-    let micro_url = repos.microservices_url();
     let fill = |text: &str| {
         text.replace("__ACCOUNT_ID__", ACCOUNT_ID)
-            .replace("__MICRO_SERVICES_REPO__", &micro_url)
-            .replace("__BASE64_USERNAME__", &engine.encode(FAKE_GIT_USER))
-            .replace("__BASE64_PASSWORD__", &engine.encode(FAKE_GIT_PASSWORD))
+            .replace("__MICRO_SERVICES_REPO__", &opts.microservices_url)
+            .replace("__BASE64_USERNAME__", &engine.encode(&opts.username))
+            .replace("__BASE64_PASSWORD__", &engine.encode(&opts.password))
     };
     let now = jiff::Timestamp::now().as_second();
-    for (path, history) in [
-        (&repos.microservices_repo, MICROSERVICES),
-        (&repos.flux_repo, FLUX),
-    ] {
-        create(path, history, now, &fill)?;
-    }
+    create(&repos.microservices_repo, MICROSERVICES, now, &fill, &[])?;
+    create(&repos.flux_repo, FLUX, now, &fill, &opts.flux_files)?;
     Ok(repos)
 }
 
@@ -176,6 +201,7 @@ fn create(
     history: &[SeedCommit],
     now: i64,
     fill: &dyn Fn(&str) -> String,
+    extra: &[(String, String)],
 ) -> Result<(), SandboxGitError> {
     let mut parent: Option<String> = None;
     for c in history {
@@ -186,7 +212,11 @@ fn create(
             message: c.message,
             time: Some(now - c.days_ago * 86_400),
         };
-        let files: Vec<(&str, String)> = c.files.iter().map(|(p, text)| (*p, fill(text))).collect();
+        let mut files: Vec<(&str, String)> =
+            c.files.iter().map(|(p, text)| (*p, fill(text))).collect();
+        if parent.is_none() {
+            files.extend(extra.iter().map(|(p, text)| (p.as_str(), text.clone())));
+        }
         let sha = match &parent {
             Some(p) => commit_files_on(path, p, &commit, &files)?,
             None => init_repo(path, &commit, &files)?,

@@ -76,8 +76,8 @@ pub(super) fn manifests(opts: &ScenarioOptions, flux: FluxVersion) -> Manifests 
     let fill = |text: &str| {
         text.replace("__ACCOUNT_ID__", ACCOUNT_ID)
             .replace("__MICRO_SERVICES_REPO__", &opts.tenant_repo_url)
-            .replace("__BASE64_USERNAME__", &engine.encode(FAKE_GIT_USER))
-            .replace("__BASE64_PASSWORD__", &engine.encode(FAKE_GIT_PASSWORD))
+            .replace("__BASE64_USERNAME__", &engine.encode(&opts.git_username))
+            .replace("__BASE64_PASSWORD__", &engine.encode(&opts.git_password))
     };
     let image_api = super::images::image_api_version(flux);
     let mut apps: Vec<Value> = APPS.iter().flat_map(|text| parse(&fill(text))).collect();

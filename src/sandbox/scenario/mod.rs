@@ -13,6 +13,7 @@ mod flux;
 mod ids;
 mod images;
 mod kube;
+mod live;
 mod logs;
 mod pipeline;
 mod pods;
@@ -28,6 +29,7 @@ use serde_json::Value;
 use crate::sandbox::crds::FluxVersion;
 
 pub use images::{FrontEndTags, front_end_tags};
+pub use live::gotk_components;
 pub use logs::pod_log;
 
 /// The AWS account the scenario's ECR repository and ARNs belong to.
@@ -38,9 +40,13 @@ pub const AWS_REGION: &str = "us-west-2";
 /// Which cluster the sandbox plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scenario {
-    /// The reference pipeline: Flux with image automation and the Sock Shop.
+    /// The reference pipeline: Flux with image automation and the Sock Shop, frozen as a
+    /// running cluster shows it.
     #[default]
     SockShop,
+    /// The reference pipeline played live: only what `flux bootstrap` leaves; the live
+    /// controllers, the CI, the registry and the git host do the rest.
+    SockShopLive,
     /// N Kustomizations with their GitRepositories over N/50 namespaces and 5N pods.
     Scale(usize),
 }
@@ -53,7 +59,9 @@ pub const MAX_SCALE: usize = 100_000;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioParseError {
     /// Neither known name.
-    #[error("unknown scenario '{0}': use sock-shop or scale:N (for example scale:1000)")]
+    #[error(
+        "unknown scenario '{0}': use sock-shop, sock-shop-live or scale:N (for example scale:1000)"
+    )]
     Unknown(String),
     /// `scale:` with a count that is not a whole number from 1 to `MAX_SCALE`.
     #[error("scenario '{0}': N must be a whole number from 1 to 100000 (for example scale:1000)")]
@@ -64,8 +72,10 @@ impl FromStr for Scenario {
     type Err = ScenarioParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s == "sock-shop" {
-            return Ok(Self::SockShop);
+        match s {
+            "sock-shop" => return Ok(Self::SockShop),
+            "sock-shop-live" => return Ok(Self::SockShopLive),
+            _ => {}
         }
         let Some(count) = s.strip_prefix("scale:") else {
             return Err(ScenarioParseError::Unknown(s.to_string()));
@@ -81,6 +91,7 @@ impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::SockShop => f.write_str("sock-shop"),
+            Self::SockShopLive => f.write_str("sock-shop-live"),
             Self::Scale(n) => write!(f, "scale:{n}"),
         }
     }
@@ -99,6 +110,10 @@ pub struct ScenarioOptions {
     pub flux_repo_url: String,
     /// URL of the config repository (`sock-shop-tenant` GitRepository).
     pub tenant_repo_url: String,
+    /// The git user the Secrets hold (obviously fake unless the sandbox serves git).
+    pub git_username: String,
+    /// The git password the Secrets hold (obviously fake unless the sandbox serves git).
+    pub git_password: String,
 }
 
 impl Default for ScenarioOptions {
@@ -111,6 +126,8 @@ impl Default for ScenarioOptions {
             flux_repo_url: "https://git-codecommit.us-west-2.amazonaws.com/v1/repos/gitops".into(),
             tenant_repo_url:
                 "https://git-codecommit.us-west-2.amazonaws.com/v1/repos/microservices-repo".into(),
+            git_username: assets::FAKE_GIT_USER.into(),
+            git_password: assets::FAKE_GIT_PASSWORD.into(),
         }
     }
 }
@@ -131,6 +148,7 @@ pub fn objects(scenario: &Scenario, opts: &ScenarioOptions) -> Vec<Value> {
 pub fn for_each_object(scenario: &Scenario, opts: &ScenarioOptions, mut emit: impl FnMut(Value)) {
     match scenario {
         Scenario::SockShop => sock_shop::objects(opts).into_iter().for_each(&mut emit),
+        Scenario::SockShopLive => live::objects(opts).into_iter().for_each(&mut emit),
         Scenario::Scale(n) => scale::for_each(*n, opts, emit),
     }
 }
@@ -143,7 +161,7 @@ mod tests {
     fn scenario_names_parse_and_print_back() {
         assert_eq!("sock-shop".parse(), Ok(Scenario::SockShop));
         assert_eq!("scale:10000".parse(), Ok(Scenario::Scale(10_000)));
-        for s in ["sock-shop", "scale:1", "scale:250"] {
+        for s in ["sock-shop", "sock-shop-live", "scale:1", "scale:250"] {
             assert_eq!(s.parse::<Scenario>().unwrap().to_string(), s);
         }
     }
@@ -166,7 +184,7 @@ mod tests {
         let err = "sockshop".parse::<Scenario>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown scenario 'sockshop': use sock-shop or scale:N (for example scale:1000)"
+            "unknown scenario 'sockshop': use sock-shop, sock-shop-live or scale:N (for example scale:1000)"
         );
     }
 }

@@ -7,7 +7,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use super::ScenarioOptions;
-use super::assets::{self, FAKE_GIT_PASSWORD, FAKE_GIT_USER, Manifests};
+use super::assets::{self, Manifests};
 use super::controllers;
 use super::ids::Ids;
 use super::images::front_end_tags;
@@ -75,7 +75,10 @@ pub(super) fn objects(opts: &ScenarioOptions) -> Vec<Value> {
     );
     rest.push(kube::secret(
         secret_meta,
-        &[("username", FAKE_GIT_USER), ("password", FAKE_GIT_PASSWORD)],
+        &[
+            ("username", opts.git_username.as_str()),
+            ("password", opts.git_password.as_str()),
+        ],
     ));
     let mut nodes = Nodes::new(3);
     let mut images = Images::new(ids);

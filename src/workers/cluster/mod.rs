@@ -4,5 +4,6 @@
 pub mod connect;
 pub mod discovery;
 pub mod raw;
+pub mod sandbox_ci;
 pub mod watch;
 pub mod worker;

@@ -192,6 +192,23 @@ pub async fn run(
                     options.context = Some(context);
                     continue 'connect;
                 }
+                Command::SandboxBuild { kind } => {
+                    if read_only {
+                        let _ = updates
+                            .send(Update::Notice {
+                                error: true,
+                                text: "read-only: :build refused; nothing was sent".into(),
+                            })
+                            .await;
+                    } else {
+                        let client = running.conn.client.clone();
+                        tokio::spawn(super::sandbox_ci::request_build(
+                            client,
+                            kind,
+                            updates.clone(),
+                        ));
+                    }
+                }
                 // Served by the router (workers::router), not the cluster.
                 Command::RefreshGit
                 | Command::RefreshRegistry
@@ -225,6 +242,15 @@ async fn refuse_unconnected(updates: &mpsc::Sender<Update>, cmd: Command) {
                 .send(Update::FetchFailed {
                     key,
                     error: "not connected to the cluster".into(),
+                })
+                .await;
+            return;
+        }
+        Command::SandboxBuild { .. } => {
+            let _ = updates
+                .send(Update::Notice {
+                    error: true,
+                    text: "not connected to the cluster; :build was not sent".into(),
                 })
                 .await;
             return;
