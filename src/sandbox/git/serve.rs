@@ -1,39 +1,523 @@
-//! Placeholder until the smart-HTTP server lands (branch `gitserve`).
+//! The sandbox's bare repositories over git smart HTTP, as AWS CodeCommit serves git over
+//! HTTPS: `http://127.0.0.1:PORT/v1/repos/<name>`, one user with Basic authentication, on
+//! loopback only. Real git clients use it unchanged: the `git` CLI, libgit2 (fluxdeck's own
+//! git worker), any GitOps UI; and the GitRepository CRD accepts the URL (it refuses
+//! `file://`).
+//!
+//! The git protocol itself is git's: each authenticated request runs `git http-backend` as
+//! a CGI program (`cgi`), so fetches, protocol v2, gzip request bodies and pushes behave
+//! exactly as with any git server. This module only routes (`route`), authenticates
+//! (`auth`), bounds each request in time and counts outcomes. Pushes are allowed, but
+//! only fast-forwards: the backend runs with `receive.denyNonFastForwards`, and the server
+//! never moves a branch itself.
 
-/// Basic-auth credentials the server accepts (one user).
+mod auth;
+mod cgi;
+mod route;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::{JoinHandle, JoinSet};
+
+pub use auth::GitCredentials;
+pub use cgi::BackendLookup;
+pub use route::repo_name_of;
+
+use auth::Presented;
+use cgi::{Backend, CgiFailure, CgiRequest};
+use route::RouteError;
+
+/// The realm of the Basic challenge.
+pub const REALM: &str = "fluxdeck sandbox git";
+
+/// The `WWW-Authenticate` value of every 401 (the realm is [`REALM`]).
+const CHALLENGE: &str = "Basic realm=\"fluxdeck sandbox git\"";
+
+/// How long one request may run before its backend is killed.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How a server runs, beyond where and for whom.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GitCredentials {
-    /// The user name.
-    pub username: String,
-    /// The password.
-    pub password: String,
+pub struct GitServerOptions {
+    /// Where `git http-backend` comes from (`git --exec-path` of `git` on `PATH` by default).
+    pub backend: BackendLookup,
+    /// The bound on one request, body included: a backend still running then is killed
+    /// with everything it started, and the client sees `504` or a cut transfer.
+    pub request_timeout: Duration,
 }
 
-impl GitCredentials {
-    /// Whether `user`/`password` are these credentials (constant time).
-    pub fn matches(&self, user: &str, password: &str) -> bool {
-        self.username == user && self.password == password
+impl Default for GitServerOptions {
+    fn default() -> Self {
+        GitServerOptions {
+            backend: BackendLookup::default(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
     }
 }
 
-/// Placeholder server.
-pub struct GitServer;
+/// What a server did so far. Each request counts once, in the first that applies:
+/// `rejected` (bad path, unknown repository), `challenged`, `refused`, then `served` or
+/// `failed`; a response that broke after its headers were sent also counts in `failed`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GitServerStats {
+    /// Requests the backend answered (any status below 500, e.g. a refused push's report).
+    pub served: u64,
+    /// 401s to requests without credentials (git clients first ask without any).
+    pub challenged: u64,
+    /// 401s to requests with wrong credentials.
+    pub refused: u64,
+    /// 404s and 400s before the backend: unknown repositories, paths outside
+    /// `/v1/repos/<name>/...`, traversal attempts.
+    pub rejected: u64,
+    /// Backend errors: could not start, no answer in time, not CGI, a 5xx, a broken body.
+    pub failed: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    served: AtomicU64,
+    challenged: AtomicU64,
+    refused: AtomicU64,
+    rejected: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl Counters {
+    fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Why a server could not start. Each names what is wrong and how to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum GitServeError {
+    /// The listen address is not a loopback address.
+    #[error(
+        "the sandbox git server only listens on loopback, not on {addr}; use 127.0.0.1:PORT (port 0 picks a free one)"
+    )]
+    NotLoopback {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// Binding the address failed.
+    #[error(
+        "the sandbox git server cannot listen on {addr}: {source}; pick another port, or 0 for a free one"
+    )]
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The repository root is not a directory.
+    #[error(
+        "the sandbox git root {} is not a directory; create it and seed the repositories first (sandbox::git::seed)",
+        root.display()
+    )]
+    RootMissing {
+        /// The root asked for.
+        root: PathBuf,
+    },
+    /// `git --exec-path` could not be run.
+    #[error(
+        "cannot run `{} --exec-path` ({reason}): the sandbox serves its repositories with git's own http-backend; install git (Debian/Ubuntu: apt-get install git; Alpine: apk add git git-daemon)",
+        program.display()
+    )]
+    GitNotFound {
+        /// The git program.
+        program: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The `git-http-backend` program is not there or cannot be started.
+    #[error(
+        "git http-backend is missing at {} ({reason}): the sandbox serves its repositories with git's own http-backend; install a complete git (Debian/Ubuntu: apt-get install git; Alpine: apk add git-daemon)",
+        path.display()
+    )]
+    BackendMissing {
+        /// Where it was looked for.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The backend runs but does not answer as a CGI program.
+    #[error(
+        "git http-backend at {} does not answer as a CGI program ({detail}); reinstall git, or name a working git-http-backend with BackendLookup::Program",
+        path.display()
+    )]
+    BackendBroken {
+        /// The program.
+        path: PathBuf,
+        /// What it did instead.
+        detail: String,
+    },
+}
+
+/// What every request needs.
+struct Ctx {
+    root: PathBuf,
+    backend: Backend,
+    creds: GitCredentials,
+    timeout: Duration,
+    counters: Arc<Counters>,
+}
+
+/// A running server; stopping it (or dropping it) ends every request in flight and kills
+/// their backends.
+pub struct GitServer {
+    addr: SocketAddr,
+    root: PathBuf,
+    counters: Arc<Counters>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for GitServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitServer")
+            .field("addr", &self.addr)
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
 
 impl GitServer {
-    /// Not yet available.
+    /// Serves every bare repository directly under `root` (`<root>/<name>`, no `.git`
+    /// suffix needed) at `http://<addr>/v1/repos/<name>` to `creds`. Loopback only (any
+    /// other address is an error); port 0 picks a free port. Fails at once, with one line
+    /// saying what to install, when `git http-backend` cannot be found or run.
     pub async fn start(
-        _root: std::path::PathBuf,
-        _listen: std::net::SocketAddr,
-        _creds: GitCredentials,
-    ) -> Result<GitServer, std::io::Error> {
-        Err(std::io::Error::other("git server not yet available"))
+        root: PathBuf,
+        listen: SocketAddr,
+        creds: GitCredentials,
+    ) -> Result<GitServer, GitServeError> {
+        Self::start_with(root, listen, creds, GitServerOptions::default()).await
     }
 
-    /// The URL of a repository.
+    /// [`GitServer::start`] with a chosen backend and request timeout.
+    pub async fn start_with(
+        root: PathBuf,
+        listen: SocketAddr,
+        creds: GitCredentials,
+        options: GitServerOptions,
+    ) -> Result<GitServer, GitServeError> {
+        if !listen.ip().is_loopback() {
+            return Err(GitServeError::NotLoopback { addr: listen });
+        }
+        if !root.is_dir() {
+            return Err(GitServeError::RootMissing { root });
+        }
+        // The backend runs with the server's working directory; an absolute root keeps
+        // GIT_PROJECT_ROOT right whatever that is.
+        let root = std::path::absolute(&root).unwrap_or(root);
+        let backend = Backend::find(&options.backend, &root).await?;
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|source| GitServeError::Listen {
+                addr: listen,
+                source,
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| GitServeError::Listen {
+                addr: listen,
+                source,
+            })?;
+        let counters = Arc::new(Counters::default());
+        let ctx = Arc::new(Ctx {
+            root: root.clone(),
+            backend,
+            creds,
+            timeout: options.request_timeout,
+            counters: counters.clone(),
+        });
+        tracing::info!(
+            root = %root.display(),
+            backend = %ctx.backend.program().display(),
+            "sandbox git serving on http://{addr}{}",
+            route::PREFIX
+        );
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(accept_loop(listener, ctx, stopped));
+        Ok(GitServer {
+            addr,
+            root,
+            counters,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The directory whose repositories it serves (absolute).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `http://127.0.0.1:PORT/v1/repos`: every repository URL starts so.
+    pub fn base_url(&self) -> String {
+        format!("http://{}{}", self.addr, route::PREFIX)
+    }
+
+    /// `http://127.0.0.1:PORT/v1/repos/<name>`.
     pub fn url(&self, name: &str) -> String {
-        format!("http://127.0.0.1:0/v1/repos/{name}")
+        format!("{}/{name}", self.base_url())
     }
 
-    /// Stops.
-    pub async fn shutdown(self) {}
+    /// The repository `url` names when it is one of this server's URLs (see
+    /// [`repo_name_of`]); whether it exists on disk is not checked.
+    pub fn repo_name_of(&self, url: &str) -> Option<String> {
+        repo_name_of(&self.base_url(), url)
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> GitServerStats {
+        let c = &self.counters;
+        GitServerStats {
+            served: c.served.load(Ordering::Relaxed),
+            challenged: c.challenged.load(Ordering::Relaxed),
+            refused: c.refused.load(Ordering::Relaxed),
+            rejected: c.rejected.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops accepting, ends the requests in flight and kills their backends; returns once
+    /// all of that is done.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for GitServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        // Aborting drops the connection set, which aborts every connection and with it
+        // every backend (killed on drop).
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Accepts until `stop` fires (or its sender is dropped); then ends every connection.
+async fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, mut stop: oneshot::Receiver<()>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(connection(stream, peer, ctx.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!("sandbox git: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            // Reap finished connections so the set does not grow.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.shutdown().await;
+}
+
+async fn connection(stream: TcpStream, peer: SocketAddr, ctx: Arc<Ctx>) {
+    let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+        let ctx = ctx.clone();
+        async move { Ok::<_, Infallible>(handle(&ctx, peer, req).await) }
+    });
+    let served = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+    if let Err(e) = served {
+        tracing::debug!("sandbox git: connection from {peer} ended: {e}");
+    }
+}
+
+/// One request, logged without its query or headers (never a credential).
+async fn handle(ctx: &Ctx, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let response = answer(ctx, peer, req).await;
+    tracing::debug!(%method, %path, status = response.status().as_u16(), "sandbox git request");
+    response
+}
+
+async fn answer(ctx: &Ctx, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+    let counters = &ctx.counters;
+    let repo = match route::parse_path(req.uri().path()) {
+        Ok(repo) => repo,
+        Err(RouteError::Outside) => {
+            Counters::bump(&counters.rejected);
+            return text(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "not found: repositories are served at {}/<name>",
+                    route::PREFIX
+                ),
+            );
+        }
+        // No repository can have this name: nothing to hide from a stranger.
+        Err(RouteError::NoSuchName(name)) => {
+            Counters::bump(&counters.rejected);
+            return repository_not_found(&name);
+        }
+        Err(RouteError::Bad(why)) => {
+            Counters::bump(&counters.rejected);
+            return text(StatusCode::BAD_REQUEST, format!("bad path: {why}"));
+        }
+    };
+    let presented = req.headers().get(header::AUTHORIZATION);
+    let user = match ctx.creds.check(presented.map(HeaderValue::as_bytes)) {
+        Presented::Nothing => {
+            Counters::bump(&counters.challenged);
+            return challenge("authentication required");
+        }
+        Presented::Wrong => {
+            Counters::bump(&counters.refused);
+            return challenge("wrong user name or password");
+        }
+        Presented::Right(user) => user,
+    };
+    // Only after authentication: a stranger learns nothing about which repositories exist.
+    if !is_bare_repository(&ctx.root.join(&repo.name)) {
+        Counters::bump(&counters.rejected);
+        return repository_not_found(&repo.name);
+    }
+    let (parts, body) = req.into_parts();
+    let header = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let cgi = CgiRequest {
+        method: parts.method.to_string(),
+        path_info: repo.path_info(),
+        query: parts.uri.query().unwrap_or_default().to_string(),
+        content_type: header(header::CONTENT_TYPE),
+        content_length: header(header::CONTENT_LENGTH),
+        content_encoding: header(header::CONTENT_ENCODING),
+        git_protocol: header(header::HeaderName::from_static("git-protocol")),
+        remote_user: user,
+        remote_addr: peer.ip().to_string(),
+    };
+    let deadline = tokio::time::Instant::now() + ctx.timeout;
+    match ctx
+        .backend
+        .run(&ctx.root, cgi, body, deadline, counters.clone())
+        .await
+    {
+        Ok((status, headers, body)) => {
+            if status.is_server_error() {
+                Counters::bump(&counters.failed);
+            } else {
+                Counters::bump(&counters.served);
+            }
+            response(status, headers, body)
+        }
+        Err(failure) => {
+            Counters::bump(&counters.failed);
+            tracing::debug!(path = %repo.path_info(), "sandbox git: {failure}");
+            match failure {
+                CgiFailure::TimedOut => text(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    format!(
+                        "git http-backend did not answer within {}s",
+                        ctx.timeout.as_secs_f32()
+                    ),
+                ),
+                other => text(StatusCode::BAD_GATEWAY, other.to_string()),
+            }
+        }
+    }
+}
+
+/// A bare repository: `HEAD` and `objects/` at the top (a working tree has them in `.git`).
+fn is_bare_repository(dir: &Path) -> bool {
+    dir.join("HEAD").is_file() && dir.join("objects").is_dir()
+}
+
+fn response(status: StatusCode, headers: HeaderMap, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
+fn text(status: StatusCode, message: String) -> Response<Body> {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response(status, headers, Body::from(format!("{message}\n")))
+}
+
+/// CodeCommit's answer for a repository that is not there.
+fn repository_not_found(name: &str) -> Response<Body> {
+    text(
+        StatusCode::NOT_FOUND,
+        format!("repository '{name}' not found"),
+    )
+}
+
+fn challenge(message: &str) -> Response<Body> {
+    let mut r = text(StatusCode::UNAUTHORIZED, message.to_string());
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(CHALLENGE),
+    );
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_challenge_names_the_realm() {
+        let r = challenge("authentication required");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            r.headers()[header::WWW_AUTHENTICATE],
+            format!("Basic realm=\"{REALM}\"")
+        );
+    }
+
+    #[test]
+    fn a_bare_repository_has_head_and_objects_at_the_top() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!is_bare_repository(dir.path()));
+        std::fs::create_dir(dir.path().join("objects")).unwrap();
+        assert!(!is_bare_repository(dir.path()));
+        std::fs::write(dir.path().join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        assert!(is_bare_repository(dir.path()));
+        assert!(!is_bare_repository(&dir.path().join("missing")));
+    }
 }
