@@ -156,17 +156,17 @@ pub async fn start(
     let dir = &config.state_dir;
     prepare_state_dir(dir)?;
     let git_root = dir.join("git");
-    let credentials = GitCredentials {
-        username: format!("fluxdeck-at-{AWS_ACCOUNT_ID}"),
-        password: hex::encode(rand::random::<[u8; 18]>()),
-    };
+    let credentials = GitCredentials::new(
+        &format!("fluxdeck-at-{AWS_ACCOUNT_ID}"),
+        &hex::encode(rand::random::<[u8; 18]>()),
+    );
     let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let git_server = GitServer::start(git_root.clone(), loopback, credentials.clone())
         .await
         .map_err(|e| SandboxError::Seed(e.to_string()))?;
     let host = GitHost {
         root: git_root.clone(),
-        base_url: git_server.url(""),
+        base_url: git_server.base_url(),
         credentials: credentials.clone(),
     };
     let seed = SeedOptions {

@@ -50,8 +50,7 @@ pub fn authorize(world: &World, obj: &Value) -> Result<PathBuf, Failure> {
         None => return Err(clone_failed(unreachable_host(url))),
     };
     let Some(repo) = host.repository(url) else {
-        if url.starts_with(&host.base_url) {
-            let name = url.trim_start_matches(&host.base_url);
+        if let Some(name) = crate::sandbox::git::serve::repo_name_of(&host.base_url, url) {
             return Err(clone_failed(format!(
                 "repository not found: repository '{name}' not found"
             )));

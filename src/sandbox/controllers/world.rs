@@ -21,41 +21,26 @@ use crate::sandbox::registry::RegistryStore;
 pub struct GitHost {
     /// The directory holding one bare repository per name.
     pub root: PathBuf,
-    /// `http://127.0.0.1:PORT/v1/repos/`: a repository's URL is this plus its name.
+    /// `http://127.0.0.1:PORT/v1/repos`: a repository's URL is this, `/` and its name.
     pub base_url: String,
     /// The one user the server accepts.
     pub credentials: GitCredentials,
 }
 
 impl GitHost {
-    /// The local path of the repository `url` names, when this host serves it (a trailing
-    /// `.git` or `/` and a user in the URL are allowed, as git clients write them).
+    /// The local path of the repository `url` names, when this host serves it (a user in the
+    /// URL and a trailing `/` are allowed, as git clients write them).
     pub fn repository(&self, url: &str) -> Option<PathBuf> {
-        let without_user = strip_userinfo(url);
-        let name = without_user.strip_prefix(&self.base_url)?;
-        let name = name.trim_end_matches('/');
-        let name = name.strip_suffix(".git").unwrap_or(name);
-        if name.is_empty() || name.contains('/') || name.starts_with('.') {
-            return None;
-        }
+        let name = crate::sandbox::git::serve::repo_name_of(&self.base_url, url)?;
+        let name = name.strip_suffix(".git").unwrap_or(&name);
         let path = self.root.join(name);
         path.is_dir().then_some(path)
     }
 
     /// The URL of repository `name`.
     pub fn url(&self, name: &str) -> String {
-        format!("{}{name}", self.base_url)
+        format!("{}/{name}", self.base_url)
     }
-}
-
-/// `http://user:pw@host/x` → `http://host/x`.
-fn strip_userinfo(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    format!("{scheme}://{host}/{path}")
 }
 
 /// The type ids of the kinds the controllers read and write.
@@ -241,16 +226,13 @@ mod tests {
         std::fs::create_dir(dir.path().join("microservices-repo")).unwrap();
         let host = GitHost {
             root: dir.path().to_path_buf(),
-            base_url: "http://127.0.0.1:9/v1/repos/".into(),
-            credentials: GitCredentials {
-                username: "u".into(),
-                password: "p".into(),
-            },
+            base_url: "http://127.0.0.1:9/v1/repos".into(),
+            credentials: GitCredentials::new("u", "p"),
         };
         let want = Some(dir.path().join("microservices-repo"));
         for url in [
             "http://127.0.0.1:9/v1/repos/microservices-repo",
-            "http://u:p@127.0.0.1:9/v1/repos/microservices-repo.git",
+            "http://u:p@127.0.0.1:9/v1/repos/microservices-repo",
             "http://127.0.0.1:9/v1/repos/microservices-repo/",
         ] {
             assert_eq!(host.repository(url), want, "{url}");

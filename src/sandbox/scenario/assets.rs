@@ -115,6 +115,16 @@ pub(super) fn manifests(opts: &ScenarioOptions, flux: FluxVersion) -> Manifests 
     }
 }
 
+/// The reference ImagePolicy (`policy.yaml` of the development overlay), compiled by
+/// `crate::policy`; `None` only if the embedded file were broken (a unit test parses it).
+pub(super) fn front_end_policy() -> Option<crate::policy::CompiledPolicy> {
+    let docs = parse(APPS[5]);
+    let spec = &docs.first()?["spec"];
+    crate::policy::PolicySpec::from_spec(spec)
+        .and_then(|p| p.compile())
+        .ok()
+}
+
 /// Parses an embedded YAML file. The files are part of the binary and a unit test parses
 /// each, so a failure here cannot reach users; it yields no documents rather than a panic.
 fn parse(text: &str) -> Vec<Value> {
@@ -148,6 +158,7 @@ mod tests {
         );
         let text = serde_json::to_string(&m.apps).unwrap();
         assert!(!text.contains("__"), "a placeholder is left: {text}");
+        assert!(front_end_policy().is_some());
         let policy = Manifests::find(&m.apps, "ImagePolicy", "sock-shop-front-end").unwrap();
         assert_eq!(policy["apiVersion"], "image.toolkit.fluxcd.io/v1beta2");
         let tenant = Manifests::find(&m.apps, "GitRepository", "sock-shop-tenant").unwrap();

@@ -32,11 +32,11 @@ impl FrontEndTags {
     }
 }
 
-/// The front-end tags and the policy's picks. The ImagePolicy (`filterTags` pattern
-/// `^main-[a-fA-F0-9]+-(?P<buidnumber>.*)`, extract `$buidnumber`, numerical asc) picks the
-/// highest build number, which is neither the byte-wise greatest tag (`main-f9a6c31-18`) nor
-/// the alphabetical greatest build (`9`). Until the sandbox runs `crate::policy` on this list,
-/// the picks are written here, in this one place.
+/// The front-end tags and the policy's picks: the reference ImagePolicy (`filterTags`
+/// pattern `^main-[a-fA-F0-9]+-(?P<buidnumber>.*)`, extract `$buidnumber`, numerical asc),
+/// run by `crate::policy` over the tags the registry held at each of the last five releases,
+/// picks the highest build number: neither the byte-wise greatest tag (`main-f9a6c31-18`)
+/// nor the alphabetically greatest build (`9`).
 pub fn front_end_tags() -> FrontEndTags {
     const SHORT_SHAS: [&str; 24] = [
         "8a1c2e4", "f03b9d7", "5e7a210", "c2d94b8", "71e0f3a", "0b96c5d", "e4f2178", "93ad6c0",
@@ -48,9 +48,17 @@ pub fn front_end_tags() -> FrontEndTags {
         .zip(1..)
         .map(|(sha, build)| format!("main-{sha}-{build}"))
         .collect();
-    // The last five builds each went out as a release: picks are builds 20 to 24 (`tags`
-    // has the 24 builds of `SHORT_SHAS`, so the range is in bounds).
-    let picks = tags[19..].to_vec();
+    let policy = super::assets::front_end_policy();
+    // The last five builds each went out as a release: what the policy picked when the
+    // registry held builds 1..=n (and `latest`).
+    let picks = (20..=tags.len())
+        .filter_map(|n| {
+            let mut seen: Vec<String> = tags.get(..n)?.to_vec();
+            seen.push("latest".to_string());
+            crate::policy::repository_order(&mut seen);
+            policy.as_ref()?.latest(&seen).ok()
+        })
+        .collect();
     tags.push("latest".to_string());
     FrontEndTags { tags, picks }
 }
@@ -92,6 +100,8 @@ pub(super) struct Release<'a> {
     pub last_run: i64,
     /// When the three objects first became Ready.
     pub ready_since: i64,
+    /// The automation's `spec.git.commit.messageTemplate`.
+    pub message_template: Option<&'a str>,
 }
 
 /// The ImageRepository after its last scan.
@@ -209,11 +219,31 @@ pub(super) fn image_update_automation(
     )
 }
 
-/// The commit message the automation's template renders for the release: each changed
-/// value on its own line (`{{range .Changed.Changes}}{{println .NewValue}}{{end}}`); only
-/// the tag changed, the ECR name was already in place.
-pub(super) fn commit_message(tag: &str) -> String {
-    format!("{tag}\n")
+/// The commit message the automation's `messageTemplate` renders when it sets the
+/// overlay's `newTag` from `previous` to `tag` (the ECR name was already in place), rendered
+/// by `crate::setters` as the image automation renders it.
+pub(super) fn commit_message(template: Option<&str>, previous: &str, tag: &str) -> String {
+    use crate::setters::{Change, FileChange, ObjectId, TemplateData};
+    let data = TemplateData {
+        automation_namespace: "sock-shop".into(),
+        automation_name: "sock-shop-front-end".into(),
+        changes: vec![FileChange {
+            file: "kustomization.yaml".into(),
+            change: Change {
+                object: ObjectId {
+                    api_version: "kustomize.config.k8s.io/v1beta1".into(),
+                    kind: "Kustomization".into(),
+                    ..ObjectId::default()
+                },
+                setter: "sock-shop:sock-shop-front-end:tag".into(),
+                old_value: previous.into(),
+                new_value: tag.into(),
+                missing_metadata: false,
+            },
+        }],
+        values: Default::default(),
+    };
+    crate::setters::commit_message(template, &data).unwrap_or_else(|e| e.to_string())
 }
 
 /// The Events the last release left on the three objects.
@@ -231,7 +261,11 @@ pub(super) fn release_events(ids: &ids::Ids, objects: [&Value; 3], r: &Release<'
     let push = format!(
         "pushed commit '{short}' to branch '{}'\n{}",
         r.pushed.branch,
-        commit_message(r.tags.latest())
+        commit_message(
+            r.message_template,
+            r.tags.previous().unwrap_or("latest"),
+            r.tags.latest()
+        )
     );
     vec![
         event(

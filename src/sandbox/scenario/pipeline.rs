@@ -211,7 +211,17 @@ fn tenant(
             ids,
             &repo,
             &last,
-            images::commit_message(tags.latest()).trim_end(),
+            images::commit_message(
+                m.apps
+                    .iter()
+                    .find(|d| d["kind"] == "ImageUpdateAutomation")
+                    .and_then(|a| a["spec"]["git"]["commit"]["messageTemplate"].as_str()),
+                tags.previous().unwrap_or("latest"),
+                tags.latest(),
+            )
+            .lines()
+            .next()
+            .unwrap_or_default(),
         ));
         p.objects.push(repo);
     }
@@ -274,6 +284,8 @@ fn tenant(
         pushed_at: times.pushed,
         last_run: t.last_run(created + 25, 5 * 60, t.now),
         ready_since: created + 30,
+        message_template: Manifests::find(&m.apps, "ImageUpdateAutomation", "sock-shop-front-end")
+            .and_then(|a| a["spec"]["git"]["commit"]["messageTemplate"].as_str()),
     };
     let name = "sock-shop-front-end";
     let find = |kind: &str| Manifests::find(&m.apps, kind, name);
