@@ -69,6 +69,8 @@ pub struct Live {
     pub state_dir: PathBuf,
     /// The config it was started with.
     pub config: LiveConfig,
+    /// What the controllers' loop is doing.
+    pub stats: Arc<super::controllers::runtime::RuntimeStats>,
 }
 
 impl Live {
@@ -227,6 +229,7 @@ pub async fn start(
         git: host,
         state_dir: dir.clone(),
         config: config.clone(),
+        stats: Arc::default(),
     })
 }
 
@@ -240,13 +243,15 @@ pub fn spawn_controllers(
     Arc<super::controllers::world::World>,
     tokio::task::JoinHandle<()>,
 ) {
-    let world = Arc::new(super::controllers::world::World::new(
+    let mut world = super::controllers::world::World::new(
         store,
         live.config.pace.clone(),
         flux,
         Some(live.registry.clone()),
         Some(live.git.clone()),
-    ));
+    );
+    world.stats = live.stats.clone();
+    let world = Arc::new(world);
     let task = super::controllers::runtime::spawn(world.clone());
     (world, task)
 }

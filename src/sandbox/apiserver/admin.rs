@@ -67,10 +67,12 @@ async fn run(srv: &Arc<ApiServer>, req: Request) -> Result<Response, ApiError> {
                 .filter(|(_, n)| *n > 0)
                 .map(|(t, n)| (t.qualified_name(), json!(n)))
                 .collect();
-            Ok(value_response(
-                StatusCode::OK,
-                &json!({"resourceVersion": srv.store.current_rv().to_string(), "objects": by_type}),
-            ))
+            let mut stats =
+                json!({"resourceVersion": srv.store.current_rv().to_string(), "objects": by_type});
+            if let Some(live) = &srv.live {
+                stats["controllers"] = live.stats.to_json();
+            }
+            Ok(value_response(StatusCode::OK, &stats))
         }
         (m, p) if p == "/sandbox/endpoints" || p.starts_with("/sandbox/ci") => {
             let Some(live) = &srv.live else {

@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -37,11 +38,45 @@ pub type Key = (TypeId, String, String);
 /// How long a reconcile shows `Reconciling` before its result, at speed 1.
 pub const RECONCILE_TIME: Duration = Duration::from_millis(300);
 
-/// Reconciles running at once.
+/// Reconciles doing their work at once.
 const PARALLEL: usize = 8;
 
 /// Flux's `--requeue-dependency` default.
 pub const REQUEUE_DEPENDENCY: Duration = Duration::from_secs(30);
+
+/// What the loop is doing, for `/sandbox/stats` and the benchmarks: a backlog shows as a
+/// growing queue of overdue objects and a growing lag.
+#[derive(Debug, Default)]
+pub struct RuntimeStats {
+    /// Objects waiting for their next reconcile.
+    pub queued: AtomicUsize,
+    /// Reconciles in progress.
+    pub running: AtomicUsize,
+    /// Reconciles started so far.
+    pub reconciles: AtomicU64,
+    /// How late (ms) the last reconcile started after it was due.
+    pub last_lag_ms: AtomicU64,
+    /// The largest such lag since the last [`RuntimeStats::take_max_lag`].
+    pub max_lag_ms: AtomicU64,
+}
+
+impl RuntimeStats {
+    /// The largest lag since the last call, resetting it.
+    pub fn take_max_lag(&self) -> u64 {
+        self.max_lag_ms.swap(0, Ordering::Relaxed)
+    }
+
+    /// As JSON.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "queued": self.queued.load(Ordering::Relaxed),
+            "running": self.running.load(Ordering::Relaxed),
+            "reconciles": self.reconciles.load(Ordering::Relaxed),
+            "lastLagMs": self.last_lag_ms.load(Ordering::Relaxed),
+            "maxLagMs": self.max_lag_ms.load(Ordering::Relaxed),
+        })
+    }
+}
 
 /// A failed reconcile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +235,9 @@ struct Loop {
     running: HashSet<Key>,
     again: HashSet<Key>,
     links: HashMap<Key, Links>,
+    /// The (generation, requestedAt) last seen per object: a change of either is a trigger;
+    /// status writes, the controllers' own included, are not.
+    seen: HashMap<Key, (i64, Option<String>)>,
     /// (kind, ns, name) of an object → the keys that read it.
     readers: HashMap<(&'static str, String, String), HashSet<Key>>,
     permits: Arc<Semaphore>,
@@ -217,6 +255,7 @@ impl Loop {
             running: HashSet::new(),
             again: HashSet::new(),
             links: HashMap::new(),
+            seen: HashMap::new(),
             readers: HashMap::new(),
             permits: Arc::new(Semaphore::new(PARALLEL)),
             done_tx,
@@ -302,13 +341,21 @@ impl Loop {
             }
             self.links.insert(key.clone(), links);
         }
-        if pending(obj) {
-            self.schedule(key, Instant::now());
-        } else if !self.due.contains_key(&key) && !self.running.contains(&key) {
-            // Not scheduled yet (the loop started after the object was reconciled): its
-            // interval counts from now.
-            let every = interval_of(obj);
-            self.schedule(key, Instant::now() + self.world.pace.interval(every));
+        let token = (
+            obj["metadata"]["generation"].as_i64().unwrap_or(1),
+            obj["metadata"]["annotations"][REQUESTED_AT]
+                .as_str()
+                .map(str::to_string),
+        );
+        match self.seen.insert(key.clone(), token.clone()) {
+            Some(before) if before == token => {}
+            Some(_) => self.schedule(key, Instant::now()),
+            None if pending(obj) => self.schedule(key, Instant::now()),
+            None => {
+                // Reconciled before the loop started: its interval counts from now.
+                let every = interval_of(obj);
+                self.schedule(key, Instant::now() + self.world.pace.interval(every));
+            }
         }
     }
 
@@ -317,6 +364,7 @@ impl Loop {
             self.queue.remove(&(at, key.clone()));
         }
         self.again.remove(key);
+        self.seen.remove(key);
         if let Some(old) = self.links.remove(key) {
             for r in old.reads {
                 if let Some(set) = self.readers.get_mut(&r) {
@@ -354,10 +402,15 @@ impl Loop {
 
     fn start_due(&mut self) {
         let now = Instant::now();
+        let stats = &self.world.stats;
         while let Some((at, key)) = self.queue.first().cloned() {
             if at > now {
                 break;
             }
+            let lag = u64::try_from(now.duration_since(at).as_millis()).unwrap_or(u64::MAX);
+            stats.last_lag_ms.store(lag, Ordering::Relaxed);
+            stats.max_lag_ms.fetch_max(lag, Ordering::Relaxed);
+            stats.reconciles.fetch_add(1, Ordering::Relaxed);
             self.queue.remove(&(at, key.clone()));
             self.due.remove(&key);
             self.running.insert(key.clone());
@@ -365,9 +418,8 @@ impl Loop {
             let done = self.done_tx.clone();
             let permits = self.permits.clone();
             tokio::spawn(async move {
-                let _permit = permits.acquire_owned().await;
                 let (requeue, changed) = match world.get_by_id(key.0, &key.1, &key.2) {
-                    Some(obj) => reconcile(&world, key.0, &obj).await,
+                    Some(obj) => reconcile(&world, key.0, &obj, &permits).await,
                     None => (None, false),
                 };
                 let _ = done.send(Done {
@@ -524,7 +576,12 @@ fn write_status(world: &World, id: TypeId, ns: &str, name: &str, f: &dyn Fn(&mut
 
 /// One reconcile: Reconciling, the kind's work, then the result, as every Flux controller
 /// writes them. Returns when to run again and whether dependents should run.
-async fn reconcile(world: &World, id: TypeId, obj: &Value) -> (Option<Duration>, bool) {
+async fn reconcile(
+    world: &World,
+    id: TypeId,
+    obj: &Value,
+    permits: &Semaphore,
+) -> (Option<Duration>, bool) {
     let Some(kind) = world.kinds.flux_kind(id) else {
         return (None, false);
     };
@@ -581,7 +638,9 @@ async fn reconcile(world: &World, id: TypeId, obj: &Value) -> (Option<Duration>,
         }
     });
     world.pace.sleep(RECONCILE_TIME).await;
-    let started = std::time::Instant::now();
+    // The work itself (git, kustomize, writes) runs a few at a time; the paced wait above
+    // holds nothing, so thousands of objects can be in progress at once.
+    let _permit = permits.acquire().await;
     let out = match kind {
         "GitRepository" => super::source::reconcile(world, obj).await,
         "Kustomization" => super::kustomize::reconcile(world, obj).await,
@@ -590,7 +649,6 @@ async fn reconcile(world: &World, id: TypeId, obj: &Value) -> (Option<Duration>,
         "ImageUpdateAutomation" => super::image_automation::reconcile(world, obj).await,
         _ => Reconciled::ready("Succeeded", "reconciliation succeeded"),
     };
-    let _took = started.elapsed();
     let now = now_rfc3339();
     write_status(world, id, &ns, &name, &|s| {
         for (k, v) in &out.fields {

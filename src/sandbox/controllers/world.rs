@@ -129,6 +129,8 @@ pub struct World {
     tags: Mutex<HashMap<(String, String), Arc<Vec<String>>>>,
     /// Events the controllers emit.
     pub events: Recorder,
+    /// What the controllers' loop is doing.
+    pub stats: Arc<super::runtime::RuntimeStats>,
 }
 
 impl World {
@@ -151,6 +153,7 @@ impl World {
             kinds,
             tags: Mutex::new(HashMap::new()),
             events,
+            stats: Arc::default(),
         }
     }
 
