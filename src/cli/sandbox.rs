@@ -53,6 +53,11 @@ pub struct SandboxArgs {
     /// or `scale:N` (N Kustomizations and GitRepositories over N/50 namespaces, 5N pods).
     #[arg(long, value_name = "NAME", default_value = "sock-shop")]
     pub scenario: Scenario,
+    /// Play `scale:N` live: N tenants, each with the reference pipeline of its own (a branch
+    /// of a shared repository, an ECR repository, policy, automation, two pods), and a CI
+    /// spreading builds over them (see --build-every), for benchmarks.
+    #[arg(long)]
+    pub live: bool,
     /// Live scenarios: where the repositories, CI logs and git credentials go
     /// (default: $XDG_STATE_HOME/fluxdeck/sandbox/live); emptied at each start.
     #[arg(long, value_name = "DIR")]
@@ -96,19 +101,29 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
             flux: args.flux,
             ..ScenarioOptions::default()
         };
-        let live = (args.scenario == Scenario::SockShopLive).then(|| LiveConfig {
-            build_every: args.build_every.0,
-            ..LiveConfig::new(
+        let scenario = match (args.scenario, args.live) {
+            (Scenario::Scale(n), true) => Scenario::ScaleLive(n),
+            (Scenario::SockShop, true) => Scenario::SockShopLive,
+            (s, _) => s,
+        };
+        let live = matches!(scenario, Scenario::SockShopLive | Scenario::ScaleLive(_)).then(|| {
+            let mut config = LiveConfig::new(
                 args.state_dir
                     .clone()
                     .unwrap_or_else(|| super::state_base().join("sandbox").join("live")),
                 Pace::demo(args.speed),
-            )
+            );
+            config.build_every = args.build_every.0;
+            if matches!(scenario, Scenario::ScaleLive(_)) {
+                // Thousands of tenants settle at their own pace, not in one warp.
+                config.settle_timeout = Duration::ZERO;
+            }
+            config
         });
         let sb = Sandbox::start(SandboxConfig {
             listen: args.listen,
             flux: args.flux,
-            scenario: Some((args.scenario, opts)),
+            scenario: Some((scenario, opts)),
             bookmark_interval: Duration::from_secs(args.bookmark_interval.max(1)),
             controllers: (!args.no_controllers).then(Default::default),
             bench_api: args.bench_api,
@@ -117,7 +132,7 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
         })
         .await?;
         sb.write_kubeconfig(&kubeconfig)?;
-        println!("fluxdeck sandbox ({}) serving on {}", args.scenario, sb.url);
+        println!("fluxdeck sandbox ({scenario}) serving on {}", sb.url);
         println!("kubeconfig: {}", kubeconfig.display());
         if let Some(live) = &sb.live {
             let e = live.endpoints();

@@ -18,7 +18,9 @@ use super::git::serve::{GitCredentials, GitServer};
 use super::git::{self, SeedOptions};
 use super::pace::Pace;
 use super::registry::{RegistryServer, RegistryStore};
-use super::scenario::{AWS_ACCOUNT_ID, AWS_REGION, ScenarioOptions, gotk_components};
+use super::scenario::{
+    AWS_ACCOUNT_ID, AWS_REGION, Scenario, ScenarioOptions, gotk_components, scale_live,
+};
 
 /// The file that marks a state directory as the sandbox's own (it may delete what it wrote
 /// there, and nothing else).
@@ -153,6 +155,7 @@ fn write_private(path: &Path, text: &str) -> Result<(), SandboxError> {
 pub async fn start(
     config: &LiveConfig,
     flux: FluxVersion,
+    scenario: &Scenario,
     opts: &mut ScenarioOptions,
 ) -> Result<Live, SandboxError> {
     let dir = &config.state_dir;
@@ -171,20 +174,45 @@ pub async fn start(
         base_url: git_server.base_url(),
         credentials: credentials.clone(),
     };
-    let seed = SeedOptions {
-        microservices_url: host.url("microservices-repo"),
-        username: credentials.username.clone(),
-        password: credentials.password.clone(),
-        flux_files: vec![(
-            "clusters/dev-cluster/flux-system/gotk-components.yaml".into(),
-            gotk_components(flux),
-        )],
+    let registry = Arc::new(RegistryStore::new(AWS_ACCOUNT_ID, AWS_REGION));
+    let tenants = match scenario {
+        Scenario::ScaleLive(n) => *n,
+        _ => 0,
     };
-    let seed_dir = git_root.clone();
-    tokio::task::spawn_blocking(move || git::seed_with(&seed_dir, &seed))
-        .await
-        .map_err(|e| SandboxError::Seed(format!("seeding the repositories stopped: {e}")))?
-        .map_err(|e| SandboxError::Seed(e.to_string()))?;
+    let apps: Vec<App> = if tenants > 0 {
+        let host_name = registry.registry_host();
+        let seed_dir = git_root.clone();
+        tokio::task::spawn_blocking(move || seed_tenants(&seed_dir, tenants, &host_name))
+            .await
+            .map_err(|e| SandboxError::Seed(format!("seeding the repositories stopped: {e}")))??;
+        (0..tenants)
+            .map(|i| App {
+                name: scale_live::tenant_name(i),
+                branch: scale_live::tenant_name(i),
+                repository: scale_live::tenant_repository(i),
+            })
+            .collect()
+    } else {
+        let seed = SeedOptions {
+            microservices_url: host.url("microservices-repo"),
+            username: credentials.username.clone(),
+            password: credentials.password.clone(),
+            flux_files: vec![(
+                "clusters/dev-cluster/flux-system/gotk-components.yaml".into(),
+                gotk_components(flux),
+            )],
+        };
+        let seed_dir = git_root.clone();
+        tokio::task::spawn_blocking(move || git::seed_with(&seed_dir, &seed))
+            .await
+            .map_err(|e| SandboxError::Seed(format!("seeding the repositories stopped: {e}")))?
+            .map_err(|e| SandboxError::Seed(e.to_string()))?;
+        vec![App {
+            name: "front-end".into(),
+            branch: "main".into(),
+            repository: crate::sandbox::registry::seed::FRONT_END.into(),
+        }]
+    };
     // A git credential helper file, as `git config credential.helper store` keeps one, so
     // `git clone` and a second fluxdeck can read the repositories.
     let url_host = host.base_url.trim_start_matches("http://");
@@ -196,29 +224,28 @@ pub async fn start(
             credentials.username, credentials.password
         ),
     )?;
-    let registry = Arc::new(RegistryStore::new(AWS_ACCOUNT_ID, AWS_REGION));
-    let app = App {
-        name: "front-end".into(),
-        branch: "main".into(),
-        repository: crate::sandbox::registry::seed::FRONT_END.into(),
-    };
+    let history = if tenants > 0 { 2 } else { HISTORY_BUILDS };
     let ci = Arc::new(Ci::new(
-        git_root.join("front-end"),
+        git_root.join(if tenants > 0 { "apps" } else { "front-end" }),
         registry.clone(),
-        vec![app],
+        apps,
         config.pace.clone(),
         Some(dir.join("ci")),
     ));
     {
         let ci = ci.clone();
-        tokio::task::spawn_blocking(move || ci.seed(HISTORY_BUILDS, Duration::from_secs(25 * 60)))
+        tokio::task::spawn_blocking(move || ci.seed(history, Duration::from_secs(25 * 60)))
             .await
             .map_err(|e| SandboxError::Seed(format!("seeding the CI stopped: {e}")))?
             .map_err(SandboxError::Seed)?;
     }
     let registry_server = registry.start(loopback).await?;
     opts.flux_repo_url = host.url("flux-repo");
-    opts.tenant_repo_url = host.url("microservices-repo");
+    opts.tenant_repo_url = if tenants > 0 {
+        host.url("tenants-repo")
+    } else {
+        host.url("microservices-repo")
+    };
     opts.git_username = credentials.username.clone();
     opts.git_password = credentials.password.clone();
     Ok(Live {
@@ -231,6 +258,39 @@ pub async fn start(
         config: config.clone(),
         stats: Arc::default(),
     })
+}
+
+/// Creates `tenants-repo` with one branch per tenant holding its `app/` files.
+fn seed_tenants(root: &Path, tenants: usize, registry_host: &str) -> Result<(), SandboxError> {
+    let repo = root.join("tenants-repo");
+    let author = git::Identity::new("Platform Team", "platform@example.com");
+    let err = |e: git::SandboxGitError| SandboxError::Seed(e.to_string());
+    let init = git::NewCommit {
+        branch: "main",
+        author: &author,
+        message: "Create the tenants repository",
+        time: None,
+    };
+    let readme = [("README.md", "One branch per tenant; each holds app/.\n")];
+    let base = git::init_repo(&repo, &init, &readme).map_err(err)?;
+    for i in 0..tenants {
+        let name = scale_live::tenant_name(i);
+        git::create_branch(&repo, &name, &base).map_err(err)?;
+        let commit = git::NewCommit {
+            branch: &name,
+            author: &author,
+            message: &format!("Onboard {name}"),
+            time: None,
+        };
+        git::commit_files_on(
+            &repo,
+            &base,
+            &commit,
+            &scale_live::tenant_files(i, registry_host),
+        )
+        .map_err(err)?;
+    }
+    Ok(())
 }
 
 /// Starts the live controllers over `store` (the Flux ones; the workloads controller is
@@ -345,6 +405,9 @@ pub fn unsettled(world: &super::controllers::world::World) -> Vec<String> {
 
 /// Runs the pipeline without delays until it settles (or `timeout` passes), then at its pace.
 pub async fn settle(world: &super::controllers::world::World, timeout: Duration) {
+    if timeout.is_zero() {
+        return;
+    }
     let pace = &world.pace;
     pace.set_warp(true);
     let started = tokio::time::Instant::now();

@@ -174,8 +174,9 @@ impl Sandbox {
                         },
                     )
                 });
+                let (which, opts) = scenario;
                 Some(Arc::new(
-                    live::start(live_config, config.flux, &mut scenario.1).await?,
+                    live::start(live_config, config.flux, which, opts).await?,
                 ))
             }
             None => None,

@@ -18,6 +18,7 @@ mod logs;
 mod pipeline;
 mod pods;
 mod scale;
+pub mod scale_live;
 mod sock_shop;
 mod workloads;
 
@@ -49,6 +50,8 @@ pub enum Scenario {
     SockShopLive,
     /// N Kustomizations with their GitRepositories over N/50 namespaces and 5N pods.
     Scale(usize),
+    /// N tenants, each with the reference pipeline of its own, played live (`scale:N --live`).
+    ScaleLive(usize),
 }
 
 /// The largest `scale:N` accepted by name: 100k Kustomizations are 700k objects, several
@@ -93,6 +96,7 @@ impl fmt::Display for Scenario {
             Self::SockShop => f.write_str("sock-shop"),
             Self::SockShopLive => f.write_str("sock-shop-live"),
             Self::Scale(n) => write!(f, "scale:{n}"),
+            Self::ScaleLive(n) => write!(f, "scale:{n} --live"),
         }
     }
 }
@@ -150,6 +154,7 @@ pub fn for_each_object(scenario: &Scenario, opts: &ScenarioOptions, mut emit: im
         Scenario::SockShop => sock_shop::objects(opts).into_iter().for_each(&mut emit),
         Scenario::SockShopLive => live::objects(opts).into_iter().for_each(&mut emit),
         Scenario::Scale(n) => scale::for_each(*n, opts, emit),
+        Scenario::ScaleLive(n) => scale_live::for_each(*n, opts, emit),
     }
 }
 
