@@ -13,7 +13,8 @@ use super::faults::FaultRequest;
 use super::router::{read_body, value_response};
 use super::status::ApiError;
 
-/// Handles `/sandbox/...`.
+/// Handles `/sandbox/...`. `GET /sandbox/stats` also reports the live controllers' loop
+/// (`?window=true` restarts its max lag, for per-window figures).
 pub async fn handle(srv: &Arc<ApiServer>, req: Request) -> Response {
     match run(srv, req).await {
         Ok(r) => r,
@@ -70,7 +71,8 @@ async fn run(srv: &Arc<ApiServer>, req: Request) -> Result<Response, ApiError> {
             let mut stats =
                 json!({"resourceVersion": srv.store.current_rv().to_string(), "objects": by_type});
             if let Some(live) = &srv.live {
-                stats["controllers"] = live.stats.to_json();
+                let window = query.get("window").is_some_and(|v| v == "true" || v == "1");
+                stats["controllers"] = live.stats.to_json(window);
             }
             Ok(value_response(StatusCode::OK, &stats))
         }

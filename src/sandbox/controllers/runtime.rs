@@ -66,14 +66,19 @@ impl RuntimeStats {
         self.max_lag_ms.swap(0, Ordering::Relaxed)
     }
 
-    /// As JSON.
-    pub fn to_json(&self) -> Value {
+    /// As JSON; with `window`, the max lag is the one since the last window, and restarts.
+    pub fn to_json(&self, window: bool) -> Value {
+        let max = if window {
+            self.take_max_lag()
+        } else {
+            self.max_lag_ms.load(Ordering::Relaxed)
+        };
         json!({
             "queued": self.queued.load(Ordering::Relaxed),
             "running": self.running.load(Ordering::Relaxed),
             "reconciles": self.reconciles.load(Ordering::Relaxed),
             "lastLagMs": self.last_lag_ms.load(Ordering::Relaxed),
-            "maxLagMs": self.max_lag_ms.load(Ordering::Relaxed),
+            "maxLagMs": max,
         })
     }
 }
