@@ -8,6 +8,7 @@ pub mod apiserver;
 pub mod controllers;
 pub mod crds;
 pub mod git;
+pub mod kustomize;
 pub mod pace;
 pub mod registry;
 pub mod scenario;
