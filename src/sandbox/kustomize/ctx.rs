@@ -10,7 +10,8 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most objects read from files over the whole build (a file read twice counts twice).
     pub max_objects: usize,
-    /// Most bytes read from files plus bytes of patches applied, over the whole build.
+    /// Most bytes read from files plus bytes of patches applied, over the whole build (each
+    /// kustomization read counts at least 32 KiB; each transformer counts its objects).
     pub max_bytes: usize,
 }
 

@@ -25,6 +25,9 @@ use super::transform;
 use super::tree::{ROOT, abs, resolve};
 use super::yaml;
 
+/// What reading a kustomization costs at least, in bytes of the build's budget.
+const MIN_VISIT_COST: usize = 32 << 10;
+
 /// kustomize's annotation naming the file an object came from.
 pub(crate) const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
 
@@ -100,14 +103,14 @@ pub(crate) fn load_kust(ctx: &mut Ctx, dir: &str) -> KResult<Kust> {
             "directory '{dir}' is listed in resources but has no kustomization file: add one, or list its files instead"
         )));
     };
-    ctx.charge_bytes(bytes.len())?;
+    // Each visit costs at least a page, so a diamond of directories that include each other
+    // many times over stops at the limit however small the files are.
+    ctx.charge_bytes(bytes.len().max(MIN_VISIT_COST))?;
     let file = format!("{dir}/{name}");
     let doc = yaml::documents(bytes)
         .map_err(|e| {
-            KError::new(format!(
-                "invalid Kustomization: error converting YAML to JSON: {e}"
-            ))
-            .hint(format!("fix the YAML of {file}"))
+            KError::new(format!("invalid Kustomization: {e}"))
+                .hint(format!("fix the YAML of {file}"))
         })?
         .into_iter()
         .next()

@@ -22,20 +22,23 @@
 //! remote resources. Also not done: SOPS decryption and `postBuild` substitution (Flux steps
 //! after the build), `buildMetadata: [transformerAnnotations]` (ignored).
 //!
-//! **Order**: objects come out in kustomize's default order for Flux, which is the order the
-//! resources are listed ("fifo"): Flux calls kustomize without `--reorder`, and since
-//! kustomize v5 only the CLI defaults to the legacy kind order. A kustomization with
-//! `sortOptions: {order: legacy}` gets kustomize's legacy order (Namespace, ResourceQuota,
-//! StorageClass, CustomResourceDefinition, ServiceAccount, … , then webhooks last).
-//! kustomize-controller applies in its own stages anyway (CRDs and Namespaces first, then
-//! the rest, see the controller), so the order matters only for inventories and events.
+//! **Order**: objects come out in the order Flux's kustomize gives them, which is the order
+//! the resources are listed, depth first ("fifo"). The `kustomize build` CLI sorts by kind by
+//! default (`--reorder legacy`), but Flux calls the kustomize library with an empty reorder
+//! option, which keeps the listed order (kustomize api v0.21.1 `Kustomizer.applySortOrder`).
+//! A kustomization with `sortOptions: {order: legacy}` gets kustomize's legacy order
+//! (Namespace, ResourceQuota, StorageClass, CustomResourceDefinition, ServiceAccount, … ,
+//! webhooks last). kustomize-controller applies in its own stages anyway ([`apply_stage`]:
+//! CRDs, Namespaces and ClusterRoles first, then `…Class` kinds, then the rest).
 //!
 //! **Paths in messages** use [`ROOT`] (`/tmp/kustomization-sandbox`) where Flux prints its
 //! random temporary directory (`/tmp/kustomization-<n>`).
 //!
 //! **Limits** ([`Limits`]): 64 nested kustomization directories, 20,000 objects and 256 MiB
-//! of manifests and patches per build; YAML files may nest 128 levels and hold 1,000,000
-//! nodes and 10,000 documents; JSON patch `copy` may add 4 MiB per object; regular
+//! of manifests and patches per build (a kustomization read counts at least 32 KiB, a
+//! transformer counts one byte per object it walks); YAML files may nest 64 levels and hold
+//! 1,000,000 nodes and 10,000 documents; a JSON patch may not nest an object deeper than 200
+//! levels; JSON patch `copy` may add 4 MiB per object; regular
 //! expressions compile to at most 1 MiB.
 
 mod ctx;

@@ -27,6 +27,15 @@ pub(crate) struct Def {
     pub fields: &'static [(&'static str, Ty)],
 }
 
+const OBJECT_META: Def = Def {
+    go: "ObjectMeta",
+    fields: &[
+        ("name", Ty::Str),
+        ("namespace", Ty::Str),
+        ("labels", Ty::StrMap),
+        ("annotations", Ty::StrMap),
+    ],
+};
 const SELECTOR: Def = Def {
     go: "Selector",
     fields: &[
@@ -106,7 +115,7 @@ pub(crate) const KUSTOMIZATION: Def = Def {
     fields: &[
         ("apiVersion", Ty::Str),
         ("kind", Ty::Str),
-        ("metadata", Ty::Any),
+        ("metadata", Ty::Obj(&OBJECT_META)),
         ("openapi", Ty::StrMap),
         ("namePrefix", Ty::Str),
         ("nameSuffix", Ty::Str),

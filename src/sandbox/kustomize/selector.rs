@@ -21,9 +21,10 @@ pub(crate) fn compile(pattern: &str) -> Result<Regex, String> {
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| {
-            let first = e.to_string();
-            let first = first.lines().last().unwrap_or("").trim().to_string();
-            format!("error parsing regexp: {first}: `{pattern}`")
+            let text = e.to_string();
+            let last = text.lines().last().unwrap_or("").trim();
+            let last = last.strip_prefix("error: ").unwrap_or(last);
+            format!("error parsing regexp: {last}: `{pattern}`")
         })
 }
 

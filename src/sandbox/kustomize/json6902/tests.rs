@@ -170,3 +170,18 @@ fn patches_cannot_nest_objects_without_bound() {
         "{e}"
     );
 }
+
+proptest::proptest! {
+    #[test]
+    fn any_operation_never_panics(
+        op in proptest::sample::select(vec!["add", "remove", "replace", "move", "copy", "test", "x"]),
+        path in proptest::sample::select(vec!["", "/", "/spec", "/spec/template/spec/containers/0", "/spec/template/spec/containers/-",
+            "/spec/template/spec/containers/-1", "/spec/template/spec/containers/99", "/metadata/name/x", "a/b", "/~0~1", "/spec/template/spec/containers/0/args/+0"]),
+        from in proptest::sample::select(vec!["", "/metadata", "/spec/template", "/nope", "/spec/template/spec/containers/0/args/0"]),
+        value in proptest::sample::select(vec![json!(null), json!(1), json!({"a": [1]}), json!([1, 2])]),
+    ) {
+        let ops = vec![serde_json::from_value::<Op>(json!({"op": op, "path": path, "from": from, "value": value})).unwrap()];
+        let mut doc = deployment();
+        let _ = apply(&mut doc, &ops);
+    }
+}

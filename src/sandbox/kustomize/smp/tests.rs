@@ -156,3 +156,54 @@ fn finalizers_merge_as_a_set_and_kind_mismatch_is_an_error() {
         "{e}"
     );
 }
+
+/// Small JSON values with the keys and directives merges care about.
+pub(crate) fn value() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        (0i64..3).prop_map(Value::from),
+        prop_oneof![
+            Just("a"),
+            Just("b"),
+            Just("delete"),
+            Just("replace"),
+            Just("merge"),
+            Just("TCP")
+        ]
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 40, 5, |inner| {
+        let key = prop_oneof![
+            Just("name"),
+            Just("$patch"),
+            Just("containers"),
+            Just("ports"),
+            Just("port"),
+            Just("protocol"),
+            Just("env"),
+            Just("spec"),
+            Just("template"),
+            Just("metadata"),
+            Just("finalizers"),
+            Just("containerPort"),
+        ];
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            proptest::collection::vec((key, inner), 0..4).prop_map(|kv| Value::Object(
+                kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn merging_anything_never_panics(d in value(), p in value(), kind in 0usize..4) {
+        let (api, k) = [("apps/v1", "Deployment"), ("v1", "Service"), ("v1", "Pod"), ("x/v1", "X")][kind];
+        let wrap = |v: Value| json!({"apiVersion": api, "kind": k, "metadata": {"name": "n"}, "spec": {"template": {"spec": v.clone()}, "ports": v.clone()}, "x": v});
+        let root = schema::root(&Gvk::new(api, k));
+        let _ = merge(&wrap(d), &wrap(p), root);
+    }
+}

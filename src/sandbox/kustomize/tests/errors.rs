@@ -150,4 +150,28 @@ fn limits_stop_hostile_builds() {
             .contains("nested kustomization directories (limit 5)"),
         "{e}"
     );
+
+    // A diamond of directories visited 2^30 times stops at the byte budget, quickly.
+    let mut texts = Vec::new();
+    for i in 0..30 {
+        texts.push((
+            format!("d{i}/kustomization.yaml"),
+            format!("resources: [../a{i}, ../b{i}]\n"),
+        ));
+        texts.push((
+            format!("a{i}/kustomization.yaml"),
+            format!("resources: [../d{}]\n", i + 1),
+        ));
+        texts.push((
+            format!("b{i}/kustomization.yaml"),
+            format!("resources: [../d{}]\n", i + 1),
+        ));
+    }
+    texts.push(("d30/kustomization.yaml".into(), "resources: []\n".into()));
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let e = build(&files(&refs), "d0", &Overrides::default()).unwrap_err();
+    assert!(e.to_string().contains("stopped this build after"), "{e}");
 }
