@@ -9,8 +9,11 @@
 //!   alone drops the old digest; `digest` alone drops the old tag; `tagSuffix` (kustomize only)
 //!   appends to the current tag.
 //! - Images are found in every `containers` and `initContainers` list anywhere in the object
-//!   (kustomize's legacy walk), then in `spec/volumes[]/image/reference` and
-//!   `spec/template/spec/volumes[]/image/reference`; `CustomResourceDefinition`s are skipped.
+//!   (kustomize's legacy walk), then again through its field specs (`containers`,
+//!   `initContainers` and `volumes[]/image/reference` under `spec` and `spec/template/spec`);
+//!   `CustomResourceDefinition`s are skipped. Both passes rewrite, which changes nothing but
+//!   for `tagSuffix`: a Deployment's container gets it twice (`redis:6.2.6-alpine-alpine`),
+//!   kustomize issue #4814, still open in v5.8.1; Flux's `spec.images` has no `tagSuffix`.
 //! - An entry whose `name` is not a valid regular expression makes kustomize panic (a nil
 //!   regexp), which Flux recovers as `recovered from kustomize build panic: …`; so does this.
 
@@ -25,7 +28,8 @@ use super::selector::compile;
 /// Flux's text for kustomize's nil-regexp panic.
 const PANIC: &str = "recovered from kustomize build panic: runtime error: invalid memory address or nil pointer dereference";
 
-/// The pod specs whose `volumes[]/image/reference` are set (after the legacy walk).
+/// The pod specs of kustomize's image field specs (`containers[]/image`,
+/// `initContainers[]/image`, `volumes[]/image/reference`), visited after the legacy walk.
 const POD_SPECS: [&[&str]; 2] = [&["spec"], &["spec", "template", "spec"]];
 
 /// Splits an image reference into name, tag and digest as kustomize's `image.Split` does.
@@ -168,14 +172,26 @@ impl<'a> ImageRule<'a> {
         }
         self.containers(&mut r.obj)?;
         for pod in POD_SPECS {
-            let Some(Value::Array(volumes)) =
-                dig(&mut r.obj, pod).and_then(|p| p.get_mut("volumes"))
-            else {
+            let Some(Value::Object(spec)) = dig(&mut r.obj, pod) else {
                 continue;
             };
-            for vol in volumes {
-                if let Some(reference) = vol.get_mut("image").and_then(|i| i.get_mut("reference")) {
-                    self.update(reference)?;
+            for (list, field) in [
+                ("containers", "image"),
+                ("initContainers", "image"),
+                ("volumes", ""),
+            ] {
+                let Some(Value::Array(items)) = spec.get_mut(list) else {
+                    continue;
+                };
+                for item in items {
+                    let target = if field.is_empty() {
+                        item.get_mut("image").and_then(|i| i.get_mut("reference"))
+                    } else {
+                        item.get_mut(field)
+                    };
+                    if let Some(v) = target {
+                        self.update(v)?;
+                    }
                 }
             }
         }

@@ -4,8 +4,9 @@
 //!   lacks are appended in name order.
 //! - Lists the built-in schema marks associative (containers by `name`, ports by
 //!   `containerPort`+`protocol`, volume mounts by `mountPath`, …, see [`schema`]) merge by
-//!   key: elements named in the patch come first, in the patch's order, then the others; other
-//!   lists, and every list of a custom resource, are replaced.
+//!   key: elements named in the patch come first, in the patch's order, then the others
+//!   (kustomize issue #5904, open in v5.8.1: patching one of two containers moves it first);
+//!   other lists, and every list of a custom resource, are replaced.
 //! - `$patch: delete` on a map removes it (on the whole patch: the object); `$patch: replace`
 //!   replaces it; `- $patch: delete` / `- $patch: replace` as a lone list element delete or
 //!   replace an associative list. `$retainKeys`, `$setElementOrder` and
