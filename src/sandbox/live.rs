@@ -195,6 +195,7 @@ pub async fn start(
     } else {
         let seed = SeedOptions {
             microservices_url: host.url("microservices-repo"),
+            flux_url: Some(host.url("flux-repo")),
             username: credentials.username.clone(),
             password: credentials.password.clone(),
             flux_files: vec![(

@@ -9,7 +9,8 @@
 //!   in well under a minute while every delay stays as long as on a real cluster.
 //! - While the pace is *warping* (the live scenario's start-up, when the controllers bring the
 //!   cluster from the bootstrap objects to a running pipeline), delays are zero, so the
-//!   sandbox is ready to look at at once.
+//!   sandbox is ready to look at at once. Intervals keep their length: the controllers'
+//!   triggers carry the start-up from one object to the next.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -78,12 +79,8 @@ impl Pace {
     }
 
     /// A spec interval (`spec.interval`, a requeue) at this pace, never below
-    /// [`MIN_INTERVAL`]; [`MIN_INTERVAL`] while warping, so a start-up settles in one pass
-    /// of every loop.
+    /// [`MIN_INTERVAL`].
     pub fn interval(&self, d: Duration) -> Duration {
-        if self.warping() {
-            return MIN_INTERVAL;
-        }
         d.mul_f64(self.interval_factor / self.speed)
             .max(MIN_INTERVAL)
     }
@@ -134,7 +131,7 @@ mod tests {
         let q = p.clone();
         p.set_warp(true);
         assert_eq!(q.delay(Duration::from_secs(5)), Duration::ZERO);
-        assert_eq!(q.interval(Duration::from_secs(5)), MIN_INTERVAL);
+        assert_eq!(q.interval(Duration::from_secs(5)), Duration::from_secs(5));
         p.set_warp(false);
         assert_eq!(q.delay(Duration::from_secs(5)), Duration::from_secs(5));
         assert_eq!(Pace::new(f64::NAN, 1.0).speed(), 1.0);

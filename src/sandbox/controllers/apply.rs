@@ -82,14 +82,6 @@ fn subject(obj: &Value) -> String {
     }
 }
 
-/// Apply order: Namespaces and CRDs, then everything else in build order.
-fn stage(obj: &Value) -> u8 {
-    match obj["kind"].as_str() {
-        Some("CustomResourceDefinition") | Some("Namespace") => 0,
-        _ => 1,
-    }
-}
-
 /// The applied object: the stored one with every field the manifest sets replaced (top-level
 /// fields other than metadata and status), its labels and annotations merged in, and
 /// top-level fields the manifest no longer sets removed; identity and status kept.
@@ -130,7 +122,9 @@ pub fn apply(world: &World, ks: &Value, mut objects: Vec<Value>) -> Result<Appli
     let ks_name = ks["metadata"]["name"].as_str().unwrap_or_default();
     let ks_ns = ks["metadata"]["namespace"].as_str().unwrap_or_default();
     let registry = world.store.registry();
-    objects.sort_by_key(stage);
+    // kustomize-controller's stages: CRDs, Namespaces and ClusterRoles, then classes, then
+    // the rest, each in build order (the sort is stable).
+    objects.sort_by_key(crate::sandbox::kustomize::apply_stage);
     let mut out = Applied::default();
     let mut ids = BTreeSet::new();
     for mut obj in objects {

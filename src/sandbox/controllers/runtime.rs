@@ -453,6 +453,21 @@ impl Loop {
                 let ns = ("ImagePolicy", done.key.1.clone(), String::new());
                 readers.extend(self.readers.get(&ns).into_iter().flatten().cloned());
             }
+            if kind == "ImageUpdateAutomation" && self.world.pace.warping() {
+                // At start-up the pushed commit is fetched at once, as a git host's push
+                // webhook to a Flux Receiver would have it; afterwards sources wait for
+                // their interval, as the reference pipeline's do.
+                readers.extend(
+                    self.links
+                        .get(&done.key)
+                        .into_iter()
+                        .flat_map(|l| l.reads.iter())
+                        .filter(|(k, _, _)| *k == "GitRepository")
+                        .filter_map(|(_, ns, name)| {
+                            Some((self.world.kinds.git_repository?, ns.clone(), name.clone()))
+                        }),
+                );
+            }
             for r in readers {
                 self.schedule(r, Instant::now());
             }

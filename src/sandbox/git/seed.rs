@@ -146,12 +146,18 @@ impl SeedRepos {
     }
 }
 
+/// The flux repository's URL in the write-up's `gotk-sync.yaml`.
+const WRITE_UP_FLUX_URL: &str = "https://git-codecommit.us-west-2.amazonaws.com/v1/repos/gitops";
+
 /// What the seeded files point at: the config repository's URL and the git credentials
 /// written (base64) into the Secrets, plus files to add to `flux-repo`'s bootstrap commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedOptions {
     /// The URL that replaces `__MICRO_SERVICES_REPO__`.
     pub microservices_url: String,
+    /// The URL `flux bootstrap` writes into `gotk-sync.yaml` (the flux repository's own);
+    /// `None` keeps the write-up's CodeCommit URL.
+    pub flux_url: Option<String>,
     /// The git user written into `microservices-basic-access-auth`.
     pub username: String,
     /// The git password written into `microservices-basic-access-auth`.
@@ -170,6 +176,7 @@ pub fn seed(dir: &Path) -> Result<SeedRepos, SandboxGitError> {
         dir,
         &SeedOptions {
             microservices_url: micro,
+            flux_url: None,
             username: FAKE_GIT_USER.into(),
             password: FAKE_GIT_PASSWORD.into(),
             flux_files: Vec::new(),
@@ -185,6 +192,10 @@ pub fn seed_with(dir: &Path, opts: &SeedOptions) -> Result<SeedRepos, SandboxGit
     };
     let engine = base64::engine::general_purpose::STANDARD;
     let fill = |text: &str| {
+        let text = match &opts.flux_url {
+            Some(url) => text.replace(WRITE_UP_FLUX_URL, url),
+            None => text.to_string(),
+        };
         text.replace("__ACCOUNT_ID__", ACCOUNT_ID)
             .replace("__MICRO_SERVICES_REPO__", &opts.microservices_url)
             .replace("__BASE64_USERNAME__", &engine.encode(&opts.username))
