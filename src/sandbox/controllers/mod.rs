@@ -7,6 +7,7 @@
 
 pub mod conditions;
 pub mod kinds;
+pub mod workloads;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
