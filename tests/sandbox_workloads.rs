@@ -6,6 +6,7 @@
 mod workloads_support;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use fluxdeck::sandbox::SandboxConfig;
 use fluxdeck::sandbox::controllers::workloads::WorkloadOptions;
@@ -226,9 +227,13 @@ async fn recreate_stops_every_old_pod_before_starting_new_ones() {
     let w = world().await;
     let mut d = deployment("db", 3, "mongo:7.0");
     d["spec"]["strategy"] = json!({"type": "Recreate"});
+    d["spec"]["minReadySeconds"] = json!(5);
     w.create_deployment(d).await;
     let d = w.rolled_out("db", 3).await;
     assert_eq!(d["spec"]["strategy"], json!({"type": "Recreate"}));
+    let rs = &w.items("replicasets").await[0];
+    assert_eq!(rs["spec"]["minReadySeconds"], 5);
+    assert_eq!(rs["status"]["availableReplicas"], 3);
     let old_hash = hash_of(&w.items("pods").await[0]);
     let history = History::record(&w.sandbox.store);
     w.patch_deployment("db", image_patch("db", "mongo:7.1"))
@@ -392,4 +397,68 @@ async fn the_seeded_sock_shop_is_adopted_untouched_and_hashes_agree() {
         .map(|k| versions(k))
         .collect();
     assert_eq!(before, after);
+}
+
+/// A few thousand Deployments of two pods each, started while the pace warps (as the live
+/// scenario starts), all roll out: the controllers scale with the cluster because each sync
+/// reads only what its object owns. Slow in a debug build on two cores, hence ignored:
+/// `cargo test --release --test sandbox_workloads -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn thousands_of_deployments_roll_out_while_the_pace_warps() {
+    let count: usize = std::env::var("WORKLOADS_SCALE")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2000);
+    let pace = fluxdeck::sandbox::pace::Pace::new(50.0, 1.0);
+    pace.set_warp(true);
+    let w = world_with(
+        SandboxConfig::default(),
+        WorkloadOptions {
+            pace: pace.clone(),
+            ..options()
+        },
+    )
+    .await;
+    let store = w.sandbox.store.clone();
+    let deployments = store
+        .registry()
+        .by_path("apps", "v1", "deployments")
+        .unwrap();
+    let started = std::time::Instant::now();
+    for i in 0..count {
+        let mut d = deployment(&format!("app-{i:05}"), 2, "nginx:1.27");
+        d["metadata"]["namespace"] = json!(NS);
+        store.create(deployments, NS, d, false).unwrap();
+    }
+    let available = |store: &std::sync::Arc<fluxdeck::sandbox::apiserver::store::Store>| {
+        store
+            .list(
+                deployments,
+                Some(NS),
+                &Default::default(),
+                &Default::default(),
+                None,
+                None,
+            )
+            .unwrap()
+            .items
+            .iter()
+            .filter(|o| o.value().unwrap()["status"]["availableReplicas"] == 2)
+            .count()
+    };
+    let mut last = 0;
+    for _ in 0..600 {
+        last = available(&store);
+        if last == count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    eprintln!(
+        "{last} of {count} Deployments available after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(last, count);
+    pace.set_warp(false);
 }

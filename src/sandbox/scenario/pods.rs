@@ -13,8 +13,11 @@ use super::kube::{Event, Meta, event};
 /// Where a pod runs: a node of the cluster and the pod's own IP.
 #[derive(Debug, Clone)]
 pub(crate) struct Placement {
+    /// The node's name.
     pub node: String,
+    /// The node's address (`status.hostIP`).
     pub host_ip: String,
+    /// The pod's address (`status.podIP`).
     pub pod_ip: String,
 }
 

@@ -2,6 +2,10 @@
 //! runs it: pause conditions, scaling events (proportional mid-rollout), the `RollingUpdate`
 //! and `Recreate` rollouts one step per sync, and the status with `Available`/`Progressing`
 //! and the progress deadline (paced).
+//!
+//! A sync works on `rss`, the Deployment's ReplicaSets oldest first; it only ever grows
+//! during a sync (a new ReplicaSet is pushed), and every index into it comes from its own
+//! range or from `new_replica_set` (a position in it), so indexing stays in bounds.
 
 use std::time::{Duration, Instant};
 
@@ -399,16 +403,10 @@ impl Manager {
         if let Some(at) = self.progress.get(key) {
             return at.elapsed();
         }
-        let updated = status::get(status, "Progressing")
+        status::get(status, "Progressing")
             .and_then(|c| c["lastUpdateTime"].as_str())
-            .and_then(|t| t.parse::<jiff::Timestamp>().ok());
-        match updated {
-            Some(t) => {
-                let elapsed = jiff::Timestamp::now().duration_since(t);
-                Duration::try_from(elapsed).unwrap_or(Duration::ZERO)
-            }
-            None => Duration::ZERO,
-        }
+            .map(|t| super::instant_of(t).elapsed())
+            .unwrap_or(Duration::ZERO)
     }
 
     fn timed_out(&self, key: &ObjKey, status: &Value, deadline: i64) -> bool {

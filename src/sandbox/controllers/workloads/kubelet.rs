@@ -81,10 +81,12 @@ impl Manager {
 
     /// A back-off wait: paced, but never so short that a crash loop spins while the pace
     /// warps.
-    fn backoff_delay(&self, d: Duration) -> Duration {
+    pub(super) fn backoff_delay(&self, d: Duration) -> Duration {
         self.opts.pace.delay(d).max(MIN_INTERVAL)
     }
 
+    /// Moves pod `key` along. (`run.containers` never changes length, so the indexes below,
+    /// all from its own range, stay in bounds.)
     fn advance(&mut self, key: &ObjKey, pod: &Value, run: &mut PodRun) {
         let now = Instant::now();
         let timing = self.opts.timing.clone();
@@ -106,6 +108,8 @@ impl Manager {
                     p["spec"]["nodeName"] = json!(node);
                 });
                 if bound.is_none() {
+                    // Try again a little later (not at once: the write may keep failing).
+                    run.schedule_at = Some(now + self.backoff_delay(timing.schedule));
                     return;
                 }
                 let msg = format!("Successfully assigned {}/{} to {node}", key.ns, key.name);

@@ -147,6 +147,7 @@ pub(super) fn first_look(pod: &Value, ready_default: Duration, kubelet: &mut Kub
                 continue;
             };
             let ready = s["ready"] == true;
+            let ready_since = super::ready_time(pod).unwrap_or(now);
             c.step = Step::Running {
                 since: s["state"]["running"]["startedAt"]
                     .as_str()
@@ -156,7 +157,7 @@ pub(super) fn first_look(pod: &Value, ready_default: Duration, kubelet: &mut Kub
                 ready,
                 exit: None,
             };
-            c.ready_since = ready.then_some(now);
+            c.ready_since = ready.then_some(ready_since);
             c.id = s["containerID"].as_str().map(str::to_string);
             c.restarts = s["restartCount"].as_u64().unwrap_or(0) as u32;
             kubelet.present.insert((node.to_string(), c.image.clone()));

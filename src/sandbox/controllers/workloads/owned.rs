@@ -9,7 +9,7 @@ use super::Manager;
 use super::events::Note;
 use super::index::controller_of;
 use super::rollout::{self, Strategy};
-use super::sched::ObjKey;
+use super::sched::{Key, ObjKey};
 use super::status::{self, reason};
 use crate::sandbox::apiserver::store::{Target, now_rfc3339};
 use crate::sandbox::scenario::pods::default_pod_spec;
@@ -311,7 +311,7 @@ impl Manager {
                 let mut new_status = d["status"].clone();
                 new_status["collisionCount"] = json!(collisions + 1);
                 self.write_deployment_status(key, d, new_status);
-                self.queue.push(super::sched::Key::Deployment(key.clone()));
+                self.queue.push(Key::Deployment(key.clone()));
                 return None;
             }
             Err(e) => {
@@ -331,6 +331,7 @@ impl Manager {
                 );
                 self.set_progressing(key, &mut new_status, cond);
                 self.write_deployment_status(key, d, new_status);
+                self.retry_later(Key::Deployment(key.clone()));
                 return None;
             }
         };

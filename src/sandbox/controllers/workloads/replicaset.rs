@@ -245,13 +245,17 @@ impl Manager {
         let mut ready_count = 0;
         let mut available = 0;
         let mut recheck: Option<Instant> = None;
-        for (pk, _) in live.iter().filter(|(_, p)| ready(p)) {
+        for (pk, pod) in live.iter().filter(|(_, p)| ready(p)) {
             ready_count += 1;
             if min_ready.is_zero() {
                 available += 1;
                 continue;
             }
-            let since = self.kubelet.ready_since(pk).unwrap_or(now);
+            let since = self
+                .kubelet
+                .ready_since(pk)
+                .or_else(|| super::ready_time(pod))
+                .unwrap_or(now);
             if since + min_ready <= now {
                 available += 1;
             } else {
