@@ -264,6 +264,8 @@ impl Sandbox {
                     controllers::workloads::WorkloadOptions {
                         pace: l.config.pace.clone(),
                         images: Arc::new(live::RegistryImages::new(l.registry.clone())),
+                        seed: config.scenario.as_ref().map_or(1, |(_, o)| o.seed),
+                        ..Default::default()
                     },
                 ));
                 live::settle(&world, l.config.settle_timeout).await;

@@ -4,8 +4,10 @@
 
 pub mod admin;
 pub mod bench;
+pub mod defaults;
 pub mod discovery;
 pub mod faults;
+pub mod logbook;
 pub mod patch;
 pub mod protobuf;
 pub mod resources;

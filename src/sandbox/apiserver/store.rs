@@ -15,6 +15,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
+use super::logbook::LogBook;
 use super::resources::{Registry, ResourceType, TypeId};
 use super::selectors::{FieldSelector, LabelSelector};
 use super::status::ApiError;
@@ -148,6 +149,7 @@ pub struct Store {
     changes: broadcast::Sender<Arc<Change>>,
     history_limit: usize,
     validator: Option<Box<Validator>>,
+    logs: LogBook,
 }
 
 /// Current time as the API server writes it (RFC 3339, seconds).
@@ -250,12 +252,19 @@ impl Store {
             changes,
             history_limit: options.history_limit.max(1),
             validator: None,
+            logs: LogBook::default(),
         }
     }
 
     /// Installs the check run on every write (schema validation of custom resources).
     pub fn set_validator(&mut self, validator: Box<Validator>) {
         self.validator = Some(validator);
+    }
+
+    /// What containers printed (written by the sandbox's kubelet, read by the `log`
+    /// subresource).
+    pub fn logs(&self) -> &LogBook {
+        &self.logs
     }
 
     /// The registry the store serves.
@@ -538,6 +547,7 @@ impl Store {
                 m.remove("status");
             }
         }
+        super::defaults::apply(ty, &mut obj);
         self.check(ty, &obj)?;
         let mut inner = self.write();
         let name = obj["metadata"]["name"]
@@ -643,6 +653,9 @@ impl Store {
                 }
             }
             Target::Main => {}
+        }
+        if target == Target::Main {
+            super::defaults::apply(ty, &mut new);
         }
         self.check(ty, &new)?;
         let mut inner = self.write();

@@ -555,11 +555,65 @@ fn pod_log(srv: &ApiServer, rr: &ResourceRequest) -> Result<Response, ApiError> 
         }
         None => containers.first().cloned(),
     };
-    let mut text = crate::sandbox::scenario::pod_log(&pod, container.as_deref());
+    let container = container.unwrap_or_default();
+    let previous = matches!(rr.param("previous"), Some("true") | Some("1"));
+    let instance = log_instance(&pod, &name, &container, previous)?;
+    let mut text = instance
+        .and_then(|id| srv.store.logs().get(id))
+        .unwrap_or_else(|| crate::sandbox::scenario::pod_log(&pod, Some(&container)));
     if let Some(n) = rr.param("tailLines").and_then(|t| t.parse::<usize>().ok()) {
         let lines: Vec<&str> = text.lines().collect();
         let start = lines.len().saturating_sub(n);
         text = lines[start..].iter().map(|l| format!("{l}\n")).collect();
     }
     Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], text).into_response())
+}
+
+/// Which container instance `GET .../log` reads, as the kubelet picks it from the pod's
+/// status: with `previous` the last terminated one, else the running one, else the one that
+/// just ended. `Ok(None)` when the status names none (a seeded pod without statuses: its
+/// logs are the scenario's). A container that never ran is a 400 with the kubelet's words.
+fn log_instance<'a>(
+    pod: &'a Value,
+    pod_name: &str,
+    container: &str,
+    previous: bool,
+) -> Result<Option<&'a str>, ApiError> {
+    let statuses = pod["status"]["containerStatuses"].as_array();
+    let Some(status) = statuses.and_then(|all| all.iter().find(|c| c["name"] == container)) else {
+        return Ok(None);
+    };
+    let id = |v: &'a Value| v["containerID"].as_str().filter(|id| !id.is_empty());
+    let last = id(&status["lastState"]["terminated"]);
+    let state = &status["state"];
+    if previous {
+        return match last {
+            Some(id) => Ok(Some(id)),
+            None => Err(ApiError::bad_request(format!(
+                "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
+            ))),
+        };
+    }
+    if state["running"].is_object() {
+        return Ok(id(status).or_else(|| id(&state["running"])));
+    }
+    if state["terminated"].is_object() {
+        return Ok(id(&state["terminated"]).or(last));
+    }
+    if let Some(last) = last {
+        return Ok(Some(last));
+    }
+    match state["waiting"]["reason"].as_str() {
+        Some(reason) => {
+            let why = match reason {
+                "ErrImagePull" => "image can't be pulled",
+                "ImagePullBackOff" => "trying and failing to pull image",
+                other => other,
+            };
+            Err(ApiError::bad_request(format!(
+                "container \"{container}\" in pod \"{pod_name}\" is waiting to start: {why}"
+            )))
+        }
+        None => Ok(None),
+    }
 }

@@ -13,24 +13,24 @@ const SAFE_ALPHABET: &[u8; 27] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// Hands out per-key random generators derived from the scenario seed.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Ids {
+pub(crate) struct Ids {
     seed: u64,
 }
 
 impl Ids {
     /// Generators for `seed`.
-    pub(super) fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self { seed }
     }
 
     /// The generator for one object (or one story beat), keyed by a stable string.
-    pub(super) fn rng(&self, key: &str) -> StdRng {
+    pub(crate) fn rng(&self, key: &str) -> StdRng {
         StdRng::seed_from_u64(self.seed ^ fnv1a64(key.as_bytes()))
     }
 
     /// A `pod-template-hash` for a pod template, as the Deployment controller derives one
     /// from the template: the same template (and seed) always gives the same hash.
-    pub(super) fn template_hash(&self, template: &serde_json::Value) -> String {
+    pub(crate) fn template_hash(&self, template: &serde_json::Value) -> String {
         let text = template.to_string();
         let mut rng = StdRng::seed_from_u64(self.seed ^ fnv1a64(text.as_bytes()));
         template_hash(&mut rng)
@@ -45,7 +45,7 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 }
 
 /// `n` lower-case hex digits.
-pub(super) fn hex(rng: &mut StdRng, n: usize) -> String {
+pub(crate) fn hex(rng: &mut StdRng, n: usize) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     // Every index below is drawn from the array's own range, so indexing cannot panic.
     (0..n)
@@ -54,7 +54,7 @@ pub(super) fn hex(rng: &mut StdRng, n: usize) -> String {
 }
 
 /// A random (version 4) UUID, as the API server assigns to `metadata.uid`.
-pub(super) fn uid(rng: &mut StdRng) -> String {
+pub(crate) fn uid(rng: &mut StdRng) -> String {
     let h = hex(rng, 32);
     // In bounds: the index is drawn from 0..4 for a 4-element array.
     let variant = ["8", "9", "a", "b"][rng.random_range(0..4)];
@@ -105,7 +105,7 @@ pub(super) fn pod_suffix(rng: &mut StdRng) -> String {
 }
 
 /// A timestamp in seconds since the epoch as the API server writes it (`2026-01-02T03:04:05Z`).
-pub(super) fn rfc3339(seconds: i64) -> String {
+pub(crate) fn rfc3339(seconds: i64) -> String {
     // Out-of-range seconds cannot come from a valid `jiff::Timestamp` minus scenario offsets
     // of a few months; clamping keeps this total anyway.
     let t = jiff::Timestamp::from_second(seconds).unwrap_or(if seconds < 0 {
@@ -129,7 +129,7 @@ pub(super) fn rfc3339_nano(seconds: i64, nanos: u32) -> String {
 }
 
 /// A Go duration as Kubernetes prints `metav1.Duration` (`1m0s`, `2.5s`, `850ms`).
-pub(super) fn go_duration(millis: u64) -> String {
+pub(crate) fn go_duration(millis: u64) -> String {
     let (h, rest) = (millis / 3_600_000, millis % 3_600_000);
     let (m, rest) = (rest / 60_000, rest % 60_000);
     let (s, ms) = (rest / 1000, rest % 1000);

@@ -117,7 +117,7 @@ pub(super) fn controller_ref(api_version: &str, kind: &str, owner: &Meta) -> Val
 
 /// Sets the field at `path` of `v`, creating objects on the way. Manifests are data: where
 /// the way holds something other than an object, `v` is left unchanged instead of panicking.
-pub(super) fn set(v: &mut Value, path: &[&str], value: Value) {
+pub(crate) fn set(v: &mut Value, path: &[&str], value: Value) {
     let Some((last, parents)) = path.split_last() else {
         *v = value;
         return;
@@ -164,12 +164,18 @@ pub(super) fn condition(
 
 /// One core v1 Event about an object.
 #[derive(Debug, Clone)]
-pub(super) struct Event<'a> {
+pub(crate) struct Event<'a> {
+    /// Why (`Scheduled`, `Pulled`, `BackOff`).
     pub reason: &'a str,
+    /// What happened, in the component's words.
     pub message: String,
+    /// A Warning rather than a Normal event.
     pub warning: bool,
+    /// How many times it happened.
     pub count: u32,
+    /// When it first and last happened (seconds since the epoch).
     pub first: i64,
+    /// See `first`.
     pub last: i64,
     /// Reporting component (`kubelet`, `kustomize-controller`).
     pub component: &'a str,
@@ -183,7 +189,7 @@ pub(super) struct Event<'a> {
 
 impl<'a> Event<'a> {
     /// A Normal event seen once at `at`.
-    pub(super) fn normal(
+    pub(crate) fn normal(
         reason: &'a str,
         message: impl Into<String>,
         at: i64,
@@ -207,8 +213,6 @@ impl<'a> Event<'a> {
 /// The Event object for `e` about `about`, named as the event recorder names them
 /// (`<object>.<hex of the first timestamp in nanoseconds>`).
 pub(super) fn event(ids: &Ids, about: &Value, e: Event<'_>) -> Value {
-    let name = about["metadata"]["name"].as_str().unwrap_or_default();
-    let namespace = about["metadata"]["namespace"].as_str().unwrap_or("default");
     let uid = about["metadata"]["uid"].as_str().unwrap_or_default();
     let path = e.field_path.as_deref().unwrap_or_default();
     let mut rng = ids.rng(&format!("event/{uid}/{path}/{}/{}", e.reason, e.first));
@@ -216,8 +220,18 @@ pub(super) fn event(ids: &Ids, about: &Value, e: Event<'_>) -> Value {
         .first
         .saturating_mul(1_000_000_000)
         .saturating_add(rng.random_range(0..1_000_000_000));
+    event_object(about, e, nanos, ids::uid(&mut rng))
+}
+
+/// The Event object for `e` about `about`, named `<object>.<nanos in hex>` (the event
+/// recorder's names), with the uid `event_uid`: what [`event`] builds from the scenario's
+/// seed, and the sandbox's live controllers from the clock.
+pub(crate) fn event_object(about: &Value, e: Event<'_>, nanos: i64, event_uid: String) -> Value {
+    let name = about["metadata"]["name"].as_str().unwrap_or_default();
+    let namespace = about["metadata"]["namespace"].as_str().unwrap_or("default");
+    let uid = about["metadata"]["uid"].as_str().unwrap_or_default();
     let mut meta = Meta::with_uid(
-        ids::uid(&mut rng),
+        event_uid,
         Some(namespace),
         &format!("{name}.{nanos:x}"),
         e.first,

@@ -10,17 +10,17 @@
 mod assets;
 mod controllers;
 mod flux;
-mod ids;
+pub(crate) mod ids;
 mod images;
-mod kube;
+pub(crate) mod kube;
 mod live;
 mod logs;
 mod pipeline;
-mod pods;
+pub(crate) mod pods;
 mod scale;
 pub mod scale_live;
 mod sock_shop;
-mod workloads;
+pub(crate) mod workloads;
 
 use std::fmt;
 use std::str::FromStr;

@@ -12,16 +12,19 @@ use super::kube::{Event, Meta, event};
 
 /// Where a pod runs: a node of the cluster and the pod's own IP.
 #[derive(Debug, Clone)]
-pub(super) struct Placement {
+pub(crate) struct Placement {
+    /// The node's name.
     pub node: String,
+    /// The node's address (`status.hostIP`).
     pub host_ip: String,
+    /// The pod's address (`status.podIP`).
     pub pod_ip: String,
 }
 
 /// The cluster's worker nodes (EKS names: `ip-10-0-1-10.us-west-2.compute.internal`) and the
 /// pod IPs handed out so far, so no two pods share an IP.
 #[derive(Debug)]
-pub(super) struct Nodes {
+pub(crate) struct Nodes {
     hosts: Vec<(u8, u8, u8)>,
     used: Vec<u16>,
 }
@@ -29,7 +32,7 @@ pub(super) struct Nodes {
 impl Nodes {
     /// `count` nodes (at least one), each on its own /24 of the VPC: the node's address
     /// below .20, its pods' from .20 up (at most 230 pods per node keep IPs unique).
-    pub(super) fn new(count: usize) -> Self {
+    pub(crate) fn new(count: usize) -> Self {
         let hosts = (0..count.max(1))
             .map(|i| {
                 (
@@ -44,7 +47,7 @@ impl Nodes {
     }
 
     /// Places a pod on node `index` (modulo the node count) and gives it the node's next IP.
-    pub(super) fn place(&mut self, index: usize) -> Placement {
+    pub(crate) fn place(&mut self, index: usize) -> Placement {
         let i = index % self.hosts.len();
         // `i` is reduced modulo the length of both vectors (they have the same length).
         let (a, b, host) = self.hosts[i];
@@ -96,7 +99,7 @@ impl Images {
 
 /// Splits an image reference into a fully qualified repository and a tag, as the container
 /// runtime does (`mongo` → `docker.io/library/mongo`, `latest`).
-pub(super) fn normalize(image: &str) -> (String, String) {
+pub(crate) fn normalize(image: &str) -> (String, String) {
     let image = image.split('@').next().unwrap_or(image);
     let (name, tag) = match image.rsplit_once(':') {
         Some((name, tag)) if !tag.contains('/') => (name, tag),
@@ -116,7 +119,7 @@ pub(super) fn normalize(image: &str) -> (String, String) {
 }
 
 /// Fills in what the API server defaults in a pod template's spec.
-pub(super) fn default_pod_spec(spec: &mut Value) {
+pub(crate) fn default_pod_spec(spec: &mut Value) {
     let Some(s) = spec.as_object_mut() else {
         return;
     };
@@ -209,21 +212,7 @@ impl PodFactory {
                 })
             })
             .collect();
-        if let Some(s) = spec.as_object_mut() {
-            let sa = s
-                .get("serviceAccountName")
-                .cloned()
-                .unwrap_or_else(|| json!("default"));
-            s.insert("serviceAccountName".into(), sa.clone());
-            s.insert("nodeName".into(), json!(""));
-            if admitted {
-                s.insert("serviceAccount".into(), sa);
-                s.insert("enableServiceLinks".into(), json!(true));
-                s.insert("preemptionPolicy".into(), json!("PreemptLowerPriority"));
-                s.insert("priority".into(), json!(0));
-                s.insert("tolerations".into(), default_tolerations());
-            }
-        }
+        admit_pod_spec(&mut spec, Some(""), admitted);
         let conditions: Vec<Value> = CONDITIONS
             .iter()
             .map(|kind| json!({"lastProbeTime": null, "lastTransitionTime": "", "status": "True", "type": kind}))
@@ -297,6 +286,31 @@ impl PodFactory {
             put(c, &["state", "running", "startedAt"], json!(started));
         }
         pod
+    }
+}
+
+/// Fills in what admission adds to a pod's (defaulted) spec: the service account, and with
+/// `full` the service links, priority and the default tolerations, as `kubectl get pod -o
+/// yaml` shows them. `node` puts `nodeName` right after the service account (the scheduler
+/// binds it later; the scenario fills in the placeholder).
+pub(crate) fn admit_pod_spec(spec: &mut Value, node: Option<&str>, full: bool) {
+    let Some(s) = spec.as_object_mut() else {
+        return;
+    };
+    let sa = s
+        .get("serviceAccountName")
+        .cloned()
+        .unwrap_or_else(|| json!("default"));
+    s.insert("serviceAccountName".into(), sa.clone());
+    if let Some(node) = node {
+        s.insert("nodeName".into(), json!(node));
+    }
+    if full {
+        s.insert("serviceAccount".into(), sa);
+        s.insert("enableServiceLinks".into(), json!(true));
+        s.insert("preemptionPolicy".into(), json!("PreemptLowerPriority"));
+        s.insert("priority".into(), json!(0));
+        s.insert("tolerations".into(), default_tolerations());
     }
 }
 
@@ -380,7 +394,7 @@ pub(super) fn pod_events(ids: &Ids, pod: &Value) -> Vec<Value> {
 
 /// Kubernetes' QoS class: no requests or limits is BestEffort, requests equal to limits for
 /// every container is Guaranteed, anything else Burstable.
-fn qos_class(spec: &Value) -> &'static str {
+pub(crate) fn qos_class(spec: &Value) -> &'static str {
     let containers = spec["containers"]
         .as_array()
         .map(Vec::as_slice)
@@ -412,7 +426,7 @@ fn default_tolerations() -> Value {
 }
 
 /// Seconds since the epoch of an RFC 3339 field (0 when absent or malformed).
-pub(super) fn parse_time(v: &Value) -> i64 {
+pub(crate) fn parse_time(v: &Value) -> i64 {
     v.as_str()
         .and_then(|s| s.parse::<jiff::Timestamp>().ok())
         .map(jiff::Timestamp::as_second)

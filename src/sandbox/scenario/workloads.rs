@@ -59,9 +59,7 @@ pub(super) fn roll_out(p: &mut Placer<'_>, manifest: &Value, r: Rollout) -> Work
         .as_str()
         .unwrap_or("default");
     let mut spec = manifest["spec"].clone();
-    if let Some(pod_spec) = spec.pointer_mut("/template/spec") {
-        default_pod_spec(pod_spec);
-    }
+    default_deployment_spec(&mut spec);
     let replicas = spec["replicas"].as_i64().unwrap_or(1);
     let template = spec["template"].clone();
     let hash = ids.template_hash(&template);
@@ -75,15 +73,6 @@ pub(super) fn roll_out(p: &mut Placer<'_>, manifest: &Value, r: Rollout) -> Work
         "deployment.kubernetes.io/revision".into(),
         json!(r.revision.to_string()),
     );
-    if let Some(s) = spec.as_object_mut() {
-        s.insert("replicas".into(), json!(replicas));
-        s.entry("revisionHistoryLimit").or_insert(json!(10));
-        s.entry("progressDeadlineSeconds").or_insert(json!(600));
-        s.entry("strategy").or_insert(json!({
-            "type": "RollingUpdate",
-            "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}
-        }));
-    }
 
     // The ReplicaSet and its pods carry the template's labels plus the hash.
     let rs_name = format!("{name}-{hash}");
@@ -234,6 +223,44 @@ pub(super) fn roll_out(p: &mut Placer<'_>, manifest: &Value, r: Rollout) -> Work
         replica_set,
         pods,
         events,
+    }
+}
+
+/// Fills in what the API server defaults in a Deployment's spec: the pod template's spec
+/// defaults, `replicas: 1`, `revisionHistoryLimit: 10`, `progressDeadlineSeconds: 600` and a
+/// `RollingUpdate` strategy with 25% surge and 25% unavailable (the parts a partial
+/// `RollingUpdate` strategy leaves out too). The sandbox's API server applies it to every
+/// Deployment written through it, so live ones look like the scenario's.
+pub(crate) fn default_deployment_spec(spec: &mut Value) {
+    if let Some(pod_spec) = spec.pointer_mut("/template/spec") {
+        default_pod_spec(pod_spec);
+    }
+    let replicas = spec["replicas"].as_i64().unwrap_or(1);
+    let Some(s) = spec.as_object_mut() else {
+        return;
+    };
+    s.insert("replicas".into(), json!(replicas));
+    s.entry("revisionHistoryLimit").or_insert(json!(10));
+    s.entry("progressDeadlineSeconds").or_insert(json!(600));
+    let strategy = s.entry("strategy").or_insert(json!({
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}
+    }));
+    let Some(strategy) = strategy.as_object_mut() else {
+        return;
+    };
+    let kind = strategy
+        .entry("type")
+        .or_insert(json!("RollingUpdate"))
+        .clone();
+    if kind == "RollingUpdate" {
+        let rolling = strategy
+            .entry("rollingUpdate")
+            .or_insert(json!({"maxUnavailable": "25%", "maxSurge": "25%"}));
+        if let Some(r) = rolling.as_object_mut() {
+            r.entry("maxUnavailable").or_insert(json!("25%"));
+            r.entry("maxSurge").or_insert(json!("25%"));
+        }
     }
 }
 
