@@ -85,6 +85,17 @@ impl Pace {
             .max(MIN_INTERVAL)
     }
 
+    /// A duration a manifest declares that is neither an interval nor a simulated delay
+    /// (a readiness probe's `initialDelaySeconds`, `progressDeadlineSeconds`): it plays like
+    /// an interval (shortened by the interval factor, then the speed), and is zero while
+    /// warping, like a delay.
+    pub fn declared(&self, d: Duration) -> Duration {
+        if self.warping() {
+            return Duration::ZERO;
+        }
+        d.mul_f64(self.interval_factor / self.speed)
+    }
+
     /// Sleeps for `delay(d)`.
     pub async fn sleep(&self, d: Duration) {
         let d = self.delay(d);
@@ -116,6 +127,10 @@ mod tests {
         let demo = Pace::demo(1.0);
         assert_eq!(demo.delay(Duration::from_secs(3)), Duration::from_secs(3));
         assert_eq!(
+            demo.declared(Duration::from_secs(30)),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
             demo.interval(Duration::from_secs(60)),
             Duration::from_secs(10)
         );
@@ -131,6 +146,7 @@ mod tests {
         let q = p.clone();
         p.set_warp(true);
         assert_eq!(q.delay(Duration::from_secs(5)), Duration::ZERO);
+        assert_eq!(q.declared(Duration::from_secs(5)), Duration::ZERO);
         assert_eq!(q.interval(Duration::from_secs(5)), Duration::from_secs(5));
         p.set_warp(false);
         assert_eq!(q.delay(Duration::from_secs(5)), Duration::from_secs(5));

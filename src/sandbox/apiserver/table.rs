@@ -369,6 +369,18 @@ fn builtin_cells(ty: &ResourceType, obj: &Value, now: jiff::Timestamp) -> Vec<Va
             join_containers(obj, "image"),
             selector_string(&obj["spec"]["selector"]),
         ],
+        ("rbac.authorization.k8s.io", "roles" | "clusterroles") => {
+            vec![name, obj["metadata"]["creationTimestamp"].clone()]
+        }
+        ("rbac.authorization.k8s.io", "rolebindings" | "clusterrolebindings") => vec![
+            name,
+            json!(format!(
+                "{}/{}",
+                obj["roleRef"]["kind"].as_str().unwrap_or_default(),
+                obj["roleRef"]["name"].as_str().unwrap_or_default()
+            )),
+            created,
+        ],
         ("apiextensions.k8s.io", "customresourcedefinitions") => {
             vec![name, obj["metadata"]["creationTimestamp"].clone()]
         }

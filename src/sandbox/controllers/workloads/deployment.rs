@@ -421,7 +421,7 @@ impl Manager {
                 let limit = self
                     .opts
                     .pace
-                    .delay(Duration::from_secs(deadline.max(0) as u64));
+                    .declared(Duration::from_secs(deadline.max(0) as u64));
                 self.since_progress(key, status) >= limit
             }
         }
@@ -452,7 +452,7 @@ impl Manager {
             let limit = self
                 .opts
                 .pace
-                .delay(Duration::from_secs(deadline.max(0) as u64));
+                .declared(Duration::from_secs(deadline.max(0) as u64));
             limit.saturating_sub(self.since_progress(key, status)) + Duration::from_millis(1)
         };
         self.timers

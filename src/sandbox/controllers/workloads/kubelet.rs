@@ -351,7 +351,10 @@ impl Manager {
                 self.store.logs().put(&id, log.clone());
                 (None, Some((now + pace.delay(*after), *exit_code)))
             }
-            _ => (Some(now + pace.delay(c.ready_after)), None),
+            _ => {
+                let ready = pace.delay(c.ready_after).max(pace.declared(c.probe_delay));
+                (Some(now + ready), None)
+            }
         };
         c.fate = Some(fate);
         c.step = Step::Running {

@@ -59,6 +59,9 @@ pub(super) struct Ctr {
     pub always: bool,
     /// Start to Ready (unpaced).
     pub ready_after: Duration,
+    /// The readiness probe's `initialDelaySeconds` (a declared duration: see
+    /// `Pace::declared`).
+    pub probe_delay: Duration,
     pub step: Step,
     pub restarts: u32,
     /// `lastState.terminated`.
@@ -308,6 +311,7 @@ mod tests {
             image: "front-end:1".into(),
             always: false,
             ready_after: Duration::ZERO,
+            probe_delay: Duration::ZERO,
             step,
             restarts: 0,
             last: None,
