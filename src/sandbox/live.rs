@@ -196,6 +196,8 @@ pub async fn start(
         let seed = SeedOptions {
             microservices_url: host.url("microservices-repo"),
             flux_url: Some(host.url("flux-repo")),
+            image_api_version: (flux == FluxVersion::V2_6)
+                .then(|| "image.toolkit.fluxcd.io/v1beta2".to_string()),
             username: credentials.username.clone(),
             password: credentials.password.clone(),
             flux_files: vec![(

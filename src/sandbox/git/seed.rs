@@ -158,6 +158,9 @@ pub struct SeedOptions {
     /// The URL `flux bootstrap` writes into `gotk-sync.yaml` (the flux repository's own);
     /// `None` keeps the write-up's CodeCommit URL.
     pub flux_url: Option<String>,
+    /// The image kinds' `apiVersion` the manifests use (`image.toolkit.fluxcd.io/v1beta2`
+    /// for a Flux 2.6 cluster); `None` keeps the files' `v1`.
+    pub image_api_version: Option<String>,
     /// The git user written into `microservices-basic-access-auth`.
     pub username: String,
     /// The git password written into `microservices-basic-access-auth`.
@@ -177,6 +180,7 @@ pub fn seed(dir: &Path) -> Result<SeedRepos, SandboxGitError> {
         &SeedOptions {
             microservices_url: micro,
             flux_url: None,
+            image_api_version: None,
             username: FAKE_GIT_USER.into(),
             password: FAKE_GIT_PASSWORD.into(),
             flux_files: Vec::new(),
@@ -192,10 +196,16 @@ pub fn seed_with(dir: &Path, opts: &SeedOptions) -> Result<SeedRepos, SandboxGit
     };
     let engine = base64::engine::general_purpose::STANDARD;
     let fill = |text: &str| {
-        let text = match &opts.flux_url {
+        let mut text = match &opts.flux_url {
             Some(url) => text.replace(WRITE_UP_FLUX_URL, url),
             None => text.to_string(),
         };
+        if let Some(api) = &opts.image_api_version {
+            text = text.replace(
+                "apiVersion: image.toolkit.fluxcd.io/v1\n",
+                &format!("apiVersion: {api}\n"),
+            );
+        }
         text.replace("__ACCOUNT_ID__", ACCOUNT_ID)
             .replace("__MICRO_SERVICES_REPO__", &opts.microservices_url)
             .replace("__BASE64_USERNAME__", &engine.encode(&opts.username))
