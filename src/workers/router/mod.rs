@@ -181,6 +181,7 @@ impl Router {
         let mut n = 0;
         while let Some(update) = next.take() {
             // Asked before the mirror applies the update: it compares with the old row.
+            self.follow(&update);
             match self.drives_workers(&update) {
                 Drive::Nothing => {}
                 Drive::Marks(repo) => {
@@ -431,6 +432,45 @@ impl Router {
         }
     }
 
+    /// Follows the cluster: when Flux fetched a new revision of a tracked repository, the git
+    /// worker fetches it now (not at its next interval), so the commits pane shows the
+    /// commit the cluster has; when a cluster scan found a different set of tags, the
+    /// registry scanner scans that repository now, so fluxdeck's own pick is never staler
+    /// than Flux's.
+    fn follow(&self, update: &Update) {
+        let (Update::Applied(object) | Update::Relisted(object)) = update else {
+            return;
+        };
+        match object {
+            Object::Source(s) if s.key.kind == Kind::GitRepository => {
+                let id = desired::object_id(&s.key);
+                let moved = self
+                    .mirror
+                    .sources()
+                    .get(&s.key)
+                    .is_some_and(|old| old.artifact_revision != s.artifact_revision);
+                if moved && self.sent.tracks.contains_key(&id) {
+                    let _ = self.git.send(GitCommand::FetchNow { key: Some(id) });
+                }
+            }
+            Object::ImageRepository(r) => {
+                let id = desired::object_id(&r.key);
+                let rescanned = self
+                    .mirror
+                    .image_repositories()
+                    .get(&r.key)
+                    .is_some_and(|old| {
+                        old.tag_count != r.tag_count || old.latest_tags != r.latest_tags
+                    });
+                if rescanned && self.sent.images.iter().any(|s| s.id == id) {
+                    // A full queue already holds a scan.
+                    let _ = self.scans.try_send(ScanRequest::Repository(id));
+                }
+            }
+            _ => {}
+        }
+    }
+
     async fn git_event(&mut self, event: GitEvent) -> bool {
         let key = match &event {
             GitEvent::Log { key, .. }
@@ -608,6 +648,36 @@ mod tests {
             r.drives_workers(&Update::RelistDone(Kind::ImagePolicy)),
             Drive::Nothing
         );
+    }
+
+    #[test]
+    fn a_revision_the_cluster_fetched_is_fetched_at_once_for_tracked_repositories_only() {
+        let mut r = router();
+        let (git, mut sent) = mpsc::unbounded_channel();
+        r.git = git;
+        // Same revision, or a repository fluxdeck does not track: nothing.
+        r.follow(&Update::Applied(git_repo(
+            "repo",
+            "https://example.com/repo",
+            "main@sha1:a",
+        )));
+        r.follow(&Update::Applied(git_repo(
+            "other",
+            "https://example.com/other",
+            "main@sha1:b",
+        )));
+        assert!(sent.try_recv().is_err());
+        r.follow(&Update::Applied(git_repo(
+            "repo",
+            "https://example.com/repo",
+            "main@sha1:b",
+        )));
+        match sent.try_recv() {
+            Ok(GitCommand::FetchNow { key }) => {
+                assert_eq!(key.as_deref(), Some("flux-system/repo"))
+            }
+            other => panic!("expected FetchNow, got {other:?}"),
+        }
     }
 
     #[test]
