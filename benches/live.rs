@@ -17,7 +17,7 @@
 //! are shared and noisy.
 
 #[path = "../tests/pty_support/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod pty_support;
 
 use std::io::BufRead;

@@ -159,10 +159,11 @@ pub fn apply(world: &World, ks: &Value, mut objects: Vec<Value>) -> Result<Appli
                 ),
             ));
         }
-        if !namespaced && !ns.is_empty() {
-            if let Some(m) = obj["metadata"].as_object_mut() {
-                m.remove("namespace");
-            }
+        if !namespaced
+            && !ns.is_empty()
+            && let Some(m) = obj["metadata"].as_object_mut()
+        {
+            m.remove("namespace");
         }
         for (k, v) in [
             ("kustomize.toolkit.fluxcd.io/name", ks_name),

@@ -289,10 +289,10 @@ impl Loop {
                         let key = (change.type_id, change.object.namespace.clone(), change.object.name.clone());
                         if change.kind == EventKind::Deleted {
                             self.forget(kind, &key, &change.object.uid);
-                            if kind == "Kustomization" {
-                                if let Ok(obj) = change.object.value() {
-                                    super::kustomize::finalize(&self.world, &obj);
-                                }
+                            if kind == "Kustomization"
+                                && let Ok(obj) = change.object.value()
+                            {
+                                super::kustomize::finalize(&self.world, &obj);
                             }
                             continue;
                         }

@@ -110,6 +110,9 @@ impl Kinds {
     }
 }
 
+/// (namespace, name) of an ImageRepository → the tags of its last scan.
+type TagDb = HashMap<(String, String), Arc<Vec<String>>>;
+
 /// Everything the live controllers share.
 pub struct World {
     /// The objects.
@@ -126,7 +129,7 @@ pub struct World {
     pub kinds: Kinds,
     /// The image reflector's database: the tags of each ImageRepository's last scan,
     /// descending byte-wise, as image-reflector-controller keeps them.
-    tags: Mutex<HashMap<(String, String), Arc<Vec<String>>>>,
+    tags: Mutex<TagDb>,
     /// Events the controllers emit.
     pub events: Recorder,
     /// What the controllers' loop is doing.
