@@ -418,6 +418,7 @@ impl Loop {
             stats.reconciles.fetch_add(1, Ordering::Relaxed);
             self.queue.remove(&(at, key.clone()));
             self.due.remove(&key);
+            tracing::trace!(ns = %key.1, name = %key.2, lag_ms = lag, "reconcile starts");
             self.running.insert(key.clone());
             let world = self.world.clone();
             let done = self.done_tx.clone();
@@ -437,6 +438,7 @@ impl Loop {
     }
 
     fn finished(&mut self, done: Done) {
+        tracing::trace!(ns = %done.key.1, name = %done.key.2, requeue = ?done.requeue, changed = done.changed, "reconcile done");
         self.running.remove(&done.key);
         if done.changed {
             let Some(kind) = self.world.kinds.flux_kind(done.key.0) else {
