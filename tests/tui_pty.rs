@@ -366,7 +366,13 @@ fn flux_2_6_fills_the_image_panes() {
     let mut tui = open(&sb, &[], MEDIUM);
     wait_for_sock_shop(&mut tui);
     let tag = latest_tag(&sb, "v1beta2");
-    let screen = tui.wait_text(&tag, WAIT).unwrap();
+    tui.wait_text(&tag, WAIT).unwrap();
+    // The pods pane shows the tag too: wait for the image pane's list to be done.
+    let screen = tui
+        .wait_for("the image automation pane listed", WAIT, |s| {
+            s.contains("Image automation (") && !s.contains("Image automation (0 so far)")
+        })
+        .unwrap();
     let title = screen
         .lines()
         .find_map(|l| l.split("Image automation (").nth(1))

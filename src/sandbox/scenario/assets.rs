@@ -19,6 +19,9 @@ pub(super) const FAKE_GIT_USER: &str = "sandbox-git-user";
 pub(super) const FAKE_GIT_PASSWORD: &str = "not-a-real-password";
 
 const COMPLETE_DEMO: &str = include_str!("../../../assets/sock-shop/complete-demo.yaml");
+const BASE: &str = include_str!(
+    "../../../assets/seed-gitops/microservices-repo/deploy/kubernetes/base/kustomization.yaml"
+);
 const DEV_OVERLAY: &str = include_str!(
     "../../../assets/seed-gitops/microservices-repo/deploy/kubernetes/overlays/development/kustomization.yaml"
 );
@@ -115,6 +118,59 @@ pub(super) fn manifests(opts: &ScenarioOptions, flux: FluxVersion) -> Manifests 
     }
 }
 
+/// The image the `front-end` Deployment runs once the automation set the overlay's markers
+/// to `tag` (by `crate::setters`, as the image automation does) and kustomize-controller
+/// built the overlay (by the sandbox's kustomize subset); `None` only if an embedded file
+/// were broken (a unit test builds it).
+pub(super) fn released_front_end_image(tag: &str) -> Option<String> {
+    use crate::setters::{ImageRef, PolicyRef};
+    let overlay = DEV_OVERLAY.replace("__ACCOUNT_ID__", ACCOUNT_ID);
+    let docs = parse(APPS[4]);
+    let image = docs.first()?["spec"]["image"]
+        .as_str()?
+        .replace("__ACCOUNT_ID__", ACCOUNT_ID);
+    let policy = PolicyRef {
+        namespace: "sock-shop".into(),
+        name: "sock-shop-front-end".into(),
+        latest: ImageRef {
+            name: image,
+            tag: tag.into(),
+            digest: None,
+        },
+    };
+    let rewritten = crate::setters::rewrite(&overlay, &[policy])
+        .ok()?
+        .new_text
+        .unwrap_or(overlay);
+    let dir = "deploy/kubernetes";
+    let files: std::collections::BTreeMap<String, Vec<u8>> = [
+        (format!("{dir}/base/kustomization.yaml"), BASE.to_string()),
+        (
+            format!("{dir}/base/complete-demo.yaml"),
+            COMPLETE_DEMO.to_string(),
+        ),
+        (
+            format!("{dir}/overlays/development/kustomization.yaml"),
+            rewritten,
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.into_bytes()))
+    .collect();
+    let built = crate::sandbox::kustomize::build(
+        &files,
+        &format!("./{dir}/overlays/development"),
+        &Default::default(),
+    )
+    .ok()?;
+    built
+        .iter()
+        .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "front-end")?
+        .pointer("/spec/template/spec/containers/0/image")?
+        .as_str()
+        .map(str::to_string)
+}
+
 /// The reference ImagePolicy (`policy.yaml` of the development overlay), compiled by
 /// `crate::policy`; `None` only if the embedded file were broken (a unit test parses it).
 pub(super) fn front_end_policy() -> Option<crate::policy::CompiledPolicy> {
@@ -159,6 +215,12 @@ mod tests {
         let text = serde_json::to_string(&m.apps).unwrap();
         assert!(!text.contains("__"), "a placeholder is left: {text}");
         assert!(front_end_policy().is_some());
+        assert_eq!(
+            released_front_end_image("main-1f49071-24").as_deref(),
+            Some(
+                "123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end:main-1f49071-24"
+            )
+        );
         let policy = Manifests::find(&m.apps, "ImagePolicy", "sock-shop-front-end").unwrap();
         assert_eq!(policy["apiVersion"], "image.toolkit.fluxcd.io/v1beta2");
         let tenant = Manifests::find(&m.apps, "GitRepository", "sock-shop-tenant").unwrap();

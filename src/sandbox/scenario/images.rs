@@ -63,15 +63,16 @@ pub fn front_end_tags() -> FrontEndTags {
     FrontEndTags { tags, picks }
 }
 
-/// The scan of a tag list as image-reflector-controller stores it: tags sorted descending
-/// byte-wise, and the revision (decimal adler32 of the JSON array of that sorted list).
+/// The scan of a tag list as image-reflector-controller stores it, by `crate::policy`:
+/// tags sorted descending byte-wise, and the revision (decimal adler32 of the JSON array of
+/// that sorted list), with the default exclusion list.
 pub(super) fn scan(tags: &[String]) -> (Vec<String>, String) {
-    let mut sorted = tags.to_vec();
-    sorted.sort_by(|a, b| b.cmp(a));
-    // A list of strings always serialises; the fallback only keeps this total.
-    let json = serde_json::to_vec(&sorted).unwrap_or_default();
-    let revision = adler2::adler32_slice(&json).to_string();
-    (sorted, revision)
+    match crate::policy::ScanSummary::new(tags, &[]) {
+        Ok(s) => (s.tags, s.revision),
+        // The default exclusion pattern is a valid Go regex (a policy unit test compiles
+        // it); the fallback only keeps this total.
+        Err(_) => (tags.to_vec(), "0".into()),
+    }
 }
 
 /// `apiVersion` of the image kinds the Flux release serves as storage version.

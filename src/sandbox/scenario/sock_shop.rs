@@ -131,7 +131,9 @@ pub(super) fn objects(opts: &ScenarioOptions) -> Vec<Value> {
 
     // The Sock Shop itself, as the `sock-shop` Kustomization applied complete-demo.yaml
     // through the development overlay (which points front-end at ECR).
-    let front_end = format!("{}:{}", m.front_end_image, tags.latest());
+    // What the automation's commit and kustomize-controller's build give the Deployment.
+    let front_end = assets::released_front_end_image(tags.latest())
+        .unwrap_or_else(|| format!("{}:{}", m.front_end_image, tags.latest()));
     let deployed = t.tenant + 50;
     let last_release = t.releases.last().map(|r| r.applied + 1).unwrap_or(deployed);
     for doc in &m.demo {

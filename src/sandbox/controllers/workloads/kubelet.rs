@@ -12,13 +12,13 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use super::Manager;
-use super::events::Note;
 use super::images::ImageFate;
 use super::node::{first_look, resolved};
 use super::podstatus::{PodRun, Step, render};
 use super::rollout::next_backoff;
 use super::sched::{Key, ObjKey};
 use crate::sandbox::apiserver::store::{Target, now_rfc3339};
+use crate::sandbox::controllers::events::Note;
 use crate::sandbox::pace::MIN_INTERVAL;
 use crate::sandbox::scenario::ids;
 

@@ -13,7 +13,6 @@
 //! retried by the next change or timer.
 
 mod deployment;
-mod events;
 mod images;
 mod index;
 mod kubelet;
@@ -40,7 +39,7 @@ use crate::sandbox::scenario::ids::Ids;
 
 pub use images::{AnyImage, ImageFate, ImageSource};
 
-use events::Recorder;
+use super::events::EventLog;
 use index::Owners;
 use node::Kubelet;
 use sched::{Key, ObjKey, Queue, Timers};
@@ -175,7 +174,7 @@ pub(super) struct Manager {
     rs_owners: Owners,
     /// Pod → ReplicaSet.
     pod_owners: Owners,
-    recorder: Recorder,
+    recorder: EventLog,
     kubelet: Kubelet,
     /// When each Deployment last showed progress (for `progressDeadlineSeconds`).
     progress: HashMap<ObjKey, Instant>,
@@ -197,7 +196,7 @@ impl Manager {
             timers: Timers::default(),
             rs_owners: Owners::default(),
             pod_owners: Owners::default(),
-            recorder: Recorder::new(types.events),
+            recorder: EventLog::new(types.events),
             kubelet: Kubelet::new(opts.nodes),
             progress: HashMap::new(),
             store,

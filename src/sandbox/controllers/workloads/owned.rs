@@ -6,12 +6,12 @@
 use serde_json::{Map, Value, json};
 
 use super::Manager;
-use super::events::Note;
 use super::index::controller_of;
 use super::rollout::{self, Strategy};
 use super::sched::{Key, ObjKey};
 use super::status::{self, reason};
 use crate::sandbox::apiserver::store::{Target, now_rfc3339};
+use crate::sandbox::controllers::events::Note;
 use crate::sandbox::scenario::pods::default_pod_spec;
 
 /// `deployment.kubernetes.io/revision`.

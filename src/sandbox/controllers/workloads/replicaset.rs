@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use super::Manager;
-use super::events::Note;
 use super::index::controller_of;
 use super::rollout;
 use super::sched::{Key, ObjKey};
 use crate::sandbox::apiserver::store::Target;
+use crate::sandbox::controllers::events::Note;
 use crate::sandbox::scenario::ids;
 use crate::sandbox::scenario::pods::{admit_pod_spec, default_pod_spec, parse_time, qos_class};
 
