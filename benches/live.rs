@@ -16,12 +16,13 @@
 //! `FLUXDECK_BENCH_SCALE_WINDOWS` (6 windows of 10 s). Medians are reported: the machines
 //! are shared and noisy.
 
+#[path = "support/mod.rs"]
+mod support;
+
 #[path = "../tests/pty_support/mod.rs"]
 #[allow(unused_imports)]
 mod pty_support;
 
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -72,67 +73,28 @@ fn rss_mb(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// A `fluxdeck sandbox` process and how to reach it.
+/// A `fluxdeck sandbox` process and a client for it.
 struct Server {
-    child: Child,
-    url: String,
-    token: String,
-    dir: tempfile::TempDir,
+    process: support::SandboxProcess,
     http: reqwest::blocking::Client,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let kc = dir.path().join("kubeconfig");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fluxdeck"))
-            .arg("sandbox")
-            .args(args)
-            .arg("--state-dir")
-            .arg(dir.path().join("state"))
-            .arg("--kubeconfig")
-            .arg(&kc)
-            .arg("--log-file")
-            .arg(dir.path().join("log"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("fluxdeck sandbox starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut url = String::new();
-        for line in std::io::BufReader::new(stdout).lines() {
-            let line = line.expect("line");
-            if let Some(u) = line.split_whitespace().find(|w| w.starts_with("https://")) {
-                url = u.replacen("https://", "http://", 1);
-                break;
-            }
-        }
-        let text = std::fs::read_to_string(&kc).expect("kubeconfig written");
-        let token = text
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("token: "))
-            .expect("token in kubeconfig")
-            .to_string();
         Server {
-            child,
-            url,
-            token,
-            dir,
+            process: support::SandboxProcess::start(args),
             http: reqwest::blocking::Client::new(),
         }
     }
 
+    fn pid(&self) -> u32 {
+        self.process.child.id()
+    }
+
     fn get(&self, path: &str) -> Value {
         self.http
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(&self.token)
+            .get(format!("{}{path}", self.process.url))
+            .bearer_auth(&self.process.token)
             .send()
             .and_then(|r| r.json())
             .unwrap_or(Value::Null)
@@ -140,8 +102,8 @@ impl Server {
 
     fn post(&self, path: &str, body: Value) -> Value {
         self.http
-            .post(format!("{}{path}", self.url))
-            .bearer_auth(&self.token)
+            .post(format!("{}{path}", self.process.url))
+            .bearer_auth(&self.process.token)
             .header("content-type", "application/json")
             .body(body.to_string())
             .send()
@@ -150,7 +112,7 @@ impl Server {
     }
 
     fn kubeconfig(&self) -> String {
-        self.dir.path().join("kubeconfig").display().to_string()
+        self.process.kubeconfig()
     }
 }
 
@@ -269,7 +231,7 @@ fn idle_figure(seconds: u64) {
     let s = Server::start(&["--scenario", "sock-shop-live", "--build-every", "off"]);
     // Let the first intervals pass, then measure a quiet stretch.
     std::thread::sleep(Duration::from_secs(5));
-    let pid = s.child.id();
+    let pid = s.pid();
     let before = cpu_seconds(pid);
     let t = Instant::now();
     std::thread::sleep(Duration::from_secs(seconds));
@@ -303,7 +265,7 @@ fn scale_figure(n: u64, rate: u64, windows: u64) {
     );
     let _ = tui.wait_text("app-00001", Duration::from_secs(120));
     let tui_pid = tui_pid(&tui);
-    let sandbox = s.child.id();
+    let sandbox = s.pid();
     println!("window  queued  running  max-lag-ms  builds-pushed  sandbox-cpu%  tui-cpu%");
     let mut last_cpu = (
         cpu_seconds(sandbox),

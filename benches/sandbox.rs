@@ -9,8 +9,9 @@
 //! override with `FLUXDECK_BENCH_N`, `FLUXDECK_BENCH_WATCHERS`, `FLUXDECK_BENCH_RATE`,
 //! `FLUXDECK_BENCH_SECONDS`, `FLUXDECK_BENCH_RUNS`.
 
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
+#[path = "support/mod.rs"]
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -25,58 +26,10 @@ fn env(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-struct Server {
-    child: Child,
-    url: String,
-    token: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+type Server = support::SandboxProcess;
 
 fn start(n: u64) -> Server {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let kc = dir.path().join("kubeconfig");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fluxdeck"))
-        .args([
-            "sandbox",
-            "--scenario",
-            &format!("scale:{n}"),
-            "--kubeconfig",
-        ])
-        .arg(&kc)
-        .arg("--log-file")
-        .arg(dir.path().join("log"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("fluxdeck sandbox starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut url = String::new();
-    for line in std::io::BufReader::new(stdout).lines() {
-        let line = line.expect("line");
-        if let Some(u) = line.split_whitespace().find(|w| w.starts_with("https://")) {
-            url = u.replacen("https://", "http://", 1);
-            break;
-        }
-    }
-    let text = std::fs::read_to_string(&kc).expect("kubeconfig written");
-    let token = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("token: "))
-        .expect("token in kubeconfig")
-        .to_string();
-    Server {
-        child,
-        url,
-        token,
-        _dir: dir,
-    }
+    Server::start(&["--scenario", &format!("scale:{n}")])
 }
 
 fn rss_kb(pid: u32) -> (u64, u64) {

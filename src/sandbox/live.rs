@@ -339,13 +339,7 @@ pub fn unsettled(world: &super::controllers::world::World) -> Vec<String> {
             o["metadata"]["name"].as_str().unwrap_or_default()
         )
     };
-    for kind in [
-        "GitRepository",
-        "Kustomization",
-        "ImageRepository",
-        "ImagePolicy",
-        "ImageUpdateAutomation",
-    ] {
+    for kind in super::controllers::world::FLUX_KINDS {
         for o in world.list(kind, None) {
             if o["spec"]["suspend"] == true {
                 continue;

@@ -353,7 +353,7 @@ fn builtins() -> Vec<ResourceType> {
         vec![],
     );
     ssrr.create_only = true;
-    vec![
+    let mut types = vec![
         builtin(
             "",
             "Namespace",
@@ -505,66 +505,6 @@ fn builtins() -> Vec<ResourceType> {
             ],
         ),
         builtin(
-            "rbac.authorization.k8s.io",
-            "Role",
-            "roles",
-            true,
-            &[],
-            false,
-            vec![
-                name(),
-                col(
-                    "Created At",
-                    "string",
-                    0,
-                    "CreationTimestamp of the object.",
-                ),
-            ],
-        ),
-        builtin(
-            "rbac.authorization.k8s.io",
-            "RoleBinding",
-            "rolebindings",
-            true,
-            &[],
-            false,
-            vec![
-                name(),
-                col("Role", "string", 0, "The role the binding refers to."),
-                age(),
-            ],
-        ),
-        builtin(
-            "rbac.authorization.k8s.io",
-            "ClusterRole",
-            "clusterroles",
-            false,
-            &[],
-            false,
-            vec![
-                name(),
-                col(
-                    "Created At",
-                    "string",
-                    0,
-                    "CreationTimestamp of the object.",
-                ),
-            ],
-        ),
-        builtin(
-            "rbac.authorization.k8s.io",
-            "ClusterRoleBinding",
-            "clusterrolebindings",
-            false,
-            &[],
-            false,
-            vec![
-                name(),
-                col("Role", "string", 0, "The role the binding refers to."),
-                age(),
-            ],
-        ),
-        builtin(
             "apps",
             "Deployment",
             "deployments",
@@ -641,7 +581,34 @@ fn builtins() -> Vec<ResourceType> {
         ),
         ssar,
         ssrr,
-    ]
+    ];
+    // RBAC, which tenants' Kustomizations apply (a RoleBinding for their ServiceAccount).
+    for (kind, plural, namespaced, binding) in [
+        ("Role", "roles", true, false),
+        ("RoleBinding", "rolebindings", true, true),
+        ("ClusterRole", "clusterroles", false, false),
+        ("ClusterRoleBinding", "clusterrolebindings", false, true),
+    ] {
+        let columns = if binding {
+            vec![
+                name(),
+                col("Role", "string", 0, "The role the binding refers to."),
+                age(),
+            ]
+        } else {
+            vec![name(), col("Created At", "date", 0, "Creation time.")]
+        };
+        types.push(builtin(
+            "rbac.authorization.k8s.io",
+            kind,
+            plural,
+            namespaced,
+            &[],
+            false,
+            columns,
+        ));
+    }
+    types
 }
 
 #[cfg(test)]

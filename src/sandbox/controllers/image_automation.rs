@@ -80,14 +80,7 @@ fn clean(path: &str) -> String {
 
 /// One run.
 pub async fn reconcile(world: &World, obj: &Value) -> Reconciled {
-    let ns = obj["metadata"]["namespace"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let name = obj["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let (ns, name) = super::world::ns_name(obj);
     let spec = &obj["spec"];
     let every = interval_of(obj);
     let run_time = now_rfc3339();

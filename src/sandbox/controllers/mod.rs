@@ -158,7 +158,9 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions) -> tokio::task::Join
     })
 }
 
-fn pending(obj: &Value) -> bool {
+/// Whether an object waits for a reconcile: a new generation, or a
+/// `reconcile.fluxcd.io/requestedAt` that `status.lastHandledReconcileAt` does not echo yet.
+pub fn pending(obj: &Value) -> bool {
     let requested = obj["metadata"]["annotations"][REQUESTED_AT].as_str();
     let handled = obj["status"]["lastHandledReconcileAt"].as_str();
     let generation = obj["metadata"]["generation"].as_i64().unwrap_or(1);
@@ -191,8 +193,10 @@ fn start(ctx: &Arc<Ctx>, key: (TypeId, String, String)) {
     });
 }
 
-fn write_status(ctx: &Ctx, type_id: TypeId, ns: &str, name: &str, f: &dyn Fn(&mut Value)) {
-    let result = ctx.store.modify(
+/// Changes an object's status with `f`, as a controller's status patch; a failed write is
+/// logged (the next reconcile writes again).
+pub fn write_status(store: &Store, type_id: TypeId, ns: &str, name: &str, f: &dyn Fn(&mut Value)) {
+    let result = store.modify(
         type_id,
         ns,
         name,
@@ -214,19 +218,12 @@ fn write_status(ctx: &Ctx, type_id: TypeId, ns: &str, name: &str, f: &dyn Fn(&mu
 }
 
 async fn reconcile(ctx: &Ctx, type_id: TypeId, obj: &Value) {
-    let ns = obj["metadata"]["namespace"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let name = obj["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let (ns, name) = world::ns_name(obj);
     let kind = obj["kind"].as_str().unwrap_or_default().to_string();
     let generation = obj["metadata"]["generation"].as_i64().unwrap_or(1);
     let requested = obj["metadata"]["annotations"][REQUESTED_AT].clone();
     if obj["spec"]["suspend"] == true {
-        write_status(ctx, type_id, &ns, &name, &|s| {
+        write_status(&ctx.store, type_id, &ns, &name, &|s| {
             if !requested.is_null() {
                 s["lastHandledReconcileAt"] = requested.clone();
             }
@@ -236,7 +233,7 @@ async fn reconcile(ctx: &Ctx, type_id: TypeId, obj: &Value) {
     }
     let now = now_rfc3339();
     let progress = kinds::progress_message(&kind, obj);
-    write_status(ctx, type_id, &ns, &name, &|s| {
+    write_status(&ctx.store, type_id, &ns, &name, &|s| {
         conditions::set(
             s,
             "Reconciling",
@@ -262,7 +259,7 @@ async fn reconcile(ctx: &Ctx, type_id: TypeId, obj: &Value) {
     tokio::time::sleep(ctx.options.reconcile_time).await;
     let outcome = kinds::reconcile(ctx, &kind, obj).await;
     let now = now_rfc3339();
-    write_status(ctx, type_id, &ns, &name, &|s| {
+    write_status(&ctx.store, type_id, &ns, &name, &|s| {
         for (k, v) in &outcome.fields {
             s[k.as_str()] = v.clone();
         }

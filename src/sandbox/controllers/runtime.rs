@@ -25,12 +25,12 @@ use serde_json::{Value, json};
 use tokio::sync::{Semaphore, broadcast, mpsc};
 use tokio::time::Instant;
 
-use super::REQUESTED_AT;
 use super::conditions;
 use super::events::FluxEvent;
 use super::world::World;
+use super::{REQUESTED_AT, pending, write_status};
 use crate::sandbox::apiserver::resources::TypeId;
-use crate::sandbox::apiserver::store::{EventKind, Target, now_rfc3339};
+use crate::sandbox::apiserver::store::{EventKind, now_rfc3339};
 
 /// An object: its type, namespace and name.
 pub type Key = (TypeId, String, String);
@@ -311,18 +311,13 @@ impl Loop {
 
     /// Reads every object of the handled kinds (at start, and after missing changes).
     fn observe_all(&mut self) {
-        for kind in [
-            "GitRepository",
-            "Kustomization",
-            "ImageRepository",
-            "ImagePolicy",
-            "ImageUpdateAutomation",
-        ] {
+        for kind in super::world::FLUX_KINDS {
             let Some(id) = self.world.kinds.id(kind) else {
                 continue;
             };
             for obj in self.world.list(kind, None) {
-                let key = (id, ns_of(&obj), name_of(&obj));
+                let (ns, name) = super::world::ns_name(&obj);
+                let key = (id, ns, name);
                 self.observe(kind, key, &obj);
             }
         }
@@ -492,26 +487,7 @@ impl World {
 }
 
 fn ns_of(obj: &Value) -> String {
-    obj["metadata"]["namespace"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn name_of(obj: &Value) -> String {
-    obj["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// Whether the object waits for a reconcile: new generation or an unhandled request.
-pub fn pending(obj: &Value) -> bool {
-    let requested = obj["metadata"]["annotations"][REQUESTED_AT].as_str();
-    let handled = obj["status"]["lastHandledReconcileAt"].as_str();
-    let generation = obj["metadata"]["generation"].as_i64().unwrap_or(1);
-    let observed = obj["status"]["observedGeneration"].as_i64().unwrap_or(-1);
-    (requested.is_some() && requested != handled) || generation != observed
+    super::world::ns_name(obj).0
 }
 
 /// `spec.interval` as a duration (10 minutes when absent or unreadable).
@@ -563,39 +539,6 @@ fn links_of(kind: &str, obj: &Value) -> Links {
     Links { reads }
 }
 
-/// The controller name of a kind, as its events say.
-pub fn component(kind: &str) -> &'static str {
-    match kind {
-        "GitRepository" => "source-controller",
-        "Kustomization" => "kustomize-controller",
-        "ImageRepository" | "ImagePolicy" => "image-reflector-controller",
-        "ImageUpdateAutomation" => "image-automation-controller",
-        _ => "sandbox",
-    }
-}
-
-fn write_status(world: &World, id: TypeId, ns: &str, name: &str, f: &dyn Fn(&mut Value)) {
-    let result = world.store.modify(
-        id,
-        ns,
-        name,
-        Target::Status,
-        false,
-        &|old| {
-            let mut new = old.clone();
-            if !new["status"].is_object() {
-                new["status"] = json!({});
-            }
-            f(&mut new["status"]);
-            Ok(new)
-        },
-        None,
-    );
-    if let Err(e) = result {
-        tracing::warn!("status of {ns}/{name} not written: {}", e.message);
-    }
-}
-
 /// One reconcile: Reconciling, the kind's work, then the result, as every Flux controller
 /// writes them. Returns when to run again and whether dependents should run.
 async fn reconcile(
@@ -607,12 +550,11 @@ async fn reconcile(
     let Some(kind) = world.kinds.flux_kind(id) else {
         return (None, false);
     };
-    let ns = ns_of(obj);
-    let name = name_of(obj);
+    let (ns, name) = super::world::ns_name(obj);
     let generation = obj["metadata"]["generation"].as_i64().unwrap_or(1);
     let requested = obj["metadata"]["annotations"][REQUESTED_AT].clone();
     if obj["spec"]["suspend"] == true {
-        write_status(world, id, &ns, &name, &|s| {
+        write_status(&world.store, id, &ns, &name, &|s| {
             if !requested.is_null() {
                 s["lastHandledReconcileAt"] = requested.clone();
             }
@@ -627,7 +569,7 @@ async fn reconcile(
     };
     let now = now_rfc3339();
     let reset_ready = kind == "Kustomization";
-    write_status(world, id, &ns, &name, &|s| {
+    write_status(&world.store, id, &ns, &name, &|s| {
         for c in &progress.conditions {
             conditions::set(s, c.kind, c.status, &c.reason, &c.message, generation, &now);
         }
@@ -672,7 +614,7 @@ async fn reconcile(
         _ => Reconciled::ready("Succeeded", "reconciliation succeeded"),
     };
     let now = now_rfc3339();
-    write_status(world, id, &ns, &name, &|s| {
+    write_status(&world.store, id, &ns, &name, &|s| {
         for (k, v) in &out.fields {
             s[*k] = v.clone();
         }

@@ -162,20 +162,20 @@ fn unreachable_host(url: &str) -> String {
 
 /// The commit `refname` (`refs/heads/main`) points at, with its subject line.
 pub fn commit_of(repo: &Path, refname: &str) -> Option<(String, String)> {
-    let r = git2::Repository::open_bare(repo).ok()?;
-    let commit = r.find_reference(refname).ok()?.peel_to_commit().ok()?;
-    let subject = commit
-        .summary()
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-        .to_string();
-    Some((commit.id().to_string(), subject))
+    commit_where(repo, |r| r.find_reference(refname)?.peel_to_commit())
 }
 
+/// The commit `sha` (full or abbreviated) names, with its subject line.
 fn commit_by_sha(repo: &Path, sha: &str) -> Option<(String, String)> {
+    commit_where(repo, |r| r.revparse_single(sha)?.peel_to_commit())
+}
+
+fn commit_where(
+    repo: &Path,
+    find: impl for<'r> FnOnce(&'r git2::Repository) -> Result<git2::Commit<'r>, git2::Error>,
+) -> Option<(String, String)> {
     let r = git2::Repository::open_bare(repo).ok()?;
-    let commit = r.revparse_single(sha).ok()?.peel_to_commit().ok()?;
+    let commit = find(&r).ok()?;
     let subject = commit
         .summary()
         .ok()

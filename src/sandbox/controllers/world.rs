@@ -43,6 +43,22 @@ impl GitHost {
     }
 }
 
+/// The Flux kinds the live controllers reconcile.
+pub const FLUX_KINDS: [&str; 5] = [
+    "GitRepository",
+    "Kustomization",
+    "ImageRepository",
+    "ImagePolicy",
+    "ImageUpdateAutomation",
+];
+
+/// An object's `metadata.namespace` and `metadata.name` (empty when absent).
+pub fn ns_name(obj: &Value) -> (String, String) {
+    let meta = &obj["metadata"];
+    let text = |k: &str| meta[k].as_str().unwrap_or_default().to_string();
+    (text("namespace"), text("name"))
+}
+
 /// The type ids of the kinds the controllers read and write.
 #[derive(Debug, Clone, Copy)]
 pub struct Kinds {
