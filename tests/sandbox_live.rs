@@ -562,6 +562,14 @@ async fn every_object_validates(flux: FluxVersion) {
     }
     // Four Kustomizations, two GitRepositories and the three image objects.
     assert_eq!(checked, 9);
+    // Each of them waits for its next interval (none fell off the controllers' schedule).
+    let stats = live.get("/sandbox/stats").await;
+    let c = &stats["controllers"];
+    assert_eq!(
+        c["queued"].as_u64().unwrap() + c["running"].as_u64().unwrap(),
+        9,
+        "{stats:#}"
+    );
     live.sb.shutdown().await;
 }
 

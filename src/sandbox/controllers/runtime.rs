@@ -275,6 +275,9 @@ impl Loop {
         self.observe_all();
         loop {
             self.start_due();
+            let stats = &self.world.stats;
+            stats.queued.store(self.queue.len(), Ordering::Relaxed);
+            stats.running.store(self.running.len(), Ordering::Relaxed);
             let next = self.queue.first().map(|(at, _)| *at);
             let sleep = async {
                 match next {
