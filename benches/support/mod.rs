@@ -43,14 +43,17 @@ impl SandboxProcess {
             .spawn()
             .expect("fluxdeck sandbox starts");
         let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
         let mut url = String::new();
-        for line in std::io::BufReader::new(stdout).lines() {
+        for line in lines.by_ref() {
             let line = line.expect("line");
             if let Some(u) = line.split_whitespace().find(|w| w.starts_with("https://")) {
                 url = u.replacen("https://", "http://", 1);
                 break;
             }
         }
+        // Keep reading what it prints, so its stdout never closes under it.
+        std::thread::spawn(move || lines.for_each(drop));
         let mut s = SandboxProcess {
             child,
             url,

@@ -132,31 +132,48 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
         })
         .await?;
         sb.write_kubeconfig(&kubeconfig)?;
-        println!("fluxdeck sandbox ({scenario}) serving on {}", sb.url);
-        println!("kubeconfig: {}", kubeconfig.display());
+        let mut lines = vec![
+            format!("fluxdeck sandbox ({scenario}) serving on {}", sb.url),
+            format!("kubeconfig: {}", kubeconfig.display()),
+            format!(
+                "try: kubectl --kubeconfig {} get kustomizations -A",
+                kubeconfig.display()
+            ),
+        ];
         if let Some(live) = &sb.live {
             let e = live.endpoints();
-            println!(
-                "git repositories: {} (user {}, credentials in {})",
-                e["git"].as_str().unwrap_or_default(),
-                e["gitUser"].as_str().unwrap_or_default(),
-                e["gitCredentialsFile"].as_str().unwrap_or_default()
-            );
-            println!(
-                "ECR endpoint: {} (registry {})",
-                e["ecrEndpoint"].as_str().unwrap_or_default(),
-                e["ecrRegistry"].as_str().unwrap_or_default()
-            );
-            println!(
-                "CI build logs: {}",
-                e["ciLogs"].as_str().unwrap_or_default()
-            );
+            let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            lines.extend([
+                format!(
+                    "git repositories: {}/NAME (user {}, token in {})",
+                    text("git"),
+                    text("gitUser"),
+                    text("gitTokenFile")
+                ),
+                format!(
+                    "ECR endpoint: {} (registry {})",
+                    text("ecrEndpoint"),
+                    text("ecrRegistry")
+                ),
+                format!("CI build logs: {}", text("ciLogs")),
+                format!(
+                    "watch it: FLUXDECK_GIT_TOKEN=$(cat {}) AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox fluxdeck --kubeconfig {} -A --ecr-endpoint {}",
+                    text("gitTokenFile"),
+                    kubeconfig.display(),
+                    text("ecrEndpoint")
+                ),
+            ]);
         }
-        println!(
-            "try: kubectl --kubeconfig {} get kustomizations -A",
-            kubeconfig.display()
-        );
-        println!("stop with Ctrl-C");
+        lines.push("stop with Ctrl-C".into());
+        // A closed stdout (a script that read the URL and went) must not stop the sandbox.
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            for line in lines {
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = out.flush();
+        }
         wait_for_signal()
             .await
             .context("cannot listen for signals")?;

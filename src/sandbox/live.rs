@@ -82,6 +82,7 @@ impl Live {
             "git": self.git.base_url,
             "gitUser": self.git.credentials.username,
             "gitCredentialsFile": self.state_dir.join("git-credentials").display().to_string(),
+            "gitTokenFile": self.state_dir.join("git-token").display().to_string(),
             "ecrEndpoint": self.registry_server.url,
             "ecrRegistry": self.registry.registry_host(),
             "ciLogs": self.state_dir.join("ci").display().to_string(),
@@ -174,6 +175,11 @@ pub async fn start(
         base_url: git_server.base_url(),
         credentials: credentials.clone(),
     };
+    // The password alone, for `FLUXDECK_GIT_TOKEN` (the repositories' URLs carry the user).
+    write_private(
+        &dir.join("git-token"),
+        &format!("{}\n", credentials.password),
+    )?;
     let registry = Arc::new(RegistryStore::new(AWS_ACCOUNT_ID, AWS_REGION));
     let tenants = match scenario {
         Scenario::ScaleLive(n) => *n,
@@ -194,8 +200,8 @@ pub async fn start(
             .collect()
     } else {
         let seed = SeedOptions {
-            microservices_url: host.url("microservices-repo"),
-            flux_url: Some(host.url("flux-repo")),
+            microservices_url: host.user_url("microservices-repo"),
+            flux_url: Some(host.user_url("flux-repo")),
             image_api_version: (flux == FluxVersion::V2_6)
                 .then(|| "image.toolkit.fluxcd.io/v1beta2".to_string()),
             username: credentials.username.clone(),
@@ -243,11 +249,11 @@ pub async fn start(
             .map_err(SandboxError::Seed)?;
     }
     let registry_server = registry.start(loopback).await?;
-    opts.flux_repo_url = host.url("flux-repo");
+    opts.flux_repo_url = host.user_url("flux-repo");
     opts.tenant_repo_url = if tenants > 0 {
-        host.url("tenants-repo")
+        host.user_url("tenants-repo")
     } else {
-        host.url("microservices-repo")
+        host.user_url("microservices-repo")
     };
     opts.git_username = credentials.username.clone();
     opts.git_password = credentials.password.clone();

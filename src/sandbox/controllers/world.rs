@@ -41,6 +41,17 @@ impl GitHost {
     pub fn url(&self, name: &str) -> String {
         format!("{}/{name}", self.base_url)
     }
+
+    /// The URL of repository `name` with the user in it, as CodeCommit's HTTPS URLs are often
+    /// written: a client with only the password (`FLUXDECK_GIT_TOKEN`) then authenticates.
+    pub fn user_url(&self, name: &str) -> String {
+        match self.base_url.split_once("://") {
+            Some((scheme, rest)) => {
+                format!("{scheme}://{}@{rest}/{name}", self.credentials.username)
+            }
+            None => self.url(name),
+        }
+    }
 }
 
 /// The Flux kinds the live controllers reconcile.
@@ -271,5 +282,10 @@ mod tests {
             host.url("flux-repo"),
             "http://127.0.0.1:9/v1/repos/flux-repo"
         );
+        assert_eq!(
+            host.user_url("flux-repo"),
+            "http://u@127.0.0.1:9/v1/repos/flux-repo"
+        );
+        assert_eq!(host.repository(&host.user_url("microservices-repo")), want);
     }
 }
