@@ -158,7 +158,7 @@ fn start_figure(runs: u64) {
         let filled = tui.wait_for("every pane filled", Duration::from_secs(60), |s| {
             // Kustomizations, image policy, the automation's commit and a front-end pod.
             s.contains("sock-shop-tenant")
-                && s.contains("sock-shop-front-end")
+                && s.contains("sock-shop-front")
                 && s.contains("fluxcdbot")
                 && s.contains("front-end-")
         });
