@@ -123,8 +123,9 @@ impl State {
                 changed
             }
             Update::RegistryScan(scan) => {
+                let policies = self.policies_reading_id(&scan.repository);
                 self.registry.apply(scan) && {
-                    self.refresh_next_picks();
+                    self.refresh_picks_of(&policies);
                     true
                 }
             }
@@ -144,6 +145,15 @@ impl State {
             };
         }
         let image = is_image(object.key().kind);
+        // A status change of an image object leaves the chains as they are and moves only
+        // the picks of the policies it concerns: with thousands of image objects a full
+        // rebuild per update would cost a core.
+        let shape = image && self.image_shape_changes(&object);
+        let picks = match &object {
+            Object::ImagePolicy(p) => vec![p.key.clone()],
+            Object::ImageRepository(r) => self.policies_reading(&r.key),
+            _ => Vec::new(),
+        };
         let changed = match object {
             Object::Kustomization(o) => put!(self.kustomizations, o),
             Object::Source(o) => put!(self.sources, o),
@@ -152,7 +162,62 @@ impl State {
             Object::ImageUpdateAutomation(o) => put!(self.image_automations, o),
             Object::Pod(o) => put!(self.pods, o),
         };
-        changed && self.after_change(image)
+        if !changed {
+            return false;
+        }
+        if shape {
+            self.after_change(true)
+        } else {
+            self.refresh_picks_of(&picks);
+            true
+        }
+    }
+
+    /// Whether upserting `object` changes what the image chains are built from: a new image
+    /// object, a policy reading another repository, an automation applying other policies.
+    fn image_shape_changes(&self, object: &Object) -> bool {
+        match object {
+            Object::ImageRepository(r) => self.image_repositories.get(&r.key).is_none(),
+            Object::ImagePolicy(p) => self
+                .image_policies
+                .get(&p.key)
+                .is_none_or(|old| old.repository != p.repository),
+            Object::ImageUpdateAutomation(a) => self
+                .image_automations
+                .get(&a.key)
+                .is_none_or(|old| old.observed_policies != a.observed_policies),
+            _ => false,
+        }
+    }
+
+    /// The policies whose chain reads ImageRepository `key`.
+    fn policies_reading(&self, key: &ObjectKey) -> Vec<ObjectKey> {
+        self.image_chains
+            .iter()
+            .filter(|c| c.repository.as_ref() == Some(key))
+            .filter_map(|c| c.policy.clone())
+            .collect()
+    }
+
+    /// [`State::policies_reading`] by the repository's `namespace/name`.
+    fn policies_reading_id(&self, id: &str) -> Vec<ObjectKey> {
+        self.image_chains
+            .iter()
+            .filter(|c| {
+                c.repository
+                    .as_ref()
+                    .is_some_and(|r| id.split_once('/') == Some((&r.namespace, &r.name)))
+            })
+            .filter_map(|c| c.policy.clone())
+            .collect()
+    }
+
+    /// Re-evaluates the next picks of `policies` only.
+    fn refresh_picks_of(&mut self, policies: &[ObjectKey]) {
+        let repositories = &self.image_repositories;
+        let all = &self.image_policies;
+        self.registry
+            .refresh_some(policies, |k| all.get(k), |k| repositories.get(k));
     }
 
     /// Shows the rows staged so far by first lists (see `Table::show_staged`); the app calls

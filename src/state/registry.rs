@@ -268,6 +268,30 @@ impl Registry {
         changed
     }
 
+    /// Recomputes the next pick of the policies `keys` only (the ones an update concerns);
+    /// whether any changed.
+    pub fn refresh_some<'a>(
+        &mut self,
+        keys: &[ObjectKey],
+        policy: impl Fn(&ObjectKey) -> Option<&'a ImagePolicy>,
+        repository: impl Fn(&ObjectKey) -> Option<&'a ImageRepository>,
+    ) -> bool {
+        let mut changed = false;
+        for key in keys {
+            let next = policy(key).map(|p| {
+                let repo_key = p.repository.as_ref();
+                let repo = repo_key.and_then(&repository);
+                let scan = repo_key.and_then(|k| self.scans.get(&repo_id(k)));
+                next_pick(p, repo, scan)
+            });
+            changed |= match next {
+                Some(n) => self.next.insert(key.clone(), n.clone()) != Some(n),
+                None => self.next.remove(key).is_some(),
+            };
+        }
+        changed
+    }
+
     /// The scan of the ImageRepository `key`.
     pub fn scan(&self, key: &ObjectKey) -> Option<&RepoScan> {
         self.scans.get(&repo_id(key))

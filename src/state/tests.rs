@@ -127,6 +127,50 @@ fn image_chains_follow_image_changes() {
 }
 
 #[test]
+fn status_changes_of_image_objects_keep_the_chains_and_move_only_their_policys_pick() {
+    let mut state = State::default();
+    for fixture in [
+        "imagerepository-v1.json",
+        "imagepolicy-v1.json",
+        "imageupdateautomation-v1.json",
+    ] {
+        state.apply(Update::Applied(object(fixture)));
+    }
+    let policy = ObjectKey::new(Kind::ImagePolicy, "sock-shop", "sock-shop-front-end");
+    let rev = state.image_chains_revision();
+    let pick = |s: &State| s.registry().next(&policy).cloned();
+    let before = pick(&state);
+    // A scan of fluxdeck's own: the policy's next pick moves, the chains stay.
+    let mut repo = testdata::json("imagerepository-v1.json");
+    let image = repo["spec"]["image"].as_str().unwrap().to_string();
+    let scan = RegistryScan {
+        repository: "sock-shop/sock-shop-front-end".into(),
+        image: image.clone(),
+        result: ScanResult::Tags {
+            scanned_at: at(0),
+            tags: vec![("main-aaaaaaa-99".into(), Some(at(-5)))],
+        },
+    };
+    assert!(state.apply(Update::RegistryScan(scan)));
+    assert_ne!(pick(&state), before, "the scan reaches the policy's pick");
+    // A new scan result on the ImageRepository itself: a status change only.
+    repo["status"]["lastScanResult"]["tagCount"] = serde_json::json!(99);
+    assert!(state.apply(Update::Applied(Object::from_value(&repo).unwrap())));
+    assert_eq!(state.image_chains_revision(), rev, "no chain rebuild");
+    assert_eq!(state.image_chains().len(), 1);
+    // A policy that reads another repository changes the chains.
+    let mut other = testdata::json("imagepolicy-v1.json");
+    other["spec"]["imageRepositoryRef"]["name"] = serde_json::json!("elsewhere");
+    state.apply(Update::Applied(Object::from_value(&other).unwrap()));
+    assert!(state.image_chains_revision() > rev);
+    assert_eq!(
+        state.image_chains().len(),
+        2,
+        "the repository stands alone now"
+    );
+}
+
+#[test]
 fn connection_reports_the_oldest_retrying_watcher() {
     let mut state = State::default();
     assert_eq!(state.connection(), Connection::NotConnected);
