@@ -137,6 +137,7 @@ pub struct Ci {
     next_app: AtomicU32,
     builds: Mutex<VecDeque<Build>>,
     log_dir: Option<PathBuf>,
+    pushed: std::sync::atomic::AtomicU64,
 }
 
 /// Engineers whose commits the CI builds, with the subjects they write.
@@ -239,6 +240,7 @@ impl Ci {
             next_app: AtomicU32::new(0),
             builds: Mutex::new(VecDeque::new()),
             log_dir,
+            pushed: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -561,6 +563,7 @@ impl Ci {
             number,
             &["[Container] Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED".into()],
         );
+        self.pushed.fetch_add(1, Ordering::Relaxed);
         self.update(&name, number, |b| {
             b.state = BuildState::Succeeded;
             b.phase = "COMPLETED".into();
@@ -583,6 +586,11 @@ impl Ci {
             b.finished_at = Some(crate::sandbox::apiserver::store::now_rfc3339());
         });
         tracing::warn!("sandbox CI: {app} build {number} failed: {why}");
+    }
+
+    /// Builds pushed since the CI started (the seeded history not counted).
+    pub fn pushed(&self) -> u64 {
+        self.pushed.load(Ordering::Relaxed)
     }
 
     /// Every kept build, oldest first.

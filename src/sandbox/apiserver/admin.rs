@@ -126,7 +126,7 @@ async fn ci(
         }
         (Method::GET, ["ci", "builds"]) => Ok(value_response(
             StatusCode::OK,
-            &json!({"builds": live.ci.builds()}),
+            &json!({"builds": live.ci.builds(), "pushed": live.ci.pushed()}),
         )),
         (Method::GET, ["ci", "builds", number, "log"]) => log(live, None, number),
         (Method::GET, ["ci", "builds", app, number, "log"]) => log(live, Some(app), number),

@@ -15,29 +15,26 @@ use super::events::FluxEvent;
 use super::runtime::{Failure, Reconciled, interval_of};
 use super::source::{DEFAULT_BRANCH, authorize, commit_of};
 use super::world::World;
+use crate::sandbox::apiserver::selectors::LabelSelector;
 use crate::sandbox::apiserver::store::now_rfc3339;
 use crate::sandbox::git::{self, Identity, NewCommit, SandboxGitError};
 use crate::setters::{self, ImageRef, PolicyRef, TemplateData};
 
 /// The policies an automation applies: its namespace's ImagePolicies with a `latestRef`,
-/// filtered by `spec.policySelector` (`matchLabels`).
+/// filtered by `spec.policySelector` (`matchLabels`); only those are read from the store.
 fn policies(world: &World, ns: &str, selector: &Value) -> Vec<PolicyRef> {
-    let wanted: Vec<(String, String)> = selector["matchLabels"]
+    let wanted: Vec<String> = selector["matchLabels"]
         .as_object()
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
                 .collect()
         })
         .unwrap_or_default();
+    let labels = LabelSelector::parse(&wanted.join(",")).unwrap_or_default();
     let mut out: Vec<PolicyRef> = world
-        .list("ImagePolicy", Some(ns))
+        .list_selected("ImagePolicy", Some(ns), &labels)
         .into_iter()
-        .filter(|p| {
-            wanted
-                .iter()
-                .all(|(k, v)| p["metadata"]["labels"][k].as_str() == Some(v.as_str()))
-        })
         .filter_map(|p| {
             let latest = &p["status"]["latestRef"];
             Some(PolicyRef {

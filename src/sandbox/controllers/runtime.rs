@@ -218,6 +218,8 @@ impl Progress {
 struct Links {
     /// (kind, namespace, name) of the objects whose output this one reads.
     reads: Vec<(&'static str, String, String)>,
+    /// An automation's `policySelector.matchLabels`: the policies of its namespace it reads.
+    policy_labels: Vec<(String, String)>,
 }
 
 /// What the loop learns from a finished reconcile.
@@ -449,9 +451,28 @@ impl Loop {
                 .map(|s| s.iter().cloned().collect())
                 .unwrap_or_default();
             if kind == "ImagePolicy" {
-                // Automations read every policy of their namespace.
+                // Automations read the policies of their namespace that their selector
+                // picks (all of them without one).
+                let labels = self
+                    .world
+                    .get_by_id(done.key.0, &done.key.1, &done.key.2)
+                    .map(|p| p["metadata"]["labels"].clone())
+                    .unwrap_or_default();
                 let ns = ("ImagePolicy", done.key.1.clone(), String::new());
-                readers.extend(self.readers.get(&ns).into_iter().flatten().cloned());
+                readers.extend(
+                    self.readers
+                        .get(&ns)
+                        .into_iter()
+                        .flatten()
+                        .filter(|a| {
+                            self.links.get(*a).is_none_or(|l| {
+                                l.policy_labels
+                                    .iter()
+                                    .all(|(k, v)| labels[k.as_str()].as_str() == Some(v.as_str()))
+                            })
+                        })
+                        .cloned(),
+                );
             }
             if kind == "ImageUpdateAutomation" && self.world.pace.warping() {
                 // At start-up the pushed commit is fetched at once, as a git host's push
@@ -527,8 +548,21 @@ fn links_of(kind: &str, obj: &Value) -> Links {
         }
         "ImageUpdateAutomation" => {
             source(&mut reads);
-            // Every ImagePolicy of the namespace (`""` as the name stands for all).
+            // The ImagePolicies of the namespace (`""` as the name stands for all), narrowed
+            // by the selector when a policy changes.
             reads.push(("ImagePolicy", ns.clone(), String::new()));
+            let policy_labels = spec["policySelector"]["matchLabels"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            return Links {
+                reads,
+                policy_labels,
+            };
         }
         "ImagePolicy" => {
             let r = &spec["imageRepositoryRef"];
@@ -539,7 +573,10 @@ fn links_of(kind: &str, obj: &Value) -> Links {
         }
         _ => {}
     }
-    Links { reads }
+    Links {
+        reads,
+        policy_labels: Vec::new(),
+    }
 }
 
 /// One reconcile: Reconciling, the kind's work, then the result, as every Flux controller

@@ -195,11 +195,22 @@ impl World {
 
     /// Every object of a Flux kind in `ns` (all namespaces for `None`), parsed.
     pub fn list(&self, kind: &str, ns: Option<&str>) -> Vec<Value> {
+        self.list_selected(kind, ns, &Default::default())
+    }
+
+    /// The objects of a Flux kind in `ns` whose labels `labels` selects, parsed (the others
+    /// are not).
+    pub fn list_selected(
+        &self,
+        kind: &str,
+        ns: Option<&str>,
+        labels: &crate::sandbox::apiserver::selectors::LabelSelector,
+    ) -> Vec<Value> {
         let Some(id) = self.kinds.id(kind) else {
             return Vec::new();
         };
         self.store
-            .list(id, ns, &Default::default(), &Default::default(), None, None)
+            .list(id, ns, labels, &Default::default(), None, None)
             .map(|page| page.items.iter().filter_map(|o| o.value().ok()).collect())
             .unwrap_or_default()
     }

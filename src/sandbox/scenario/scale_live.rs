@@ -87,7 +87,8 @@ pub(super) fn for_each(n: usize, opts: &ScenarioOptions, mut emit: impl FnMut(Va
         let meta = |kind: &str| {
             let mut m = Meta::new(&ids, kind, Some(&ns), &name, now);
             m.generation = Some(1);
-            m
+            // Each tenant's automation selects its own policy (a namespace holds 50).
+            m.label("app", name.clone())
         };
         let objects = [
             (
@@ -123,7 +124,8 @@ pub(super) fn for_each(n: usize, opts: &ScenarioOptions, mut emit: impl FnMut(Va
                                "commit": {"author": {"name": "fluxcdbot", "email": "fluxcdbot@users.noreply.github.com"},
                                           "messageTemplate": "{{range .Changed.Changes}}{{println .NewValue}}{{end}}"},
                                "push": {"branch": name}},
-                       "update": {"path": "./app", "strategy": "Setters"}}),
+                       "update": {"path": "./app", "strategy": "Setters"},
+                       "policySelector": {"matchLabels": {"app": name}}}),
             ),
         ];
         for (api, kind, spec) in objects {
