@@ -152,9 +152,18 @@ impl CommitLogs {
 
     /// The log the pane shows: the first in `preferred` that is tracked, else the first by
     /// key.
-    pub fn shown<'a>(&self, mut preferred: impl Iterator<Item = &'a str>) -> Option<&CommitLog> {
+    pub fn shown<'a>(&self, preferred: impl Iterator<Item = &'a str>) -> Option<&CommitLog> {
+        self.shown_by(preferred.map(str::to_string))
+    }
+
+    /// [`CommitLogs::shown`] over owned keys, taken lazily: the first tracked one ends the
+    /// search, so a caller may offer thousands without building them all.
+    pub fn shown_by(&self, mut preferred: impl Iterator<Item = String>) -> Option<&CommitLog> {
+        if self.logs.is_empty() {
+            return None;
+        }
         preferred
-            .find_map(|k| self.logs.get(k))
+            .find_map(|k| self.logs.get(&k))
             .or_else(|| self.logs.values().next())
     }
 

@@ -149,9 +149,25 @@ impl State {
         // the picks of the policies it concerns: with thousands of image objects a full
         // rebuild per update would cost a core.
         let shape = image && self.image_shape_changes(&object);
+        // A pick reads the policy's spec, the repository's exclusion list and fluxdeck's own
+        // scan: status writes (every reconcile makes some) move no pick.
         let picks = match &object {
-            Object::ImagePolicy(p) => vec![p.key.clone()],
-            Object::ImageRepository(r) => self.policies_reading(&r.key),
+            Object::ImagePolicy(p)
+                if self
+                    .image_policies
+                    .get(&p.key)
+                    .is_none_or(|old| old.spec != p.spec) =>
+            {
+                vec![p.key.clone()]
+            }
+            Object::ImageRepository(r)
+                if self
+                    .image_repositories
+                    .get(&r.key)
+                    .is_none_or(|old| old.exclusion_list != r.exclusion_list) =>
+            {
+                self.policies_reading(&r.key)
+            }
             _ => Vec::new(),
         };
         let changed = match object {
@@ -395,17 +411,14 @@ impl State {
     /// The log of `chosen` (a key the user picked with `:repo`) while it is tracked, else
     /// the default of [`State::commits`].
     pub fn commits_for(&self, chosen: Option<&str>) -> Option<&CommitLog> {
-        let pushed_to: Vec<String> = self
+        // Lazily: with thousands of automations the first tracked repository ends the search.
+        let pushed_to = self
             .image_automations
             .iter()
             .filter_map(|a| a.source.as_ref())
-            .map(|k| format!("{}/{}", k.namespace, k.name))
-            .collect();
-        self.commit_logs.shown(
-            chosen
-                .into_iter()
-                .chain(pushed_to.iter().map(String::as_str)),
-        )
+            .map(|k| format!("{}/{}", k.namespace, k.name));
+        self.commit_logs
+            .shown_by(chosen.map(str::to_string).into_iter().chain(pushed_to))
     }
 
     /// Every tracked repository's log, by key.
