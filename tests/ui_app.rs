@@ -80,6 +80,33 @@ async fn a_burst_of_updates_is_drawn_once() {
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_steady_flood_of_updates_is_drawn_at_the_busy_pace() {
+    let mut ui = Harness::new(160, 48);
+    ui.updates(pipeline());
+    let (updates_tx, updates) = mpsc::channel(10_000);
+    let (keys_tx, keys) = mpsc::unbounded_channel();
+    let template = ui_support::object("kustomization-apps.json");
+    let script = tokio::spawn(async move {
+        // One second of a busy cluster: a change every 5 ms.
+        for i in 0..200 {
+            let mut object = template.clone();
+            if let fluxdeck::model::object::Object::Kustomization(k) = &mut object {
+                std::sync::Arc::make_mut(k).key.name = format!("app-{i:04}").into();
+            }
+            updates_tx.send(Update::Applied(object)).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        keys_tx.send(key('q')).unwrap();
+    });
+    run(&mut ui, keys, updates).await;
+    script.await.unwrap();
+    assert_eq!(ui.app.state().kustomizations().len(), 204);
+    // At FRAME_MIN (10 ms) it would draw ~100 frames; busy, at most one per 50 ms.
+    let frames = ui.app.frames();
+    assert!((10..=25).contains(&frames), "drew {frames} frames");
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn an_idle_screen_is_not_redrawn() {
     let mut ui = Harness::new(80, 24);
     ui.updates(pipeline());

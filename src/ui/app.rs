@@ -7,8 +7,11 @@
 //!   drained and applied before a single draw (bursts coalesce);
 //! - a 1 s tick that marks the screen dirty only when a visible age string would change.
 //!
-//! A frame is drawn when the dirty flag is set, at most once per [`FRAME_MIN`]; an
-//! unchanged screen is never redrawn, so an idle app writes nothing to the terminal.
+//! A frame is drawn when the dirty flag is set, at most once per [`FRAME_MIN`]; while
+//! updates keep coming (a frame follows the one before within [`BUSY`]), at most once per
+//! [`FRAME_BUSY`], so a cluster changing hundreds of objects a second costs a few frames a
+//! second, not a hundred. A key press is drawn at once whatever the pace. An unchanged
+//! screen is never redrawn, so an idle app writes nothing to the terminal.
 
 use std::io;
 use std::time::Duration;
@@ -32,8 +35,14 @@ use super::theme::Theme;
 use super::themes::Themes;
 use super::ui_state::{Level, UiState};
 
-/// The shortest time between two frames (caps the frame rate under a flood of updates).
+/// The shortest time between two frames.
 pub const FRAME_MIN: Duration = Duration::from_millis(10);
+
+/// Two frames this close make a busy screen...
+pub const BUSY: Duration = Duration::from_millis(100);
+
+/// ...which is then drawn at most once per this (20 frames a second), keys excepted.
+pub const FRAME_BUSY: Duration = Duration::from_millis(50);
 
 /// Updates applied per wake-up before drawing, so a flood cannot starve the screen.
 pub const DRAIN_MAX: usize = 50_000;
@@ -62,6 +71,8 @@ pub struct App {
     commands: mpsc::Sender<Command>,
     clock: Box<dyn Clock>,
     dirty: bool,
+    /// A key changed the screen: draw it now, whatever the busy pace.
+    urgent: bool,
     frames: u64,
 }
 
@@ -78,6 +89,7 @@ impl App {
             commands,
             clock,
             dirty: true,
+            urgent: false,
             frames: 0,
         }
     }
@@ -144,9 +156,13 @@ impl App {
             Event::Key(key) => {
                 if let Some(chord) = KeyChord::from_event(key) {
                     self.handle_key(chord);
+                    self.urgent = true;
                 }
             }
-            Event::Resize(_, _) => self.dirty = true,
+            Event::Resize(_, _) => {
+                self.dirty = true;
+                self.urgent = true;
+            }
             _ => {}
         }
     }
@@ -270,10 +286,15 @@ impl App {
         tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut updates_open = true;
         let mut next_frame = Instant::now();
+        let mut last_frame: Option<Instant> = None;
         loop {
-            if self.dirty && Instant::now() >= next_frame && self.draw(terminal)? {
-                next_frame = Instant::now() + FRAME_MIN;
+            let now = Instant::now();
+            if self.dirty && (now >= next_frame || self.urgent) && self.draw(terminal)? {
+                let busy = last_frame.is_some_and(|t| now.duration_since(t) < BUSY);
+                next_frame = now + if busy { FRAME_BUSY } else { FRAME_MIN };
+                last_frame = Some(now);
             }
+            self.urgent = false;
             if self.should_quit() {
                 break;
             }
