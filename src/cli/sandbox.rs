@@ -65,7 +65,8 @@ pub struct SandboxArgs {
     /// Live scenarios: how often CI builds on its own (`30s`, `2m`, `off`).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = super::demo::parse_every)]
     pub build_every: super::demo::Every,
-    /// Live scenarios: how fast the pipeline plays (1 = demo pace, 10 = ten times faster).
+    /// Live scenarios: how fast the pipeline plays (1 = demo pace, 10 = ten times faster;
+    /// `scale:N --live` plays intervals as declared, divided by the speed).
     #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = super::demo::parse_speed)]
     pub speed: f64,
     /// Which Flux release to play: `current` (2.7+, image kinds at v1) or `2.6` (v1beta2).
@@ -107,14 +108,22 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
             (s, _) => s,
         };
         let live = matches!(scenario, Scenario::SockShopLive | Scenario::ScaleLive(_)).then(|| {
+            let scale = matches!(scenario, Scenario::ScaleLive(_));
+            // `scale:N --live` is for benchmarks: intervals play as the manifests declare
+            // them (a cluster of thousands of tenants, not a demo), `--speed` still divides.
+            let pace = if scale {
+                Pace::new(args.speed, 1.0)
+            } else {
+                Pace::demo(args.speed)
+            };
             let mut config = LiveConfig::new(
                 args.state_dir
                     .clone()
                     .unwrap_or_else(|| super::state_base().join("sandbox").join("live")),
-                Pace::demo(args.speed),
+                pace,
             );
             config.build_every = args.build_every.0;
-            if matches!(scenario, Scenario::ScaleLive(_)) {
+            if scale {
                 // Thousands of tenants settle at their own pace, not in one warp.
                 config.settle_timeout = Duration::ZERO;
             }

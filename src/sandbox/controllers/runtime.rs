@@ -30,7 +30,7 @@ use super::events::FluxEvent;
 use super::world::World;
 use super::{REQUESTED_AT, pending, write_status};
 use crate::sandbox::apiserver::resources::TypeId;
-use crate::sandbox::apiserver::store::{EventKind, now_rfc3339};
+use crate::sandbox::apiserver::store::{EventKind, Store, now_rfc3339};
 
 /// An object: its type, namespace and name.
 pub type Key = (TypeId, String, String);
@@ -579,6 +579,9 @@ fn links_of(kind: &str, obj: &Value) -> Links {
     }
 }
 
+/// A status write not made (see `persist` in [`reconcile`]).
+fn skip_status(_: &Store, _: TypeId, _: &str, _: &str, _: &dyn Fn(&mut Value)) {}
+
 /// One reconcile: Reconciling, the kind's work, then the result, as every Flux controller
 /// writes them. Returns when to run again and whether dependents should run.
 async fn reconcile(
@@ -609,7 +612,12 @@ async fn reconcile(
     };
     let now = now_rfc3339();
     let reset_ready = kind == "Kustomization";
-    write_status(&world.store, id, &ns, &name, &|s| {
+    // What Flux persists before the work: kustomize-controller always patches its progress;
+    // the other controllers only for a new generation, a reconcile request or real progress
+    // (a new upstream revision): a periodic no-op reconcile writes nothing.
+    let persist = reset_ready || progress.drift || pending(obj);
+    let show = if persist { write_status } else { skip_status };
+    show(&world.store, id, &ns, &name, &|s| {
         for c in &progress.conditions {
             conditions::set(s, c.kind, c.status, &c.reason, &c.message, generation, &now);
         }
