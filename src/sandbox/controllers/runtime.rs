@@ -359,7 +359,10 @@ impl Loop {
             None => {
                 // Reconciled before the loop started: its interval counts from now.
                 let every = interval_of(obj);
-                self.schedule(key, Instant::now() + self.world.pace.interval(every));
+                self.schedule(
+                    key,
+                    Instant::now() + jittered(self.world.pace.interval(every)),
+                );
             }
         }
     }
@@ -497,7 +500,7 @@ impl Loop {
         if self.again.remove(&key) {
             self.schedule(key, Instant::now());
         } else if let Some(after) = done.requeue {
-            let at = Instant::now() + self.world.pace.interval(after);
+            let at = Instant::now() + jittered(self.world.pace.interval(after));
             self.schedule(key, at);
         }
     }
@@ -512,6 +515,16 @@ impl World {
 
 fn ns_of(obj: &Value) -> String {
     super::world::ns_name(obj).0
+}
+
+/// Flux's default `--interval-jitter-percentage`: requeues land within ±5 % of the
+/// interval, so objects created together do not reconcile in lockstep forever.
+pub const INTERVAL_JITTER: f64 = 0.05;
+
+/// `d` moved by up to ±[`INTERVAL_JITTER`].
+fn jittered(d: Duration) -> Duration {
+    let spread = rand::random::<f64>() * 2.0 - 1.0;
+    d.mul_f64(1.0 + INTERVAL_JITTER * spread)
 }
 
 /// `spec.interval` as a duration (10 minutes when absent or unreadable).
