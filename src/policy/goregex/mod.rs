@@ -119,6 +119,9 @@ impl std::error::Error for SyntaxError {}
 /// Compiled program budget; see the module doc.
 const SIZE_LIMIT: usize = 64 << 20;
 
+/// Distinct patterns [`GoRegex::new`] keeps compiled (the cache starts over beyond).
+const CACHED_PATTERNS: usize = 1024;
+
 /// A compiled Go regular expression.
 #[derive(Debug, Clone)]
 pub struct GoRegex {
@@ -130,6 +133,26 @@ pub struct GoRegex {
 impl GoRegex {
     /// Compiles `pattern` with Go's syntax and errors.
     pub fn new(pattern: &str) -> Result<Self, SyntaxError> {
+        // Compiled patterns are kept (a few thousand ImagePolicies usually share a handful of
+        // patterns, and a `Regex` clone shares its program): a view that re-evaluates every
+        // policy compiles each pattern once, not once per policy.
+        static CACHE: std::sync::OnceLock<
+            std::sync::Mutex<std::collections::HashMap<String, Result<GoRegex, SyntaxError>>>,
+        > = std::sync::OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        let mut kept = cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(hit) = kept.get(pattern) {
+            return hit.clone();
+        }
+        let compiled = Self::compile(pattern);
+        if kept.len() >= CACHED_PATTERNS {
+            kept.clear();
+        }
+        kept.insert(pattern.to_string(), compiled.clone());
+        compiled
+    }
+
+    fn compile(pattern: &str) -> Result<Self, SyntaxError> {
         let parsed = parse::parse(pattern)?;
         let mut rust = String::with_capacity(pattern.len() * 2);
         emit_alts(&parsed.alts, &mut rust);
