@@ -507,6 +507,140 @@ async fn a_broken_build_crash_loops_while_the_old_replica_set_keeps_serving() {
     live.sb.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_image_fails_to_pull_while_the_old_replica_set_keeps_serving() {
+    let live = Live::start(5.0, FluxVersion::Current).await;
+    let old_pods = live.front_end_pods().await;
+    let tag = live.build("missing").await;
+    let stuck = live
+        .wait(
+            "a new pod that cannot pull",
+            Duration::from_secs(60),
+            || async {
+                live.front_end_pods().await.into_iter().find(|p| {
+                    let reason = &p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"];
+                    p["spec"]["containers"][0]["image"] == format!("{ECR}:{tag}")
+                        && (reason == "ErrImagePull" || reason == "ImagePullBackOff")
+                })
+            },
+        )
+        .await;
+    let message = stuck["status"]["containerStatuses"][0]["state"]["waiting"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(message.contains("not found"), "{message}");
+    let serving = live
+        .front_end_pods()
+        .await
+        .into_iter()
+        .filter(|p| p["spec"]["containers"][0]["image"] != format!("{ECR}:{tag}") && ready(p))
+        .count();
+    assert_eq!(serving, old_pods.len());
+    live.sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_commit_and_a_missing_repository_fail_with_flux_reasons_and_recover() {
+    let live = Live::start(5.0, FluxVersion::Current).await;
+    let applied = live.applied().await;
+    // Someone pushes an overlay that does not build.
+    let repo = live.state().join("git").join("microservices-repo");
+    let me = fluxdeck::sandbox::git::Identity::new("Sam Chen", "sam.chen@example.com");
+    let overlay = "deploy/kubernetes/overlays/development/kustomization.yaml";
+    let good = fluxdeck::sandbox::git::read_file(
+        &repo,
+        &fluxdeck::sandbox::git::head(&repo, "main").unwrap(),
+        overlay,
+    )
+    .unwrap()
+    .unwrap();
+    let broken = String::from_utf8(good.clone())
+        .unwrap()
+        .replace("- ../../base", "- ../../missing-base");
+    fluxdeck::sandbox::git::commit_files(
+        &repo,
+        "main",
+        &me,
+        "Point at a base that is not there",
+        &[(overlay, broken)],
+    )
+    .unwrap();
+    live.merge_patch(
+        SOURCE,
+        json!({"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "1"}}}),
+    )
+    .await;
+    let failed = live
+        .wait(
+            "the Kustomization to fail its build",
+            Duration::from_secs(30),
+            || async {
+                let ks = live.get(TENANT).await;
+                let ready = condition(&ks, "Ready")?.clone();
+                (ready["status"] == "False" && ready["reason"] == "BuildFailed").then_some(ready)
+            },
+        )
+        .await;
+    assert!(
+        failed["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("kustomize build failed: "),
+        "{failed}"
+    );
+    assert_eq!(live.applied().await, applied, "nothing applied");
+    assert!(
+        live.front_end_pods().await.iter().all(ready),
+        "the pods keep running"
+    );
+    // The fix is applied.
+    let fixed = fluxdeck::sandbox::git::commit_files(
+        &repo,
+        "main",
+        &me,
+        "Revert the base",
+        &[(overlay, good)],
+    )
+    .unwrap();
+    live.merge_patch(
+        SOURCE,
+        json!({"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "2"}}}),
+    )
+    .await;
+    live.wait("the fix to apply", Duration::from_secs(30), || async {
+        (live.applied().await == format!("main@sha1:{fixed}")).then_some(())
+    })
+    .await;
+    // A GitRepository pointed at a repository the host does not have.
+    let url = live.get(SOURCE).await["spec"]["url"]
+        .as_str()
+        .unwrap()
+        .replace("microservices-repo", "no-such-repo");
+    live.merge_patch(SOURCE, json!({"spec": {"url": url}}))
+        .await;
+    let ready = live
+        .wait(
+            "the source to fail its fetch",
+            Duration::from_secs(30),
+            || async {
+                let src = live.get(SOURCE).await;
+                let ready = condition(&src, "Ready")?.clone();
+                (ready["status"] == "False").then_some(ready)
+            },
+        )
+        .await;
+    assert_eq!(ready["reason"], "GitOperationFailed");
+    assert!(
+        ready["message"]
+            .as_str()
+            .unwrap()
+            .contains("repository not found"),
+        "{ready}"
+    );
+    live.sb.shutdown().await;
+}
+
 /// Every Flux object in the store validates against its CRD's schema at the version stored,
 /// and is Ready.
 async fn every_object_validates(flux: FluxVersion) {
