@@ -32,6 +32,11 @@ pub struct ImageUpdateAutomation {
     pub observed_policies: Vec<String>,
     /// `spec.git.commit.author`, when it names an email (commits are matched by it).
     pub author: Option<CommitAuthor>,
+    /// `spec.update.path`: the part of the repository whose markers it updates (Flux's
+    /// default is the repository root).
+    pub update_path: Option<String>,
+    /// `spec.interval`.
+    pub interval: Option<String>,
 }
 
 /// The author an automation commits as.
@@ -71,6 +76,8 @@ impl ImageUpdateAutomation {
             last_push_commit: string_at(object, &["status", "lastPushCommit"]),
             last_push_time: time_at(object, &["status", "lastPushTime"]),
             observed_policies,
+            update_path: string_at(object, &["spec", "update", "path"]),
+            interval: string_at(object, &["spec", "interval"]),
             author: string_at(object, &["spec", "git", "commit", "author", "email"])
                 .map(|e| e.trim().to_owned())
                 .filter(|e| !e.is_empty())

@@ -32,6 +32,47 @@ pub struct Kustomization {
     /// Flux last tried and failed to apply); `None` when the two are the same, so a healthy
     /// row holds its revision once (see [`attempted_if_different`]).
     pub last_attempted_revision: Option<String>,
+    /// The workloads (Deployments, StatefulSets, DaemonSets) in `status.inventory`, whose
+    /// pods the release lanes and the pods pane follow.
+    pub workloads: Vec<Workload>,
+}
+
+/// A workload a Kustomization applied, read from an inventory entry id
+/// (`<namespace>_<name>_<group>_<kind>`, as kustomize-controller's `ObjMetadata` writes it).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Workload {
+    /// Its namespace (empty for a cluster-scoped object, which no workload is).
+    pub namespace: CompactString,
+    /// Its name.
+    pub name: CompactString,
+    /// `Deployment`, `StatefulSet` or `DaemonSet`.
+    pub kind: CompactString,
+}
+
+impl Workload {
+    /// The workload an inventory entry id names, when it names one of group `apps`.
+    pub fn from_inventory_id(id: &str) -> Option<Workload> {
+        let mut parts = id.split('_');
+        let (namespace, name, group, kind) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        (parts.next().is_none()
+            && group == "apps"
+            && !name.is_empty()
+            && matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet"))
+        .then(|| Workload {
+            namespace: namespace.into(),
+            name: name.into(),
+            kind: kind.into(),
+        })
+    }
+}
+
+/// The workloads among inventory entry ids, sorted.
+pub fn workloads<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<Workload> {
+    let mut out: Vec<Workload> = ids.filter_map(Workload::from_inventory_id).collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 impl Kustomization {
@@ -48,7 +89,13 @@ impl Kustomization {
             })
             .collect();
         let last_applied_revision = string_at(object, &["status", "lastAppliedRevision"]);
+        let workloads = workloads(
+            array_at(object, &["status", "inventory", "entries"])
+                .iter()
+                .filter_map(|e| str_at(e, &["id"])),
+        );
         Ok(Kustomization {
+            workloads,
             source: object_ref(object, &["spec", "sourceRef"], None, &namespace),
             path: str_at(object, &["spec", "path"]).and_then(compact),
             interval: str_at(object, &["spec", "interval"]).and_then(compact),
@@ -106,6 +153,33 @@ mod tests {
         assert_eq!(
             ks.path.as_deref(),
             Some("./deploy/kubernetes/overlays/development")
+        );
+    }
+
+    #[test]
+    fn reads_the_workloads_of_the_inventory() {
+        let ks = Kustomization::parse(&serde_json::json!({
+            "metadata": {"name": "apps", "namespace": "flux-system"},
+            "status": {"inventory": {"entries": [
+                {"id": "sock-shop_front-end_apps_Deployment", "v": "v1"},
+                {"id": "sock-shop_front-end__Service", "v": "v1"},
+                {"id": "sock-shop_carts-db_apps_StatefulSet", "v": "v1"},
+                {"id": "_sock-shop__Namespace", "v": "v1"},
+                {"id": "broken", "v": "v1"}
+            ]}}
+        }))
+        .unwrap();
+        let names: Vec<_> = ks
+            .workloads
+            .iter()
+            .map(|w| format!("{}/{}/{}", w.namespace, w.kind, w.name))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "sock-shop/StatefulSet/carts-db",
+                "sock-shop/Deployment/front-end"
+            ]
         );
     }
 

@@ -30,6 +30,11 @@ pub struct Pod {
     pub restarts: i64,
     /// The images of `spec.containers`, in order.
     pub images: Vec<String>,
+    /// The workload that owns it, `Kind/name` (`Deployment/front-end`): a ReplicaSet
+    /// owner's name less its `pod-template-hash` suffix, or a StatefulSet or DaemonSet owner.
+    pub workload: Option<String>,
+    /// When its Ready condition last turned True (`None` while not Ready).
+    pub ready_since: Option<Timestamp>,
 }
 
 impl Pod {
@@ -156,12 +161,41 @@ impl Pod {
                 .iter()
                 .filter_map(|c| string_at(c, &["image"]))
                 .collect(),
+            workload: workload_of(object),
+            ready_since: array_at(object, &["status", "conditions"])
+                .iter()
+                .find(|c| {
+                    str_at(c, &["type"]) == Some("Ready") && str_at(c, &["status"]) == Some("True")
+                })
+                .and_then(|c| super::json::time_at(c, &["lastTransitionTime"])),
         })
     }
 
     /// The tags of the pod's images (digest refs shortened), for the IMAGE column.
     pub fn image_tags(&self) -> impl Iterator<Item = String> + '_ {
         self.images.iter().map(|image| image_tag(image))
+    }
+}
+
+/// The owning workload, `Kind/name`, from the controller owner reference.
+fn workload_of(object: &Value) -> Option<String> {
+    let owner = array_at(object, &["metadata", "ownerReferences"])
+        .iter()
+        .find(|o| bool_at(o, &["controller"]) != Some(false))?;
+    let name = str_at(owner, &["name"])?;
+    match str_at(owner, &["kind"])? {
+        "ReplicaSet" => {
+            let hash = str_at(object, &["metadata", "labels", "pod-template-hash"]);
+            // A Deployment names its ReplicaSets `<deployment>-<pod-template-hash>`.
+            let deployment = hash
+                .and_then(|h| name.strip_suffix(h))
+                .and_then(|n| n.strip_suffix('-'))
+                .or_else(|| name.rsplit_once('-').map(|(d, _)| d))
+                .unwrap_or(name);
+            Some(format!("Deployment/{deployment}"))
+        }
+        kind @ ("StatefulSet" | "DaemonSet") => Some(format!("{kind}/{name}")),
+        _ => None,
     }
 }
 
@@ -220,6 +254,21 @@ mod tests {
             .find(|p| p.key.name.starts_with("orders-9"))
             .unwrap();
         assert_eq!(orders.restarts, 1);
+        // The ReplicaSet owner less its pod-template-hash names the Deployment.
+        assert_eq!(front.workload.as_deref(), Some("Deployment/front-end"));
+        assert!(pods.iter().all(|p| p.workload.is_some()));
+    }
+
+    #[test]
+    fn a_statefulset_pod_names_its_owner_and_a_bare_pod_none() {
+        let p = Pod::parse(&json!({"metadata": {"name": "db-0", "namespace": "n",
+            "ownerReferences": [{"kind": "StatefulSet", "name": "db", "controller": true}]},
+            "status": {"conditions": [{"type": "Ready", "status": "True",
+                "lastTransitionTime": "2026-01-01T00:00:00Z"}]}}))
+        .unwrap();
+        assert_eq!(p.workload.as_deref(), Some("StatefulSet/db"));
+        assert_eq!(p.ready_since, Some("2026-01-01T00:00:00Z".parse().unwrap()));
+        assert_eq!(pod(json!({}), json!({})).workload, None);
     }
 
     #[test]

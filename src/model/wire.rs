@@ -21,7 +21,7 @@ use serde::de::IgnoredAny;
 use super::conditions::{CondStatus, Condition, FluxStatus, MESSAGE_MAX, ReconcileTokens};
 use super::json::bounded;
 use super::key::{Kind, ObjectKey};
-use super::kustomization::{Kustomization, attempted_if_different};
+use super::kustomization::{Kustomization, attempted_if_different, workloads};
 use super::meta::ModelError;
 use super::source::{GitRef, REF_FIELDS, Source};
 
@@ -122,6 +122,19 @@ pub struct StatusWire {
     last_attempted_revision: Option<String>,
     last_handled_reconcile_at: Option<String>,
     artifact: Option<ArtifactWire>,
+    inventory: Option<InventoryWire>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct InventoryWire {
+    entries: Option<Vec<EntryWire>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct EntryWire {
+    id: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -239,7 +252,14 @@ impl FluxWire {
             })
             .collect();
         let last_applied_revision = non_empty(&self.status.last_applied_revision);
+        let entries = self
+            .status
+            .inventory
+            .as_ref()
+            .and_then(|i| i.entries.as_deref())
+            .unwrap_or(&[]);
         Ok(Kustomization {
+            workloads: workloads(entries.iter().filter_map(|e| e.id.as_deref())),
             source,
             path: non_empty(&self.spec.path),
             interval: non_empty(&self.spec.interval),
