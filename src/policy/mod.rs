@@ -12,6 +12,7 @@
 mod alphabetical;
 mod error;
 mod expand;
+mod explain;
 mod filter;
 mod gofloat;
 pub mod goregex;
@@ -22,6 +23,7 @@ mod spec;
 mod status;
 
 pub use error::{FluxCondition, PolicyError};
+pub use explain::rejection;
 pub use filter::{Candidates, DEFAULT_EXCLUSION, TagFilter, exclude};
 pub use gofloat::parse_go_float;
 pub use semver::{Constraints, Version};

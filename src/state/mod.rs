@@ -10,11 +10,14 @@ pub mod chain;
 pub mod command;
 pub mod commits;
 pub mod details;
+pub mod lanes;
 pub mod registry;
 pub mod table;
 pub mod update;
 
 use std::collections::BTreeMap;
+
+use jiff::Timestamp;
 
 use crate::model::automation::ImageUpdateAutomation;
 use crate::model::image::{ImagePolicy, ImageRepository};
@@ -30,6 +33,7 @@ pub use chain::ImageChain;
 pub use command::{ActionId, ActionKind, Command};
 pub use commits::{AppliedColumn, AppliedMarks, CommitDiff, CommitLog, CommitLogs};
 pub use details::Details;
+pub use lanes::{Lane, Lanes, Release, Stage, Stuck};
 pub use registry::{Drift, ImagePreview, NextPick, RegistryScan, RepoScan, ScanResult};
 pub use table::{Row, Table};
 pub use update::{ActionEvent, ActionPhase, Permission, Session, Update, WatchState};
@@ -53,6 +57,7 @@ pub struct State {
     commit_logs: CommitLogs,
     diff: Option<CommitDiff>,
     registry: registry::Registry,
+    lanes: Lanes,
 }
 
 impl State {
@@ -67,12 +72,42 @@ impl State {
         }
     }
 
-    /// Folds one update into the state; returns whether anything the UI shows changed.
+    /// Folds one update into the state, as received now; returns whether anything the UI
+    /// shows changed.
     pub fn apply(&mut self, update: Update) -> bool {
+        self.apply_at(update, Timestamp::now())
+    }
+
+    /// [`State::apply`] for an update received at `now` (a replay gives the recorded time):
+    /// the release lanes stamp the stages it completes with it.
+    pub fn apply_at(&mut self, update: Update, now: Timestamp) -> bool {
         match update {
-            Update::Applied(object) => self.upsert(object, false),
-            Update::Relisted(object) => self.upsert(object, true),
-            Update::Deleted(key) => self.with_table(key.kind, |t| t.remove(&key)),
+            Update::Applied(object) => {
+                let key = object.key().clone();
+                // Only a change to an object already known is a transition seen as it
+                // happened; a first sight says nothing of when its state began.
+                let known = self.flux_status(&key).is_some() || self.pods.get(&key).is_some();
+                self.upsert(object, false) && {
+                    let (lanes, inputs) = self.split();
+                    lanes.object(&key, inputs, known, now);
+                    true
+                }
+            }
+            Update::Relisted(object) => {
+                let key = object.key().clone();
+                self.upsert(object, true) && {
+                    let (lanes, inputs) = self.split();
+                    lanes.object(&key, inputs, false, now);
+                    true
+                }
+            }
+            Update::Deleted(key) => {
+                self.with_table(key.kind, |t| t.remove(&key)) && {
+                    let (lanes, inputs) = self.split();
+                    lanes.object(&key, inputs, true, now);
+                    true
+                }
+            }
             Update::RelistStarted(kind) => {
                 self.watchers.entry(kind).or_insert(WatchState::Connecting);
                 self.with_table(kind, |t| {
@@ -81,7 +116,10 @@ impl State {
                 })
             }
             Update::RelistDone(kind) => {
-                self.with_table(kind, |t| t.end_relist(kind));
+                if self.with_table(kind, |t| t.end_relist(kind)) {
+                    let (lanes, inputs) = self.split();
+                    lanes.refresh_all(inputs, now);
+                }
                 self.watchers.insert(kind, WatchState::Connected);
                 true
             }
@@ -110,7 +148,17 @@ impl State {
                 self.details_for(key).error = Some(error);
                 true
             }
-            Update::Commits(log) => self.commit_logs.put(log),
+            Update::Commits(log) => {
+                let key = log.key.clone();
+                self.commit_logs.put(log) && {
+                    if let Some(log) = self.commit_logs.all().get(&key) {
+                        let log = log.clone();
+                        let (lanes, inputs) = self.split();
+                        lanes.commits(&log, inputs, now);
+                    }
+                    true
+                }
+            }
             Update::CommitsFailed {
                 key,
                 repository,
@@ -124,8 +172,11 @@ impl State {
             }
             Update::RegistryScan(scan) => {
                 let policies = self.policies_reading_id(&scan.repository);
+                let lanes_scan = scan.clone();
                 self.registry.apply(scan) && {
                     self.refresh_picks_of(&policies);
+                    let (lanes, inputs) = self.split();
+                    lanes.scan(&lanes_scan, inputs, now);
                     true
                 }
             }
@@ -251,7 +302,54 @@ impl State {
             self.pods.show_staged(),
         ]
         .contains(&true);
-        (images || others) && self.after_change(images)
+        (images || others) && self.after_change(images) && {
+            let (lanes, inputs) = self.split();
+            lanes.refresh_all(inputs, Timestamp::now());
+            true
+        }
+    }
+
+    /// The lanes and, apart, the tables they read (borrowed field by field).
+    fn split(&mut self) -> (&mut Lanes, lanes::refresh::Inputs<'_>) {
+        (
+            &mut self.lanes,
+            lanes::refresh::Inputs {
+                kustomizations: &self.kustomizations,
+                sources: &self.sources,
+                repositories: &self.image_repositories,
+                policies: &self.image_policies,
+                automations: &self.image_automations,
+                pods: &self.pods,
+                chains: &self.image_chains,
+                registry: &self.registry,
+                commit_logs: &self.commit_logs,
+            },
+        )
+    }
+
+    /// The tables the lanes read.
+    pub fn lane_inputs(&self) -> lanes::refresh::Inputs<'_> {
+        lanes::refresh::Inputs {
+            kustomizations: &self.kustomizations,
+            sources: &self.sources,
+            repositories: &self.image_repositories,
+            policies: &self.image_policies,
+            automations: &self.image_automations,
+            pods: &self.pods,
+            chains: &self.image_chains,
+            registry: &self.registry,
+            commit_logs: &self.commit_logs,
+        }
+    }
+
+    /// The release lanes, one per ImagePolicy.
+    pub fn lanes(&self) -> &Lanes {
+        &self.lanes
+    }
+
+    /// Why `release` of `lane` has not rolled out at `now`; `None` once it has.
+    pub fn stuck(&self, lane: &Lane, release: &Release, now: Timestamp) -> Option<Stuck> {
+        lanes::stuck::why(lane, release, self.lane_inputs(), now)
     }
 
     /// Runs `f` on the table holding `kind`, then refreshes derived views if it changed.
@@ -281,6 +379,8 @@ impl State {
             if chains != self.image_chains {
                 self.image_chains = chains;
                 self.image_chains_revision += 1;
+                let (lanes, inputs) = self.split();
+                lanes.rebuild(inputs, Timestamp::now());
             }
             self.refresh_next_picks();
         }

@@ -1,0 +1,340 @@
+//! Release lanes: one per app (an ImagePolicy and the workloads whose pods run its image),
+//! each tag a release followed through seven stages, from the registry push to the pods.
+//!
+//! Pure and incremental. [`State::apply`](super::State::apply) hands every update to
+//! [`Lanes`] with the tables it has already folded it into; the indexes here find the lanes
+//! an update concerns and only those are refreshed ([`Lanes::refresh`] reads one lane's
+//! objects, a handful of rows). Commit logs are read from their newest commit down to the
+//! first one already seen, so a log of 50,000 commits costs what its new commits cost.
+//!
+//! Times are never guessed. A stage's time comes from the object that records it (the
+//! registry's push time, Flux's scan time, the commit's time, the artifact's update time,
+//! a pod's Ready transition) or, for a change seen as it happened, the time of the update
+//! that completed it. A stage reached before fluxdeck watched shows as reached without a
+//! time, and a stage whose data fluxdeck cannot read (no registry or git access, pods not
+//! watched) as unknown, never as pending or done. Why the current release waits is read
+//! on demand by [`why`](stuck::why), from the objects as they are now.
+
+pub mod refresh;
+pub mod stuck;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::fmt;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::model::key::ObjectKey;
+
+pub use stuck::Stuck;
+
+/// How many releases a lane keeps (the current one and those before it).
+pub const KEPT_RELEASES: usize = 20;
+/// How many tags a policy filters out a lane remembers, for the pane and `wait`.
+pub const KEPT_FILTERED: usize = 5;
+
+/// The stages of a release, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    /// The registry has the tag (its push time).
+    Pushed,
+    /// A scan of the ImageRepository listed it.
+    Scanned,
+    /// The ImagePolicy's `latestRef` became it.
+    Selected,
+    /// An automation commit wrote it to the config repository.
+    Committed,
+    /// The GitRepository's artifact revision contains that commit.
+    Fetched,
+    /// The Kustomization's `lastAppliedRevision` contains it.
+    Applied,
+    /// Every pod of the app's workloads runs it and is Ready.
+    RolledOut,
+}
+
+impl Stage {
+    /// Every stage, in order.
+    pub const ALL: [Stage; 7] = [
+        Stage::Pushed,
+        Stage::Scanned,
+        Stage::Selected,
+        Stage::Committed,
+        Stage::Fetched,
+        Stage::Applied,
+        Stage::RolledOut,
+    ];
+
+    /// The stage's name, as the CLI and JSON write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Pushed => "pushed",
+            Stage::Scanned => "scanned",
+            Stage::Selected => "selected",
+            Stage::Committed => "committed",
+            Stage::Fetched => "fetched",
+            Stage::Applied => "applied",
+            Stage::RolledOut => "rolled-out",
+        }
+    }
+
+    /// Its position in [`Stage::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where one stage of one release is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mark {
+    /// Not reached (yet).
+    #[default]
+    Pending,
+    /// Reached; when, if known.
+    Reached(Option<Timestamp>),
+}
+
+impl Mark {
+    /// Whether the stage was reached.
+    pub fn reached(self) -> bool {
+        matches!(self, Mark::Reached(_))
+    }
+
+    /// When it was reached, if known.
+    pub fn at(self) -> Option<Timestamp> {
+        match self {
+            Mark::Reached(at) => at,
+            Mark::Pending => None,
+        }
+    }
+}
+
+/// The automation commit that wrote a release's tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitRef {
+    /// Full SHA.
+    pub sha: String,
+    /// Author time.
+    pub time: Timestamp,
+    /// Its place in the repository's history (greater is newer).
+    pub seq: u64,
+}
+
+/// One tag of one app, on its way from the registry to the pods.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Release {
+    /// The image tag.
+    pub tag: String,
+    /// A commit that set a tag older than the lane's newest release (a rollback).
+    pub rollback: bool,
+    /// The commit that wrote the tag, once found.
+    pub commit: Option<CommitRef>,
+    /// One mark per stage, in [`Stage::ALL`] order.
+    pub marks: [Mark; 7],
+    /// The newer release that replaced this one before it rolled out.
+    pub superseded_by: Option<String>,
+}
+
+impl Release {
+    fn new(tag: &str) -> Release {
+        Release {
+            tag: tag.to_owned(),
+            rollback: false,
+            commit: None,
+            marks: [Mark::Pending; 7],
+            superseded_by: None,
+        }
+    }
+
+    /// The mark of `stage`.
+    pub fn mark(&self, stage: Stage) -> Mark {
+        self.marks[stage.index()]
+    }
+
+    /// The last stage reached, if any.
+    pub fn last_reached(&self) -> Option<Stage> {
+        Stage::ALL
+            .into_iter()
+            .rev()
+            .find(|s| self.mark(*s).reached())
+    }
+
+    /// The first stage not reached; `None` once rolled out.
+    pub fn waiting_at(&self) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| !self.mark(*s).reached())
+    }
+
+    /// Whether every pod runs it.
+    pub fn rolled_out(&self) -> bool {
+        self.mark(Stage::RolledOut).reached()
+    }
+
+    /// How long `stage` took: from the previous stage's time to its own, when both are known.
+    pub fn duration(&self, stage: Stage) -> Option<SignedDuration> {
+        let end = self.mark(stage).at()?;
+        let previous = Stage::ALL.get(stage.index().checked_sub(1)?)?;
+        let start = self.mark(*previous).at()?;
+        Some(end.duration_since(start))
+    }
+
+    /// From the first stage with a time to the last one with a time.
+    pub fn total(&self) -> Option<SignedDuration> {
+        let mut times = self.marks.iter().filter_map(|m| m.at());
+        let first = times.next()?;
+        let last = times.next_back()?;
+        Some(last.duration_since(first))
+    }
+}
+
+/// A tag the registry has that the policy will never pick, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filtered {
+    /// The tag.
+    pub tag: String,
+    /// When it was pushed, if known.
+    pub pushed: Option<Timestamp>,
+    /// The rule that drops it (from `policy::rejection`).
+    pub reason: String,
+}
+
+/// One app's releases and the objects they pass through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lane {
+    /// The ImagePolicy (the lane's key).
+    pub policy: ObjectKey,
+    /// The ImageRepository it reads.
+    pub repository: Option<ObjectKey>,
+    /// `spec.image` of that repository.
+    pub image: Option<String>,
+    /// The ImageUpdateAutomations that apply the policy.
+    pub automations: Vec<ObjectKey>,
+    /// The GitRepository those automations push to.
+    pub source: Option<ObjectKey>,
+    /// The Kustomizations that apply the app: those whose inventory holds its workloads,
+    /// else those reading [`Lane::source`].
+    pub kustomizations: Vec<ObjectKey>,
+    /// The workloads whose pods run the image, `namespace/Kind/name`.
+    pub workloads: BTreeSet<String>,
+    /// The pods running the image (any tag).
+    pub pods: BTreeSet<ObjectKey>,
+    /// Oldest first; the last is the current release.
+    releases: VecDeque<Release>,
+    /// Tags the policy filters out, newest push last.
+    filtered: VecDeque<Filtered>,
+    /// Push times of every tag the registry listed (by tag).
+    pushes: HashMap<String, Option<Timestamp>>,
+    /// Automation commits that wrote this policy's tags, by their place in history.
+    commits: BTreeMap<u64, (String, CommitRef)>,
+    /// Bumped whenever the lane changes.
+    revision: u64,
+}
+
+impl Lane {
+    /// A lane of `policy` with nothing known yet.
+    pub fn new(policy: ObjectKey) -> Lane {
+        Lane {
+            policy,
+            repository: None,
+            image: None,
+            automations: Vec::new(),
+            source: None,
+            kustomizations: Vec::new(),
+            workloads: BTreeSet::new(),
+            pods: BTreeSet::new(),
+            releases: VecDeque::new(),
+            filtered: VecDeque::new(),
+            pushes: HashMap::new(),
+            commits: BTreeMap::new(),
+            revision: 0,
+        }
+    }
+
+    /// Releases, oldest first.
+    pub fn releases(&self) -> impl DoubleEndedIterator<Item = &Release> + ExactSizeIterator {
+        self.releases.iter()
+    }
+
+    /// The current release: the newest tag on its way, or the last one that went out.
+    pub fn current(&self) -> Option<&Release> {
+        self.releases.back()
+    }
+
+    /// The newest release of `tag`.
+    pub fn release(&self, tag: &str) -> Option<&Release> {
+        self.releases.iter().rev().find(|r| r.tag == tag)
+    }
+
+    /// The release whose commit is `sha` (or starts with it, for a short SHA).
+    pub fn release_by_commit(&self, sha: &str) -> Option<&Release> {
+        self.releases
+            .iter()
+            .rev()
+            .find(|r| r.commit.as_ref().is_some_and(|c| c.sha.starts_with(sha)))
+    }
+
+    /// Tags the policy will never pick, newest last.
+    pub fn filtered(&self) -> impl DoubleEndedIterator<Item = &Filtered> {
+        self.filtered.iter()
+    }
+
+    /// Bumped whenever the lane changes.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// `namespace/name` of the policy, the app's name on screen.
+    pub fn app(&self) -> String {
+        format!("{}/{}", self.policy.namespace, self.policy.name)
+    }
+}
+
+/// Every lane, with the indexes that route an update to the lanes it concerns.
+#[derive(Clone, Debug, Default)]
+pub struct Lanes {
+    lanes: BTreeMap<ObjectKey, Lane>,
+    index: refresh::Index,
+    repos: HashMap<String, refresh::RepoHistory>,
+    revision: u64,
+}
+
+impl Lanes {
+    /// The lanes, sorted by policy.
+    pub fn iter(&self) -> impl Iterator<Item = &Lane> {
+        self.lanes.values()
+    }
+
+    /// How many lanes there are.
+    pub fn len(&self) -> usize {
+        self.lanes.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.lanes.is_empty()
+    }
+
+    /// The lane of ImagePolicy `policy`.
+    pub fn get(&self, policy: &ObjectKey) -> Option<&Lane> {
+        self.lanes.get(policy)
+    }
+
+    /// The lanes whose image is `name` (a registry path, any tag), for `wait --image`.
+    pub fn by_image<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Lane> + 'a {
+        let name = refresh::normalize_image(name);
+        self.lanes
+            .values()
+            .filter(move |l| l.image.as_deref().map(refresh::normalize_image) == Some(name.clone()))
+    }
+
+    /// Bumped whenever any lane changes.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+}
+
+#[cfg(test)]
+mod tests;
