@@ -151,10 +151,9 @@ impl State {
             Update::Commits(log) => {
                 let key = log.key.clone();
                 self.commit_logs.put(log) && {
-                    if let Some(log) = self.commit_logs.all().get(&key) {
-                        let log = log.clone();
-                        let (lanes, inputs) = self.split();
-                        lanes.commits(&log, inputs, now);
+                    let (lanes, inputs) = self.split();
+                    if let Some(log) = inputs.commit_logs.all().get(&key) {
+                        lanes.commits(log, inputs, now);
                     }
                     true
                 }

@@ -219,15 +219,17 @@ impl Lanes {
                 for lane in &lanes {
                     self.place(lane, inputs);
                 }
-                if let Some(set) = self.index.by_kustomization.get(key) {
-                    lanes.extend(set.iter().cloned());
-                }
+                lanes.extend(
+                    self.in_flight(self.index.by_kustomization.get(key).into_iter().flatten()),
+                );
                 lanes.sort();
                 lanes.dedup();
                 (lanes, stamp(Stage::Applied))
             }
+            // A source or Kustomization shared by every app concerns only the lanes with a
+            // release on its way (a rolled-out release's marks cannot change).
             Kind::GitRepository | Kind::OciRepository | Kind::Bucket | Kind::HelmRepository => (
-                self.index.by_source.get(key).cloned().unwrap_or_default(),
+                self.in_flight(self.index.by_source.get(key).into_iter().flatten()),
                 stamp(Stage::Fetched),
             ),
             Kind::ImageRepository => (
@@ -358,31 +360,47 @@ impl Lanes {
         }
         if let Some((ns, name)) = log.key.split_once('/') {
             let source = ObjectKey::new(Kind::GitRepository, ns, name);
-            touched.extend(
-                self.index
-                    .by_source
-                    .get(&source)
-                    .into_iter()
-                    .flatten()
-                    .cloned(),
-            );
+            touched.extend(self.in_flight(self.index.by_source.get(&source).into_iter().flatten()));
         }
         for key in &touched {
             self.refresh(key, inputs, None, now);
         }
     }
 
+    /// Those of `lanes` whose current release has not rolled out (or that have none).
+    fn in_flight<'a>(&self, lanes: impl Iterator<Item = &'a ObjectKey>) -> Vec<ObjectKey> {
+        lanes
+            .filter(|k| {
+                self.lanes
+                    .get(*k)
+                    .is_some_and(|l| l.current().is_none_or(|r| !r.rolled_out()))
+            })
+            .cloned()
+            .collect()
+    }
+
     /// The lanes a Kustomization's (re)indexing concerns: those holding a workload it
     /// applies now or applied before, and those reading its source.
     fn index_kustomization(&mut self, key: &ObjectKey, inputs: Inputs<'_>) -> Vec<ObjectKey> {
         let index = &mut self.index;
+        let all = &self.lanes;
         let mut lanes = Vec::new();
+        // Lanes with workloads are placed by inventory; only those without any fall back to
+        // the Kustomizations reading their source.
         let mut concerned = |source: &Option<ObjectKey>, workloads: &[String], index: &Index| {
             for w in workloads {
                 lanes.extend(index.by_workload.get(w).into_iter().flatten().cloned());
             }
             if let Some(s) = source {
-                lanes.extend(index.by_source.get(s).into_iter().flatten().cloned());
+                lanes.extend(
+                    index
+                        .by_source
+                        .get(s)
+                        .into_iter()
+                        .flatten()
+                        .filter(|k| all.get(*k).is_some_and(|l| l.workloads.is_empty()))
+                        .cloned(),
+                );
             }
         };
         if let Some((source, workloads)) = index.ks_indexed.remove(key) {
