@@ -460,6 +460,31 @@ async fn a_reconcile_that_cannot_finish_in_time_exits_1_at_the_timeout() {
 }
 
 #[test]
+fn every_headless_command_has_a_manual() {
+    for (command, says) in [
+        ("status", "exit 0 when all are Ready"),
+        (
+            "suspend",
+            "Sets `spec.suspend: true` with a JSON merge patch",
+        ),
+        (
+            "resume",
+            "waits until the object is Ready for its current generation",
+        ),
+        ("reconcile", "--with-source"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fluxdeck"))
+            .args([command, "--help"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success(), "{command}: {text}");
+        assert!(text.contains(says), "{command}: {text}");
+        assert!(text.contains("Examples:\n  fluxdeck "), "{command}: {text}");
+    }
+}
+
+#[test]
 fn lanes_serialise_as_the_schema_says() {
     let report = StatusReport {
         context: Some("ctx".into()),

@@ -37,7 +37,7 @@ pub struct TargetArgs {
     pub timeout: Duration,
 }
 
-/// Arguments of `fluxdeck suspend`.
+/// Suspend a Flux object (`spec.suspend: true`), as `flux suspend`
 ///
 /// Sets `spec.suspend: true` with a JSON merge patch, exactly as `flux suspend`, and does
 /// not wait. The namespace is `-n NS`, else flux-system (the flux CLI's default).
@@ -52,7 +52,7 @@ pub struct SuspendArgs {
     pub target: TargetArgs,
 }
 
-/// Arguments of `fluxdeck resume`.
+/// Resume a Flux object and wait until it is Ready, as `flux resume`
 ///
 /// Clears `spec.suspend` with a JSON merge patch, exactly as `flux resume` with one name,
 /// then waits until the object is Ready for its current generation (kstatus Current).
@@ -68,7 +68,7 @@ pub struct ResumeArgs {
     pub target: TargetArgs,
 }
 
-/// Arguments of `fluxdeck reconcile`.
+/// Ask Flux to reconcile an object now and wait for the result, as `flux reconcile`
 ///
 /// Sets the `reconcile.fluxcd.io/requestedAt` annotation (an RFC3339Nano time), waits until
 /// the controller's `status.lastHandledReconcileAt` equals it, then reports Ready with the

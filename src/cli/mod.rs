@@ -62,14 +62,10 @@ pub enum Command {
     Policy(policy::PolicyArgs),
     /// Rewrite `$imagepolicy` setter markers in a tree of YAML files, exactly as Flux does.
     Setters(setters::SettersArgs),
-    /// Print the Flux objects' status like `flux get all` (table, JSON or YAML) and exit 0
-    /// when all are Ready, 1 otherwise.
+    // The next four take their help (summary and manual) from their argument structs.
     Status(status::StatusArgs),
-    /// Suspend a Flux object (`spec.suspend: true`), as `flux suspend`.
     Suspend(act::SuspendArgs),
-    /// Resume a Flux object and wait until it is Ready, as `flux resume`.
     Resume(act::ResumeArgs),
-    /// Ask Flux to reconcile an object now and wait for the result, as `flux reconcile`.
     Reconcile(act::ReconcileArgs),
 }
 

@@ -23,7 +23,7 @@ use crate::model::key::{Kind, ObjectKey};
 use crate::state::{State, WatchState};
 use crate::workers::Channels;
 
-/// Arguments of `fluxdeck status`.
+/// Print Flux objects like `flux get all`; exit 0 when all are Ready, 1 otherwise
 ///
 /// Starts the same workers as the TUI (cluster watchers, git worker, registry scanner),
 /// waits until the first list of every Flux kind (and of the pods of --app-namespace) is
@@ -34,8 +34,8 @@ use crate::workers::Channels;
 /// stuck; 1 otherwise (a failing, stalled, unknown or suspended object, a spec not
 /// reconciled yet, a kind the API refused to list), or when the lists do not finish within
 /// --timeout. An object in a periodic reconcile of its current generation (Ready=Unknown,
-/// Progressing) counts as Ready. Kinds the cluster does not serve (e.g.
-/// no image controllers) are reported and do not fail the status.
+/// Progressing) counts as Ready. Kinds the cluster does not serve (e.g. no image
+/// controllers) are reported and do not fail the status.
 ///
 /// Namespaces: `-n NS` reports NS only; without it (or with `-A`) every namespace.
 ///
