@@ -124,10 +124,15 @@ impl Cluster {
         }
     }
 
-    async fn stop(mut self) {
+    /// Stops the sandbox; the kubeconfig stays and points at a closed port.
+    async fn shutdown_sandbox(&mut self) {
         if let Some(sb) = self.sb.take() {
             sb.shutdown().await;
         }
+    }
+
+    async fn stop(mut self) {
+        self.shutdown_sandbox().await;
     }
 }
 
@@ -403,7 +408,7 @@ async fn reconcile_with_source_prints_the_applied_revision_within_seconds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_objects_and_kinds_exit_1_saying_what_is_wrong() {
-    let c = Cluster::start(Duration::from_millis(100)).await;
+    let mut c = Cluster::start(Duration::from_millis(100)).await;
     for verb in ["suspend", "resume", "reconcile"] {
         let run = c.fluxdeck(&[verb, "ks/nope"]).await;
         assert_eq!(run.code, 1, "{verb}: {}", run.stderr);
@@ -432,7 +437,27 @@ async fn unknown_objects_and_kinds_exit_1_saying_what_is_wrong() {
         "{}",
         run.stderr
     );
-    c.stop().await;
+
+    // No API server: status gives up at its timeout saying what it waited for, an action
+    // says the server cannot be reached.
+    c.shutdown_sandbox().await;
+    let run = c.fluxdeck(&["status", "--timeout", "1s"]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.took < Duration::from_secs(5), "took {:?}", run.took);
+    assert!(
+        run.stderr
+            .contains("timed out after 1s waiting for the first list of Kustomization, ")
+            && run.stderr.contains("raise --timeout"),
+        "{}",
+        run.stderr
+    );
+    let run = c.fluxdeck(&["reconcile", "ks/apps"]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot reach the API server"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

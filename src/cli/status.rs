@@ -510,17 +510,25 @@ pub async fn collect(
     }
 }
 
-/// The kinds still waiting for their first list, with the watcher's last error.
+/// The kinds still waiting for their first list, grouped by the watcher's last error.
 fn waiting(state: &State, listed: &BTreeSet<Kind>) -> String {
-    waited_kinds()
-        .filter(|k| !listed.contains(k))
-        .map(|k| match state.watchers().get(&k) {
-            Some(WatchState::Retrying { reason, .. }) => format!("{k} ({reason})"),
-            Some(_) => format!("{k} (listing)"),
-            None => format!("{k} (not started)"),
-        })
+    let mut by_reason: Vec<(String, Vec<&str>)> = Vec::new();
+    for kind in waited_kinds().filter(|k| !listed.contains(k)) {
+        let reason = match state.watchers().get(&kind) {
+            Some(WatchState::Retrying { reason, .. }) => reason.clone(),
+            Some(_) => "listing".to_owned(),
+            None => "not started".to_owned(),
+        };
+        match by_reason.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, kinds)) => kinds.push(kind.name()),
+            None => by_reason.push((reason, vec![kind.name()])),
+        }
+    }
+    by_reason
+        .into_iter()
+        .map(|(reason, kinds)| format!("{} ({reason})", kinds.join(", ")))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join("; ")
 }
 
 /// A duration as the flags take it: `5s`, or `1500ms`.
