@@ -1,10 +1,12 @@
 //! The command line: one file per subcommand. `main` parses arguments, sets up logging and
 //! dispatches; every subcommand returns an exit code or an error that names what to fix.
 
+pub mod act;
 pub mod demo;
 pub mod policy;
 pub mod sandbox;
 pub mod setters;
+pub mod status;
 pub mod tui;
 
 use std::path::PathBuf;
@@ -60,6 +62,11 @@ pub enum Command {
     Policy(policy::PolicyArgs),
     /// Rewrite `$imagepolicy` setter markers in a tree of YAML files, exactly as Flux does.
     Setters(setters::SettersArgs),
+    // The next four take their help (summary and manual) from their argument structs.
+    Status(status::StatusArgs),
+    Suspend(act::SuspendArgs),
+    Resume(act::ResumeArgs),
+    Reconcile(act::ReconcileArgs),
 }
 
 /// Parses the command line, sets up logging and runs the subcommand.
@@ -70,6 +77,10 @@ pub fn main() -> ExitCode {
         Some(Command::Sandbox(args)) => sandbox::run(&cli.global, args),
         Some(Command::Policy(args)) => policy::run(&cli.global, args),
         Some(Command::Setters(args)) => setters::run(&cli.global, args),
+        Some(Command::Status(args)) => status::run(&cli.global, args),
+        Some(Command::Suspend(args)) => act::suspend(&cli.global, args),
+        Some(Command::Resume(args)) => act::resume(&cli.global, args),
+        Some(Command::Reconcile(args)) => act::reconcile(&cli.global, args),
         None => tui::run(&cli.global, cli.tui),
     };
     match result {

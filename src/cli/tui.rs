@@ -28,7 +28,7 @@ use super::GlobalArgs;
 use crate::workers::cluster::connect::ConnectOptions;
 use crate::workers::cluster::worker::ClusterConfig;
 use crate::workers::registry::EcrClientConfig;
-use crate::workers::router::{RouterChannels, RouterConfig, spawn_router};
+use crate::workers::router::RouterConfig;
 
 /// Flags of the TUI.
 #[derive(Debug, Clone, Args)]
@@ -45,6 +45,15 @@ pub struct TuiArgs {
     /// Namespace of the application pods pane (switch with `:pods NS`).
     #[arg(long, value_name = "NS", default_value = "sock-shop")]
     pub app_namespace: String,
+    /// Where commits and image tags come from.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+}
+
+/// The flags of the git worker and the registry scanner, shared by the TUI and the headless
+/// commands that start the same workers (`status`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceArgs {
     /// Also show the log of this config repository in the commits pane (repeatable). A local
     /// path (working tree or bare) is read in place and never written; a URL is mirrored
     /// under $XDG_CACHE_HOME/fluxdeck/git. The GitRepositories the Kustomizations and
@@ -125,7 +134,7 @@ pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
     // Read the config before touching the terminal, so its errors print plainly.
     config.app_config()?;
     let cluster = cluster_config(global, &args);
-    let router = router_config(&args)?;
+    let router = router_config(&args.sources)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -136,6 +145,16 @@ pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
 
 /// The cluster worker's configuration from the global flags.
 pub fn cluster_config(global: &GlobalArgs, args: &TuiArgs) -> ClusterConfig {
+    cluster_config_with(global, &args.app_namespace, args.readonly)
+}
+
+/// The cluster worker's configuration from the global flags, a pods namespace and whether
+/// every write is refused.
+pub fn cluster_config_with(
+    global: &GlobalArgs,
+    pods_namespace: &str,
+    read_only: bool,
+) -> ClusterConfig {
     ClusterConfig {
         connect: ConnectOptions {
             kubeconfig: global.kubeconfig.clone(),
@@ -146,15 +165,15 @@ pub fn cluster_config(global: &GlobalArgs, args: &TuiArgs) -> ClusterConfig {
         } else {
             global.namespace.clone()
         },
-        pods_namespace: args.app_namespace.clone(),
-        read_only: args.readonly,
+        pods_namespace: pods_namespace.to_owned(),
+        read_only,
         action_timeout: std::time::Duration::from_secs(300),
     }
 }
 
 /// The router's configuration from the flags: `--repo`, `--ecr-endpoint`, `--ecr-region`.
 /// A bad endpoint is an error before the terminal is touched.
-pub fn router_config(args: &TuiArgs) -> anyhow::Result<RouterConfig> {
+pub fn router_config(args: &SourceArgs) -> anyhow::Result<RouterConfig> {
     let ecr = EcrClientConfig {
         endpoint_url: args.ecr_endpoint.clone(),
         region: args.ecr_region.clone(),
@@ -175,27 +194,9 @@ pub async fn run_with_cluster(
     cluster: ClusterConfig,
     router: RouterConfig,
 ) -> anyhow::Result<()> {
-    let (cluster_updates, from_cluster) = mpsc::channel::<Update>(4096);
-    let (to_cluster, cluster_commands) = mpsc::channel::<Command>(64);
-    let (to_ui, updates) = mpsc::channel::<Update>(4096);
-    let (commands, from_ui) = mpsc::channel::<Command>(64);
-    let worker = tokio::spawn(crate::workers::cluster::worker::run(
-        cluster,
-        cluster_updates,
-        cluster_commands,
-    ));
-    let router = spawn_router(
-        router,
-        RouterChannels {
-            from_cluster,
-            to_ui,
-            from_ui,
-            to_cluster,
-        },
-    );
-    let result = run_tui(config, updates, commands).await;
-    router.abort();
-    worker.abort();
+    let (channels, tasks) = crate::workers::start(cluster, router);
+    let result = run_tui(config, channels.updates, channels.commands).await;
+    drop(tasks);
     result
 }
 
@@ -293,22 +294,24 @@ mod tests {
             theme: None,
             readonly: false,
             app_namespace: "sock-shop".into(),
-            repos: vec!["/srv/flux-repo".into(), "https://example.com/r.git".into()],
-            ecr_endpoint: endpoint.map(str::to_owned),
-            ecr_region: Some("eu-west-1".into()),
+            sources: SourceArgs {
+                repos: vec!["/srv/flux-repo".into(), "https://example.com/r.git".into()],
+                ecr_endpoint: endpoint.map(str::to_owned),
+                ecr_region: Some("eu-west-1".into()),
+            },
         }
     }
 
     #[test]
     fn router_flags_reach_the_router_and_a_bad_endpoint_is_an_error() {
-        let router = router_config(&args(Some("http://127.0.0.1:5000"))).unwrap();
+        let router = router_config(&args(Some("http://127.0.0.1:5000")).sources).unwrap();
         assert_eq!(router.repos.len(), 2);
         assert_eq!(
             router.ecr.endpoint_url.as_deref(),
             Some("http://127.0.0.1:5000")
         );
         assert_eq!(router.ecr.region.as_deref(), Some("eu-west-1"));
-        let err = router_config(&args(Some("127.0.0.1:5000"))).unwrap_err();
+        let err = router_config(&args(Some("127.0.0.1:5000")).sources).unwrap_err();
         assert!(err.to_string().contains("127.0.0.1:5000"), "{err}");
     }
 }

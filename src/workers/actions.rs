@@ -10,6 +10,7 @@
 //! controller has handled the request and reports Ready=False with `ProgressingWithRetry`,
 //! the action ends as failed at once (the CLI keeps polling until its timeout).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -18,6 +19,7 @@ use kube::runtime::{WatchStreamExt, watcher};
 use serde_json::{Value, json};
 
 use super::cluster::discovery::ServedKind;
+use crate::model::key::Kind;
 
 /// The annotation that asks a Flux controller to reconcile now.
 pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
@@ -44,6 +46,23 @@ impl Target {
     pub fn display(&self) -> String {
         format!("{}/{}/{}", self.kind.kind, self.namespace, self.name)
     }
+}
+
+/// The source a Kustomization (`obj`, in `namespace`) reads, from its `spec.sourceRef`
+/// (kind defaulting to GitRepository, namespace to the Kustomization's), when the cluster
+/// serves that kind: what `--with-source` reconciles first.
+pub fn source_target(
+    served: &HashMap<Kind, ServedKind>,
+    namespace: &str,
+    obj: &Value,
+) -> Option<Target> {
+    let r = &obj["spec"]["sourceRef"];
+    let kind = Kind::from_name(r["kind"].as_str().unwrap_or("GitRepository"))?;
+    Some(Target {
+        kind: served.get(&kind)?.clone(),
+        namespace: r["namespace"].as_str().unwrap_or(namespace).to_string(),
+        name: r["name"].as_str()?.to_string(),
+    })
 }
 
 /// What to do.
@@ -75,10 +94,16 @@ impl Action {
 /// Progress of a running action, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
+    /// A write is about to be sent, in the flux CLI's words (`annotating Kustomization apps
+    /// in flux-system namespace`).
+    Start(String),
     /// A write was sent (the text says which).
     Sent(String),
     /// Waiting for a controller (the text says for what).
     Waiting(String),
+    /// A step before the last one succeeded (with `--with-source`, the source's success
+    /// message, e.g. `fetched revision main@sha1:…`).
+    Step(String),
 }
 
 /// How an action ended.
@@ -309,6 +334,10 @@ async fn run_inner(
     let kind = target.kind.kind.as_str();
     match action {
         Action::Suspend => {
+            progress(Progress::Start(format!(
+                "suspending {kind} {} in {} namespace",
+                target.name, target.namespace
+            )));
             api.patch(
                 &target.name,
                 &PatchParams::default(),
@@ -322,6 +351,10 @@ async fn run_inner(
             )))
         }
         Action::Resume => {
+            progress(Progress::Start(format!(
+                "resuming {kind} {} in {} namespace",
+                target.name, target.namespace
+            )));
             api.patch(
                 &target.name,
                 &PatchParams::default(),
@@ -354,8 +387,9 @@ async fn run_inner(
                             source_of,
                         ))
                         .await?;
-                        if let Outcome::Failed(m) = srcx {
-                            return Ok(Outcome::Failed(m));
+                        match srcx {
+                            Outcome::Failed(m) => return Ok(Outcome::Failed(m)),
+                            Outcome::Succeeded(m) => progress(Progress::Step(m)),
                         }
                     }
                     None => {
@@ -366,6 +400,10 @@ async fn run_inner(
                     }
                 }
             }
+            progress(Progress::Start(format!(
+                "annotating {kind} {} in {} namespace",
+                target.name, target.namespace
+            )));
             let token = request_token();
             let patch = json!({"metadata": {"annotations": {REQUESTED_AT: token}}});
             api.patch(&target.name, &PatchParams::default(), &Patch::Merge(patch))

@@ -461,7 +461,10 @@ fn act(
             let progress_key = key.clone();
             let progress = move |p: Progress| {
                 let text = match p {
-                    Progress::Sent(s) | Progress::Waiting(s) => s,
+                    Progress::Start(s)
+                    | Progress::Sent(s)
+                    | Progress::Waiting(s)
+                    | Progress::Step(s) => s,
                 };
                 let _ = progress_out.try_send(Update::Action(ActionEvent {
                     id,
@@ -474,13 +477,7 @@ fn act(
             let source_served = served.clone();
             let ns = key.namespace.clone();
             let source_of = move |obj: &Value| -> Option<Target> {
-                let r = &obj["spec"]["sourceRef"];
-                let k = Kind::from_name(r["kind"].as_str().unwrap_or("GitRepository"))?;
-                Some(Target {
-                    kind: source_served.get(&k)?.clone(),
-                    namespace: r["namespace"].as_str().unwrap_or(&ns).to_string(),
-                    name: r["name"].as_str()?.to_string(),
-                })
+                actions::source_target(&source_served, &ns, obj)
             };
             let outcome =
                 actions::run(&client, &target, action, timeout, &progress, &source_of).await;
