@@ -8,6 +8,7 @@ pub mod sandbox;
 pub mod setters;
 pub mod status;
 pub mod tui;
+pub mod wait;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,8 +63,9 @@ pub enum Command {
     Policy(policy::PolicyArgs),
     /// Rewrite `$imagepolicy` setter markers in a tree of YAML files, exactly as Flux does.
     Setters(setters::SettersArgs),
-    // The next four take their help (summary and manual) from their argument structs.
+    // The next five take their help (summary and manual) from their argument structs.
     Status(status::StatusArgs),
+    Wait(wait::WaitArgs),
     Suspend(act::SuspendArgs),
     Resume(act::ResumeArgs),
     Reconcile(act::ReconcileArgs),
@@ -78,6 +80,7 @@ pub fn main() -> ExitCode {
         Some(Command::Policy(args)) => policy::run(&cli.global, args),
         Some(Command::Setters(args)) => setters::run(&cli.global, args),
         Some(Command::Status(args)) => status::run(&cli.global, args),
+        Some(Command::Wait(args)) => wait::run(&cli.global, args),
         Some(Command::Suspend(args)) => act::suspend(&cli.global, args),
         Some(Command::Resume(args)) => act::resume(&cli.global, args),
         Some(Command::Reconcile(args)) => act::reconcile(&cli.global, args),

@@ -297,7 +297,12 @@ pub fn report(state: &State) -> StatusReport {
             })
         })
         .collect();
-    let lanes: Vec<Lane> = Vec::new(); // filled from state::lanes
+    let now = Timestamp::now();
+    let lanes: Vec<Lane> = state
+        .lanes()
+        .iter()
+        .map(|lane| lane_report(state, lane, now))
+        .collect();
     let ok = [
         &kustomizations,
         &sources,
@@ -320,6 +325,65 @@ pub fn report(state: &State) -> StatusReport {
         image_update_automations,
         unavailable,
         lanes,
+    }
+}
+
+/// One release lane: its current release's stages and why it waits.
+pub fn lane_report(state: &State, lane: &crate::state::Lane, now: Timestamp) -> Lane {
+    release_report(state, lane, lane.current(), now)
+}
+
+/// One release of a lane (`None`: the lane has none yet), as `status` and `wait` report it.
+pub fn release_report(
+    state: &State,
+    lane: &crate::state::Lane,
+    current: Option<&crate::state::Release>,
+    now: Timestamp,
+) -> Lane {
+    let stages = current
+        .map(|r| {
+            crate::state::Stage::ALL
+                .iter()
+                .filter(|s| r.mark(**s).reached())
+                .map(|s| LaneStep {
+                    stage: lane_stage(*s),
+                    at: r.mark(*s).at(),
+                    seconds: r.duration(*s).map(|d| d.as_secs_f64()),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Lane {
+        app: lane.app(),
+        image: lane.image.clone().unwrap_or_default(),
+        tag: current.map(|r| r.tag.clone()),
+        stage: current
+            .and_then(|r| r.last_reached())
+            .map_or(LaneStage::Pushed, lane_stage),
+        rolled_out: current.is_some_and(|r| r.rolled_out()),
+        stages,
+        stuck: current
+            .and_then(|r| state.stuck(lane, r, now))
+            .map(|s| Stuck {
+                stage: lane_stage(s.stage),
+                reason: s.reason,
+                object: s
+                    .object
+                    .map(|k| format!("{}/{}/{}", k.kind, k.namespace, k.name)),
+            }),
+    }
+}
+
+pub fn lane_stage(stage: crate::state::Stage) -> LaneStage {
+    use crate::state::Stage as S;
+    match stage {
+        S::Pushed => LaneStage::Pushed,
+        S::Scanned => LaneStage::Scanned,
+        S::Selected => LaneStage::Selected,
+        S::Committed => LaneStage::Committed,
+        S::Fetched => LaneStage::Fetched,
+        S::Applied => LaneStage::Applied,
+        S::RolledOut => LaneStage::RolledOut,
     }
 }
 
@@ -423,6 +487,34 @@ pub fn table(report: &StatusReport) -> String {
         }
         write_aligned(&mut out, &rows);
     }
+    if !report.lanes.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let mut rows = vec![
+            ["APP", "TAG", "STAGE", "ROLLED OUT", "WAITING ON"]
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect::<Vec<_>>(),
+        ];
+        for l in &report.lanes {
+            let stage = serde_json::to_value(l.stage)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            rows.push(vec![
+                l.app.clone(),
+                l.tag.clone().unwrap_or_else(|| "-".to_owned()),
+                stage,
+                if l.rolled_out { "True" } else { "False" }.to_owned(),
+                l.stuck
+                    .as_ref()
+                    .map(|s| s.reason.clone())
+                    .unwrap_or_default(),
+            ]);
+        }
+        write_aligned(&mut out, &rows);
+    }
     for u in &report.unavailable {
         if !out.is_empty() {
             out.push('\n');
@@ -489,6 +581,18 @@ pub async fn collect(
             }
         }
         if waited_kinds().all(|k| listed.contains(&k)) {
+            // The lanes also read the config repositories and the registry: give the git
+            // worker and the scanner a few seconds for their first answer.
+            let settle = (tokio::time::Instant::now() + LANES_SETTLE).min(deadline);
+            while !lanes_settled(&state) {
+                match tokio::time::timeout_at(settle, channels.updates.recv()).await {
+                    Ok(Some(update)) => {
+                        state.apply(update);
+                        state.show_staged();
+                    }
+                    _ => break,
+                }
+            }
             return Ok(state);
         }
         let update = match tokio::time::timeout_at(deadline, channels.updates.recv()).await {
@@ -508,6 +612,27 @@ pub async fn collect(
         }
         state.show_staged();
     }
+}
+
+/// How long `status` waits, after the first lists, for the lanes' git and registry data.
+const LANES_SETTLE: Duration = Duration::from_secs(5);
+
+/// Whether every lane has what fluxdeck can read of its repository and registry: a commit
+/// log (or its error) and a registry scan (or why there is none).
+pub fn lanes_settled(state: &State) -> bool {
+    state.lanes().iter().all(|lane| {
+        let git = lane.source.as_ref().is_none_or(|s| {
+            state
+                .commit_logs()
+                .all()
+                .contains_key(&format!("{}/{}", s.namespace, s.name))
+        });
+        let registry = lane
+            .repository
+            .as_ref()
+            .is_none_or(|r| state.registry().scan(r).is_some());
+        git && registry
+    })
 }
 
 /// The kinds still waiting for their first list, grouped by the watcher's last error.

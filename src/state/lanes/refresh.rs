@@ -199,8 +199,28 @@ impl Lanes {
         self.revision += 1;
     }
 
-    /// Refreshes every lane (after a relist, when any object may have gone).
+    /// Re-reads every Kustomization and pod and refreshes every lane: after a relist, when
+    /// any object may have come or gone unseen (a first list's rows become visible in
+    /// batches, not one by one).
     pub fn refresh_all(&mut self, inputs: Inputs<'_>, now: Timestamp) {
+        let ks: Vec<ObjectKey> = inputs
+            .kustomizations
+            .iter()
+            .map(|k| k.key.clone())
+            .chain(self.index.ks_indexed.keys().cloned())
+            .collect();
+        for key in &ks {
+            self.index_kustomization(key, inputs);
+        }
+        let pods: Vec<ObjectKey> = inputs
+            .pods
+            .iter()
+            .map(|p| p.key.clone())
+            .chain(self.index.pod_lanes.keys().cloned())
+            .collect();
+        for key in &pods {
+            self.index_pod(key, inputs);
+        }
         let all: Vec<ObjectKey> = self.lanes.keys().cloned().collect();
         for key in &all {
             self.place(key, inputs);

@@ -267,7 +267,7 @@ fn commit(lane: &Lane, inputs: Inputs<'_>, now: Timestamp) -> Stuck {
         stage,
         Some(key),
         format!(
-            "ImageUpdateAutomation {}/{} runs {}",
+            "ImageUpdateAutomation {}/{} runs when its policies change, and {}",
             key.namespace,
             key.name,
             next_run(
