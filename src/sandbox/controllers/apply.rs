@@ -82,18 +82,24 @@ fn subject(obj: &Value) -> String {
     }
 }
 
-/// The applied object: the stored one with every field the manifest sets replaced (top-level
-/// fields other than metadata and status), its labels and annotations merged in, and
-/// top-level fields the manifest no longer sets removed; identity and status kept.
-fn merged(old: &Value, desired: &Value) -> Value {
+/// The applied object, as server-side apply makes it: every field the manifest sets
+/// replaced (maps merged key by key, lists whole), its labels and annotations merged in,
+/// and the fields the last apply set that the manifest no longer sets removed; fields
+/// another manager set (`flux suspend`'s `spec.suspend`, a `kubectl scale`) stay, and so do
+/// identity and status. `last` is what this controller applied before (`None` when it has
+/// not applied the object in this run: then top-level fields the manifest does not set go,
+/// nested ones stay).
+fn merged(old: &Value, desired: &Value, last: Option<&Value>) -> Value {
     let mut new = old.clone();
     let (Some(n), Some(d), Some(o)) = (new.as_object_mut(), desired.as_object(), old.as_object())
     else {
         return desired.clone();
     };
     for key in o.keys() {
+        let owned = last.is_none_or(|l| l.get(key).is_some());
         if !matches!(key.as_str(), "apiVersion" | "kind" | "metadata" | "status")
             && !d.contains_key(key)
+            && owned
         {
             n.remove(key);
         }
@@ -102,7 +108,8 @@ fn merged(old: &Value, desired: &Value) -> Value {
         match k.as_str() {
             "metadata" | "status" => {}
             _ => {
-                n.insert(k.clone(), v.clone());
+                let merged = merge_field(o.get(k), v, last.and_then(|l| l.get(k)));
+                n.insert(k.clone(), merged);
             }
         }
     }
@@ -114,6 +121,23 @@ fn merged(old: &Value, desired: &Value) -> Value {
         }
     }
     new
+}
+
+/// One field of server-side apply: maps merge key by key (a key the manifest dropped goes
+/// only if the last apply set it), anything else is replaced.
+fn merge_field(current: Option<&Value>, desired: &Value, last: Option<&Value>) -> Value {
+    match (current.and_then(Value::as_object), desired.as_object()) {
+        (Some(c), Some(d)) => {
+            let mut out = c.clone();
+            out.retain(|k, _| d.contains_key(k) || last.is_none_or(|l| l.get(k).is_none()));
+            for (k, v) in d {
+                let merged = merge_field(c.get(k), v, last.and_then(|l| l.get(k)));
+                out.insert(k.clone(), merged);
+            }
+            Value::Object(out)
+        }
+        _ => desired.clone(),
+    }
 }
 
 /// Applies `objects` for Kustomization `ks` and prunes what its last inventory holds and
@@ -172,6 +196,12 @@ pub fn apply(world: &World, ks: &Value, mut objects: Vec<Value>) -> Result<Appli
             obj["metadata"]["labels"][k] = json!(v);
         }
         let before = world.store.get(type_id, &ns, &name);
+        let id = Entry::of(&obj).id;
+        let last = world
+            .applied
+            .lock()
+            .ok()
+            .and_then(|applied| applied.get(&id).cloned());
         let result = match &before {
             None => world
                 .store
@@ -185,11 +215,16 @@ pub fn apply(world: &World, ks: &Value, mut objects: Vec<Value>) -> Result<Appli
                     &name,
                     Target::Main,
                     false,
-                    &|current| Ok(merged(current, &obj)),
+                    &|current| Ok(merged(current, &obj, last.as_ref())),
                     None,
                 )
                 .map(|(stored, _)| (stored.rv != old.rv).then_some("configured")),
         };
+        if result.is_ok()
+            && let Ok(mut applied) = world.applied.lock()
+        {
+            applied.insert(id, obj.clone());
+        }
         match result {
             Ok(Some(what)) => out.changes.push(format!("{} {what}", subject(&obj))),
             Ok(None) => {}
@@ -266,11 +301,33 @@ mod tests {
             "data": {"x": "eA=="}, "stringData": {"y": "z"}, "status": {"k": 1}});
         let desired = json!({"apiVersion": "v1", "kind": "Secret",
             "metadata": {"name": "s", "labels": {"b": "2"}}, "data": {"x": "eQ=="}});
-        let m = merged(&old, &desired);
+        let m = merged(&old, &desired, None);
         assert_eq!(m["metadata"]["uid"], "u1");
         assert_eq!(m["metadata"]["labels"], json!({"a": "1", "b": "2"}));
         assert_eq!(m["data"]["x"], "eQ==");
         assert!(m.get("stringData").is_none());
         assert_eq!(m["status"]["k"], 1);
+    }
+
+    #[test]
+    fn a_field_another_manager_set_survives_a_reapply_and_a_dropped_one_goes() {
+        let manifest = json!({"apiVersion": "v1", "kind": "X", "metadata": {"name": "k"},
+            "spec": {"interval": "10m", "path": "./a", "prune": true}});
+        // `flux suspend` set spec.suspend; the manifest never did.
+        let live = json!({"apiVersion": "v1", "kind": "X", "metadata": {"name": "k"},
+            "spec": {"interval": "10m", "path": "./a", "prune": true, "suspend": true}});
+        let m = merged(&live, &manifest, Some(&manifest));
+        assert_eq!(m["spec"]["suspend"], true);
+        // The manifest drops `prune`, which the last apply set: it goes.
+        let next = json!({"apiVersion": "v1", "kind": "X", "metadata": {"name": "k"},
+            "spec": {"interval": "5m", "path": "./a"}});
+        let m = merged(&m, &next, Some(&manifest));
+        assert!(m["spec"].get("prune").is_none(), "{m}");
+        assert_eq!(m["spec"]["interval"], "5m");
+        assert_eq!(m["spec"]["suspend"], true);
+        // Lists are replaced whole.
+        let a = json!({"spec": {"l": [1, 2]}});
+        let b = json!({"spec": {"l": [3]}});
+        assert_eq!(merged(&a, &b, Some(&a))["spec"]["l"], json!([3]));
     }
 }

@@ -157,6 +157,9 @@ pub struct World {
     /// The image reflector's database: the tags of each ImageRepository's last scan,
     /// descending byte-wise, as image-reflector-controller keeps them.
     tags: Mutex<TagDb>,
+    /// What kustomize-controller last applied of each object (by inventory id): the fields
+    /// it owns, as server-side apply's managed fields would say.
+    pub applied: Mutex<HashMap<String, Value>>,
     /// Events the controllers emit.
     pub events: Recorder,
     /// What the controllers' loop is doing.
@@ -182,6 +185,7 @@ impl World {
             git,
             kinds,
             tags: Mutex::new(HashMap::new()),
+            applied: Mutex::new(HashMap::new()),
             events,
             stats: Arc::default(),
         }
