@@ -78,6 +78,7 @@ fn commit_log() -> CommitLog {
         }],
         note: None,
         error: None,
+        markers: Vec::new(),
     }
 }
 

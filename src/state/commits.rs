@@ -28,6 +28,19 @@ pub struct CommitLog {
     pub note: Option<String>,
     /// Why the last fetch failed, if it did (the log stays as last read).
     pub error: Option<String>,
+    /// The `$imagepolicy` setter markers at the head, by file and line.
+    pub markers: Vec<SetterMarker>,
+}
+
+/// A setter marker comment in the repository (`# {"$imagepolicy": "ns:policy:tag"}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetterMarker {
+    /// The file, relative to the repository root.
+    pub file: String,
+    /// The line, from 1.
+    pub line: u32,
+    /// The setter (`ns:policy` with an optional `:tag` or `:name`).
+    pub setter: String,
 }
 
 /// What one Kustomization applied, over the log.

@@ -262,6 +262,9 @@ fn commit(lane: &Lane, inputs: Inputs<'_>, now: Timestamp) -> Stuck {
     if let Some(s) = git_unknown(lane, inputs, stage) {
         return s;
     }
+    if let Some(s) = markers(lane, inputs) {
+        return s;
+    }
     let a = inputs.automations.get(key);
     Stuck::waiting(
         stage,
@@ -302,6 +305,81 @@ fn git_unknown(lane: &Lane, inputs: Inputs<'_>, stage: Stage) -> Option<Stuck> {
         )),
         Some(_) => None,
     }
+}
+
+/// Whether the setter marker names `policy` (`ns:name`, optionally `:tag` or `:name`).
+fn refers_to(setter: &str, policy: &ObjectKey) -> bool {
+    let mut parts = setter.split(':');
+    parts.next() == Some(policy.namespace.as_str()) && parts.next() == Some(policy.name.as_str())
+}
+
+/// A path of `update.path` as a prefix of repository paths (`./deploy/` → `deploy/`, the
+/// root → ``).
+fn path_prefix(path: Option<&str>) -> String {
+    let p = path.unwrap_or("").trim();
+    let p = p.trim_start_matches("./").trim_start_matches('/');
+    let p = p.trim_end_matches('/');
+    if p.is_empty() || p == "." {
+        String::new()
+    } else {
+        format!("{p}/")
+    }
+}
+
+/// Blocked when no marker in the repository refers to the policy, or every one lies outside
+/// the automations' `update.path`.
+fn markers(lane: &Lane, inputs: Inputs<'_>) -> Option<Stuck> {
+    let stage = Stage::Committed;
+    let source = lane.source.as_ref()?;
+    let id = format!("{}/{}", source.namespace, source.name);
+    let log = inputs.commit_logs.all().get(&id)?;
+    let mine: Vec<_> = log
+        .markers
+        .iter()
+        .filter(|m| refers_to(&m.setter, &lane.policy))
+        .collect();
+    if mine.is_empty() {
+        return Some(Stuck::blocked(
+            stage,
+            Some(&lane.policy),
+            format!(
+                "no setter marker in GitRepository {id} refers to ImagePolicy {}: add \
+                 `# {{\"$imagepolicy\": \"{}:{}:tag\"}}` after the image's tag",
+                lane.app(),
+                lane.policy.namespace,
+                lane.policy.name
+            ),
+        ));
+    }
+    let automations: Vec<_> = lane
+        .automations
+        .iter()
+        .filter_map(|k| inputs.automations.get(k))
+        .collect();
+    let covered = mine.iter().any(|m| {
+        automations
+            .iter()
+            .any(|a| m.file.starts_with(&path_prefix(a.update_path.as_deref())))
+    });
+    if covered || automations.is_empty() {
+        return None;
+    }
+    let m = mine[0];
+    let a = automations[0];
+    Some(Stuck::blocked(
+        stage,
+        Some(&a.key),
+        format!(
+            "the marker for ImagePolicy {} is in {}:{}, outside ImageUpdateAutomation {}/{}'s \
+             update.path `{}`: widen update.path or move the manifest",
+            lane.app(),
+            m.file,
+            m.line,
+            a.key.namespace,
+            a.key.name,
+            a.update_path.as_deref().unwrap_or("./")
+        ),
+    ))
 }
 
 fn fetch(lane: &Lane, inputs: Inputs<'_>, now: Timestamp) -> Stuck {

@@ -135,6 +135,16 @@ fn scan(tags: &[(&str, i64)]) -> Update {
 
 /// A log whose commit `n` (newest first, counting down to 1) wrote `tags[n]` when given.
 fn log(head: u32, automation: &[(u32, &str)]) -> Update {
+    log_with_marker(
+        head,
+        automation,
+        "deploy/web/kustomization.yaml",
+        "shop:web:tag",
+    )
+}
+
+/// [`log`] whose head holds one setter marker, in `file`, naming `setter`.
+fn log_with_marker(head: u32, automation: &[(u32, &str)], file: &str, setter: &str) -> Update {
     let commits = (1..=head)
         .rev()
         .map(|n| {
@@ -164,6 +174,11 @@ fn log(head: u32, automation: &[(u32, &str)]) -> Update {
         branch: "refs/heads/main".to_owned(),
         commits,
         complete: true,
+        markers: vec![crate::state::commits::SetterMarker {
+            file: file.to_owned(),
+            line: 12,
+            setter: setter.to_owned(),
+        }],
         ..CommitLog::default()
     })
 }
@@ -796,4 +811,59 @@ fn a_lane_keeps_its_last_releases_and_other_lanes_are_not_touched() {
         t(201),
     );
     assert_eq!(state.lanes().revision(), before);
+}
+
+#[test]
+fn a_missing_marker_or_one_outside_update_path_is_named_with_file_and_line() {
+    let mut state = running();
+    for u in [
+        scan(&[("main-bbbbbbb-2", 200)]),
+        repository(230, &["main-bbbbbbb-2"], json!({})),
+        policy(Some("main-bbbbbbb-2"), json!({})),
+        log_with_marker(
+            2,
+            &[(2, "main-aaaaaaa-1")],
+            "deploy/web/kustomization.yaml",
+            "shop:other:tag",
+        ),
+    ] {
+        state.apply_at(u, t(240));
+    }
+    let s = stuck(&state, 241);
+    assert_eq!(s.stage, Stage::Committed);
+    assert!(s.blocked);
+    assert!(
+        s.reason.contains(
+            "no setter marker in GitRepository shop/config refers to ImagePolicy shop/web"
+        ),
+        "{}",
+        s.reason
+    );
+
+    // The marker exists, but in a file the automation's update.path (./deploy) does not cover.
+    state.apply_at(
+        log_with_marker(
+            3,
+            &[(2, "main-aaaaaaa-1")],
+            "clusters/prod/web.yaml",
+            "shop:web:tag",
+        ),
+        t(242),
+    );
+    let s = stuck(&state, 243);
+    assert!(s.reason.contains("is in clusters/prod/web.yaml:12, outside ImageUpdateAutomation shop/web's update.path `./deploy`"), "{}", s.reason);
+    assert_eq!(
+        s.object,
+        Some(ObjectKey::new(Kind::ImageUpdateAutomation, "shop", "web"))
+    );
+
+    // Covered: the automation is merely due.
+    state.apply_at(log(4, &[(2, "main-aaaaaaa-1")]), t(244));
+    let s = stuck(&state, 245);
+    assert!(!s.blocked, "{}", s.reason);
+    assert!(
+        s.reason.contains("runs when its policies change"),
+        "{}",
+        s.reason
+    );
 }

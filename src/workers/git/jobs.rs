@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::diff::{CommitDiff, commit_diff};
 use super::error::GitError;
 use super::log::{Author, Page, read_page};
+use super::markers::{Marker, scan};
 use super::protocol::GitWorkerConfig;
 use super::source::RepoSource;
 use super::sync::{Names, find_commit, open, open_repo};
@@ -27,6 +28,8 @@ pub(crate) enum Done {
         head: String,
         reference: String,
         page: Option<Page>,
+        /// The setter markers at the head, read with a new page.
+        markers: Option<Vec<Marker>>,
     },
     More(Page),
     Diff(CommitDiff),
@@ -58,10 +61,16 @@ impl JobInput {
                 } else {
                     None
                 };
+                // A repository whose tree cannot be walked still has its log; the lanes
+                // then say nothing about markers.
+                let markers = page
+                    .as_ref()
+                    .and_then(|_| scan(&opened.repo, opened.head).ok());
                 Ok(Done::Synced {
                     head,
                     reference: opened.reference,
                     page,
+                    markers,
                 })
             }
             Job::More => {

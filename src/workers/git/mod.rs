@@ -20,6 +20,7 @@ pub mod error;
 pub mod image_change;
 mod jobs;
 pub mod log;
+pub mod markers;
 pub mod protocol;
 pub mod source;
 mod sync;

@@ -121,6 +121,8 @@ pub struct RepoLog {
     pub applied: Vec<AppliedView>,
     /// What part of the source's spec is not followed, if any.
     pub note: Option<String>,
+    /// The setter markers at the head.
+    pub markers: Vec<super::markers::Marker>,
 }
 
 /// What the worker reports.

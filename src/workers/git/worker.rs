@@ -37,6 +37,7 @@ struct Loaded {
     reference: String,
     commits: Vec<CommitInfo>,
     complete: bool,
+    markers: Vec<super::markers::Marker>,
 }
 
 struct Tracked {
@@ -318,6 +319,7 @@ impl Worker {
                 head,
                 reference,
                 page,
+                markers,
             }) => {
                 let changed = t.log.as_ref().is_none_or(|l| l.head != head);
                 if let Some(page) = page {
@@ -326,6 +328,7 @@ impl Worker {
                         reference,
                         commits: page.commits,
                         complete: page.complete,
+                        markers: markers.unwrap_or_default(),
                     });
                 }
                 let log = repo_log(t);
@@ -381,6 +384,7 @@ fn repo_log(t: &Tracked) -> Option<RepoLog> {
         commits: loaded.commits.clone(),
         complete: loaded.complete,
         applied,
+        markers: loaded.markers.clone(),
         note: t.source.note.clone(),
     })
 }

@@ -2,6 +2,7 @@
 //! the workers' types stay theirs, the state gets plain rows.
 
 use crate::model::commit::{BehindBy, Commit, CommitMark, ImageUpdate};
+use crate::state::commits::SetterMarker;
 use crate::state::{
     AppliedColumn, AppliedMarks, CommitDiff, CommitLog, RegistryScan, ScanResult, Update,
 };
@@ -43,6 +44,15 @@ pub fn commit_log(key: String, repository: &str, log: RepoLog) -> CommitLog {
         branch,
         commits: log.commits.into_iter().map(commit).collect(),
         complete: log.complete,
+        markers: log
+            .markers
+            .into_iter()
+            .map(|m| SetterMarker {
+                file: m.file,
+                line: m.line,
+                setter: m.setter,
+            })
+            .collect(),
         applied: log
             .applied
             .into_iter()
