@@ -224,12 +224,17 @@ impl App {
         }
     }
 
-    /// The 1 s tick: marks the screen dirty only if a visible age would print differently.
+    /// The 1 s tick: marks the screen dirty only if a visible age would print differently,
+    /// or the frame counts seconds (a release waiting at a stage).
     pub fn tick(&mut self) {
         let now = self.clock.now();
         let Some(drawn) = self.ui.frame.now else {
             return;
         };
+        if self.ui.frame.ticking && now.as_second() != drawn.as_second() {
+            self.dirty = true;
+            return;
+        }
         if self
             .ui
             .frame

@@ -17,6 +17,7 @@ pub mod intent;
 pub mod key_chord;
 pub mod keymap;
 pub mod panes;
+mod release_keys;
 pub mod render;
 pub mod rows;
 pub mod theme;
