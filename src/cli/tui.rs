@@ -65,6 +65,11 @@ pub struct TuiArgs {
     /// lives in exactly one region.
     #[arg(long, value_name = "REGION")]
     pub ecr_region: Option<String>,
+    /// Ring the terminal bell and send a desktop notification (OSC 9; wrapped for tmux's
+    /// passthrough when $TMUX is set, which needs `set -g allow-passthrough on`) when a
+    /// release rolls out or becomes blocked, once per release and state.
+    #[arg(long)]
+    pub notify: bool,
 }
 
 /// How the TUI starts, read from flags and the environment.
@@ -82,6 +87,10 @@ pub struct TuiConfig {
     pub themes_dir: Option<PathBuf>,
     /// The value of `NO_COLOR`, if set.
     pub no_color: Option<String>,
+    /// `--notify`: bell and OSC 9 notifications of releases.
+    pub notify: bool,
+    /// Whether the terminal is tmux (`$TMUX` is set): notifications need its passthrough.
+    pub tmux: bool,
 }
 
 impl TuiConfig {
@@ -94,6 +103,8 @@ impl TuiConfig {
             keys_file: user_keys_path(),
             themes_dir: Themes::default_user_dir(),
             no_color: std::env::var("NO_COLOR").ok(),
+            notify: args.notify,
+            tmux: std::env::var_os("TMUX").is_some(),
         }
     }
 
@@ -208,6 +219,11 @@ pub async fn run_tui(
 ) -> anyhow::Result<()> {
     let app_config = config.app_config()?;
     let mut app = App::new(app_config, commands, Box::new(SystemClock));
+    if config.notify {
+        // The frames' own stream: std's stdout is one buffered handle, written between
+        // frames only.
+        app = app.with_notifications(Box::new(io::stdout()), config.tmux);
+    }
     let _guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
@@ -266,6 +282,8 @@ mod tests {
             keys_file: keys,
             themes_dir: None,
             no_color: no_color.map(str::to_owned),
+            notify: false,
+            tmux: false,
         }
     }
 
@@ -296,6 +314,7 @@ mod tests {
             repos: vec!["/srv/flux-repo".into(), "https://example.com/r.git".into()],
             ecr_endpoint: endpoint.map(str::to_owned),
             ecr_region: Some("eu-west-1".into()),
+            notify: false,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod input;
 pub mod intent;
 pub mod key_chord;
 pub mod keymap;
+pub mod notify;
 pub mod panes;
 mod release_keys;
 pub mod render;
