@@ -81,6 +81,10 @@ pub struct DemoArgs {
     /// (see `fluxdeck --help`).
     #[arg(long)]
     pub notify: bool,
+    /// Record every update and every request the keys send to FILE (JSON lines), for
+    /// `fluxdeck replay FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 /// `--build-every`: a period, or never.
@@ -152,6 +156,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
         no_color: std::env::var("NO_COLOR").ok(),
         notify: args.notify,
         tmux: std::env::var_os("TMUX").is_some(),
+        record: args.record.clone(),
     };
     // Read the config before anything starts, so its errors print plainly.
     tui.app_config()?;

@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod policy;
+pub mod replay;
 pub mod sandbox;
 pub mod setters;
 pub mod tui;
@@ -60,6 +61,8 @@ pub enum Command {
     Policy(policy::PolicyArgs),
     /// Rewrite `$imagepolicy` setter markers in a tree of YAML files, exactly as Flux does.
     Setters(setters::SettersArgs),
+    /// Open the TUI on a recording made with `--record FILE` (Space pause, ] step, +/- speed).
+    Replay(replay::ReplayArgs),
 }
 
 /// Parses the command line, sets up logging and runs the subcommand.
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
         Some(Command::Sandbox(args)) => sandbox::run(&cli.global, args),
         Some(Command::Policy(args)) => policy::run(&cli.global, args),
         Some(Command::Setters(args)) => setters::run(&cli.global, args),
+        Some(Command::Replay(args)) => replay::run(&cli.global, args),
         None => tui::run(&cli.global, cli.tui),
     };
     match result {

@@ -70,6 +70,10 @@ pub struct TuiArgs {
     /// release rolls out or becomes blocked, once per release and state.
     #[arg(long)]
     pub notify: bool,
+    /// Record every update fluxdeck applies (with its time) and every request the keys
+    /// send, as JSON lines in FILE; `fluxdeck replay FILE` plays it back.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 /// How the TUI starts, read from flags and the environment.
@@ -91,6 +95,8 @@ pub struct TuiConfig {
     pub notify: bool,
     /// Whether the terminal is tmux (`$TMUX` is set): notifications need its passthrough.
     pub tmux: bool,
+    /// `--record FILE`.
+    pub record: Option<PathBuf>,
 }
 
 impl TuiConfig {
@@ -105,6 +111,7 @@ impl TuiConfig {
             no_color: std::env::var("NO_COLOR").ok(),
             notify: args.notify,
             tmux: std::env::var_os("TMUX").is_some(),
+            record: args.record.clone(),
         }
     }
 
@@ -217,17 +224,45 @@ pub async fn run_tui(
     updates: mpsc::Receiver<Update>,
     commands: mpsc::Sender<Command>,
 ) -> anyhow::Result<()> {
-    let app_config = config.app_config()?;
-    let mut app = App::new(app_config, commands, Box::new(SystemClock));
-    if config.notify {
-        // The frames' own stream: std's stdout is one buffered handle, written between
-        // frames only.
-        app = app.with_notifications(Box::new(io::stdout()), config.tmux);
+    let app = config.app(commands, Box::new(SystemClock))?;
+    run_app(app, EventStream::new(), updates).await
+}
+
+impl TuiConfig {
+    /// The app as configured: keys, theme, `--notify`, `--record` (whose file is created
+    /// here, so a bad path is an error before the terminal is touched).
+    pub fn app(
+        &self,
+        commands: mpsc::Sender<Command>,
+        clock: Box<dyn crate::ui::clock::Clock>,
+    ) -> anyhow::Result<App> {
+        let mut app = App::new(self.app_config()?, commands, clock);
+        if self.notify {
+            // The frames' own stream: std's stdout is one buffered handle, written between
+            // frames only.
+            app = app.with_notifications(Box::new(io::stdout()), self.tmux);
+        }
+        if let Some(path) = &self.record {
+            app = app.with_recorder(crate::ui::record::Recorder::create(path)?);
+        }
+        Ok(app)
     }
+}
+
+/// Runs `app` on the real terminal with terminal `events` until the user quits; the
+/// terminal is restored on every way out.
+pub async fn run_app<S>(
+    mut app: App,
+    events: S,
+    updates: mpsc::Receiver<Update>,
+) -> anyhow::Result<()>
+where
+    S: futures::Stream<Item = io::Result<crossterm::event::Event>> + Unpin,
+{
     let _guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
-    app.run(&mut terminal, EventStream::new(), updates).await
+    app.run(&mut terminal, events, updates).await
 }
 
 /// Raw mode and the alternate screen, undone on drop (every exit path but `abort`).
@@ -284,6 +319,7 @@ mod tests {
             no_color: no_color.map(str::to_owned),
             notify: false,
             tmux: false,
+            record: None,
         }
     }
 
@@ -315,6 +351,7 @@ mod tests {
             ecr_endpoint: endpoint.map(str::to_owned),
             ecr_region: Some("eu-west-1".into()),
             notify: false,
+            record: None,
         }
     }
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::model::commit::{BehindBy, Commit, CommitMark};
 
 /// One tracked repository's commits, newest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CommitLog {
     /// The router's key: `namespace/name` of a GitRepository, or the `--repo` argument.
     pub key: String,
@@ -31,7 +31,7 @@ pub struct CommitLog {
 }
 
 /// What one Kustomization applied, over the log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AppliedColumn {
     /// `namespace/name` of the Kustomization.
     pub kustomization: String,
@@ -42,7 +42,7 @@ pub struct AppliedColumn {
 }
 
 /// Marks of every loaded commit against one applied revision.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AppliedMarks {
     /// One per commit, in the log's order.
     pub marks: Vec<CommitMark>,
@@ -77,7 +77,7 @@ impl CommitLog {
 }
 
 /// A commit's diff, as the git worker read it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CommitDiff {
     /// The repository's key.
     pub key: String,

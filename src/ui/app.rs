@@ -31,6 +31,7 @@ use super::format;
 use super::input::{self, Context, Effect};
 use super::keymap::{KeyChord, Keymap};
 use super::notify::{self, Notifier};
+use super::record::{Entry, Recorder};
 use super::render::{self, View};
 use super::theme::Theme;
 use super::themes::Themes;
@@ -76,6 +77,7 @@ pub struct App {
     urgent: bool,
     frames: u64,
     notifications: Option<Notifications>,
+    recorder: Option<Recorder>,
 }
 
 /// `--notify`: what to announce, and where the sequences go.
@@ -102,6 +104,41 @@ impl App {
             urgent: false,
             frames: 0,
             notifications: None,
+            recorder: None,
+        }
+    }
+
+    /// Records every update applied and every command sent to `recorder` (`--record`).
+    pub fn with_recorder(mut self, recorder: Recorder) -> App {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// Writes `entry` to the recording; a failure says so once and stops recording.
+    fn record(&mut self, entry: impl FnOnce() -> Entry) {
+        let Some(recorder) = &mut self.recorder else {
+            return;
+        };
+        if let Err(e) = recorder.write(&entry()) {
+            self.recorder = None;
+            self.ui.say(
+                Level::Error,
+                format!("recording stopped: {e}"),
+                self.clock.now(),
+            );
+        }
+    }
+
+    fn flush_recording(&mut self) {
+        if let Some(recorder) = &mut self.recorder
+            && let Err(e) = recorder.flush()
+        {
+            self.recorder = None;
+            self.ui.say(
+                Level::Error,
+                format!("recording stopped: {e}"),
+                self.clock.now(),
+            );
         }
     }
 
@@ -180,6 +217,10 @@ impl App {
         // agree (a test's manual clock included).
         let now = self.clock.now();
         for update in updates {
+            if self.recorder.is_some() {
+                let update = update.clone();
+                self.record(|| Entry::Update { at: now, update });
+            }
             relisted |= matches!(update, Update::RelistDone(_));
             if let Update::Notice { error, text } = update {
                 let level = if error { Level::Error } else { Level::Info };
@@ -189,6 +230,7 @@ impl App {
             }
             changed |= self.state.apply_at(update, now);
         }
+        self.flush_recording();
         // First lists show their rows as they come, once per batch.
         changed |= self.state.show_staged();
         if relisted {
@@ -236,7 +278,18 @@ impl App {
         let effects = input::handle_key(&mut self.ui, &cx, chord);
         for effect in effects {
             match effect {
-                Effect::Send(command) => self.send(command, now),
+                Effect::Send(command) => {
+                    if self.recorder.is_some() {
+                        let command = command.clone();
+                        self.record(|| Entry::Command {
+                            at: now,
+                            key: Some(chord.to_string()),
+                            command,
+                        });
+                        self.flush_recording();
+                    }
+                    self.send(command, now);
+                }
                 Effect::SetTheme(theme) => self.theme = theme,
             }
         }

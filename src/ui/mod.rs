@@ -18,6 +18,7 @@ pub mod key_chord;
 pub mod keymap;
 pub mod notify;
 pub mod panes;
+pub mod record;
 mod release_keys;
 pub mod render;
 pub mod rows;
