@@ -49,10 +49,22 @@ pub(super) fn show(ui: &mut UiState, cx: &Context<'_>, app: Option<&str>) {
 }
 
 /// `h`/`l`: the previous or next stage of the selected lane; past the last stage, the line
-/// of earlier releases (when the lane has any).
+/// of earlier releases (when the lane has any), which `l` again unfolds and `h` folds.
 pub(super) fn move_cursor(ui: &mut UiState, cx: &Context<'_>, right: bool) {
     let earlier = selected_lane(ui, cx).is_some_and(|l| l.releases().len() > 1);
     let last = if earlier { EARLIER } else { EARLIER - 1 };
+    if let (true, Some(key)) = (ui.releases_cursor == EARLIER, ui.releases.selected()) {
+        let unfolded = ui.releases_unfolded.contains(key);
+        if right && !unfolded {
+            ui.releases_unfolded.insert(key.clone());
+            return;
+        }
+        if !right && unfolded {
+            let key = key.clone();
+            ui.releases_unfolded.remove(&key);
+            return;
+        }
+    }
     ui.releases_cursor = if right {
         (ui.releases_cursor + 1).min(last)
     } else {

@@ -260,12 +260,46 @@ fn space_and_the_cursor_past_the_last_stage_unfold_earlier_releases() {
     // Newest first.
     assert!(screen.find(NEW).unwrap() < screen.find("main-aaaaaaa-1").unwrap());
     // `l` past rolled-out reaches the earlier releases; Enter folds them again.
-    s.keys(&["l", "l", "l", "l", "l", "l", "l", "l", "l"]);
+    s.keys(&["l", "l", "l", "l", "l", "l", "l"]);
     assert_eq!(s.ui.releases_cursor, super::EARLIER);
     let effects = s.keys(&["Enter"]);
     assert!(effects.is_empty());
     let (screen, _) = s.draw(160, 48);
     assert!(screen.contains("▸ 2 earlier releases"), "{screen}");
+    // `→` on that line unfolds, `←` folds, then moves back to the stages.
+    s.keys(&["Right"]);
+    let (screen, _) = s.draw(160, 48);
+    assert!(screen.contains("▾ 2 earlier releases"), "{screen}");
+    s.keys(&["Right"]);
+    assert_eq!(s.ui.releases_cursor, super::EARLIER);
+    s.keys(&["Left"]);
+    let (screen, _) = s.draw(160, 48);
+    assert!(screen.contains("▸ 2 earlier releases"), "{screen}");
+    s.keys(&["Left"]);
+    assert_eq!(s.ui.releases_cursor, super::EARLIER - 1);
+}
+
+#[test]
+fn a_rollback_is_marked_on_the_lane_and_among_earlier_releases() {
+    let mut state = fetched();
+    state.apply_at(kustomization(3, json!({})), t(260));
+    state.apply_at(pod("web-abc-1", NEW, true, None, 270), t(271));
+    state.apply_at(pod("web-abc-2", NEW, true, None, 280), t(281));
+    // Someone reverts to the old tag (commit 4).
+    let old = "main-aaaaaaa-1";
+    state.apply_at(log(4, &[(2, old), (3, NEW), (4, old)]), t(300));
+    let mut s = Screen::new(state, 305);
+    s.keys(&["t"]);
+    let (screen, _) = s.draw(160, 48);
+    let header = line_with(&screen, "shop/web");
+    assert!(header.contains(old), "{header}");
+    assert!(header.contains("↶ rollback"), "{header}");
+    assert!(header.contains("… fetched"), "{header}");
+    s.keys(&["Space"]);
+    let (screen, _) = s.draw(160, 48);
+    let earlier = line_with(&screen, &format!("{NEW}  "));
+    assert!(earlier.contains("✓ rolled out"), "{earlier}");
+    assert!(!earlier.contains("rollback"), "{earlier}");
 }
 
 #[test]
