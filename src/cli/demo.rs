@@ -77,7 +77,7 @@ pub struct DemoArgs {
     /// Refuse every action (suspend, resume, reconcile, :build).
     #[arg(long)]
     pub readonly: bool,
-    /// Bell and desktop notification (OSC 9) when a release rolls out or becomes blocked
+    /// Bell and desktop notification (OSC 9) when a release rolls out or stays blocked
     /// (see `fluxdeck --help`).
     #[arg(long)]
     pub notify: bool,

@@ -67,7 +67,7 @@ pub struct TuiArgs {
     pub ecr_region: Option<String>,
     /// Ring the terminal bell and send a desktop notification (OSC 9; wrapped for tmux's
     /// passthrough when $TMUX is set, which needs `set -g allow-passthrough on`) when a
-    /// release rolls out or becomes blocked, once per release and state.
+    /// release rolls out or stays blocked for 10 s, once per release and state.
     #[arg(long)]
     pub notify: bool,
     /// Record every update fluxdeck applies (with its time) and every request the keys
