@@ -77,6 +77,14 @@ pub struct DemoArgs {
     /// Refuse every action (suspend, resume, reconcile, :build).
     #[arg(long)]
     pub readonly: bool,
+    /// Bell and desktop notification (OSC 9) when a release rolls out or stays blocked
+    /// (see `fluxdeck --help`).
+    #[arg(long)]
+    pub notify: bool,
+    /// Record every update and every request the keys send to FILE (JSON lines), for
+    /// `fluxdeck replay FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 /// `--build-every`: a period, or never.
@@ -146,6 +154,9 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
         keys_file: user_keys_path(),
         themes_dir: Themes::default_user_dir(),
         no_color: std::env::var("NO_COLOR").ok(),
+        notify: args.notify,
+        tmux: std::env::var_os("TMUX").is_some(),
+        record: args.record.clone(),
     };
     // Read the config before anything starts, so its errors print plainly.
     tui.app_config()?;

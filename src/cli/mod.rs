@@ -4,6 +4,7 @@
 pub mod act;
 pub mod demo;
 pub mod policy;
+pub mod replay;
 pub mod sandbox;
 pub mod setters;
 pub mod status;
@@ -63,6 +64,8 @@ pub enum Command {
     Policy(policy::PolicyArgs),
     /// Rewrite `$imagepolicy` setter markers in a tree of YAML files, exactly as Flux does.
     Setters(setters::SettersArgs),
+    /// Open the TUI on a recording made with `--record FILE` (Space pause, ] step, +/- speed).
+    Replay(replay::ReplayArgs),
     // The next five take their help (summary and manual) from their argument structs.
     Status(status::StatusArgs),
     Wait(wait::WaitArgs),
@@ -79,6 +82,7 @@ pub fn main() -> ExitCode {
         Some(Command::Sandbox(args)) => sandbox::run(&cli.global, args),
         Some(Command::Policy(args)) => policy::run(&cli.global, args),
         Some(Command::Setters(args)) => setters::run(&cli.global, args),
+        Some(Command::Replay(args)) => replay::run(&cli.global, args),
         Some(Command::Status(args)) => status::run(&cli.global, args),
         Some(Command::Wait(args)) => wait::run(&cli.global, args),
         Some(Command::Suspend(args)) => act::suspend(&cli.global, args),

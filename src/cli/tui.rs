@@ -45,6 +45,15 @@ pub struct TuiArgs {
     /// Namespace of the application pods pane (switch with `:pods NS`).
     #[arg(long, value_name = "NS", default_value = "sock-shop")]
     pub app_namespace: String,
+    /// Ring the terminal bell and send a desktop notification (OSC 9; wrapped for tmux's
+    /// passthrough when $TMUX is set, which needs `set -g allow-passthrough on`) when a
+    /// release rolls out or stays blocked for 10 s, once per release and state.
+    #[arg(long)]
+    pub notify: bool,
+    /// Record every update fluxdeck applies (with its time) and every request the keys
+    /// send, as JSON lines in FILE; `fluxdeck replay FILE` plays it back.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
     /// Where commits and image tags come from.
     #[command(flatten)]
     pub sources: SourceArgs,
@@ -91,6 +100,12 @@ pub struct TuiConfig {
     pub themes_dir: Option<PathBuf>,
     /// The value of `NO_COLOR`, if set.
     pub no_color: Option<String>,
+    /// `--notify`: bell and OSC 9 notifications of releases.
+    pub notify: bool,
+    /// Whether the terminal is tmux (`$TMUX` is set): notifications need its passthrough.
+    pub tmux: bool,
+    /// `--record FILE`.
+    pub record: Option<PathBuf>,
 }
 
 impl TuiConfig {
@@ -103,6 +118,9 @@ impl TuiConfig {
             keys_file: user_keys_path(),
             themes_dir: Themes::default_user_dir(),
             no_color: std::env::var("NO_COLOR").ok(),
+            notify: args.notify,
+            tmux: std::env::var_os("TMUX").is_some(),
+            record: args.record.clone(),
         }
     }
 
@@ -207,12 +225,45 @@ pub async fn run_tui(
     updates: mpsc::Receiver<Update>,
     commands: mpsc::Sender<Command>,
 ) -> anyhow::Result<()> {
-    let app_config = config.app_config()?;
-    let mut app = App::new(app_config, commands, Box::new(SystemClock));
+    let app = config.app(commands, Box::new(SystemClock))?;
+    run_app(app, EventStream::new(), updates).await
+}
+
+impl TuiConfig {
+    /// The app as configured: keys, theme, `--notify`, `--record` (whose file is created
+    /// here, so a bad path is an error before the terminal is touched).
+    pub fn app(
+        &self,
+        commands: mpsc::Sender<Command>,
+        clock: Box<dyn crate::ui::clock::Clock>,
+    ) -> anyhow::Result<App> {
+        let mut app = App::new(self.app_config()?, commands, clock);
+        if self.notify {
+            // The frames' own stream: std's stdout is one buffered handle, written between
+            // frames only.
+            app = app.with_notifications(Box::new(io::stdout()), self.tmux);
+        }
+        if let Some(path) = &self.record {
+            app = app.with_recorder(crate::ui::record::Recorder::create(path)?);
+        }
+        Ok(app)
+    }
+}
+
+/// Runs `app` on the real terminal with terminal `events` until the user quits; the
+/// terminal is restored on every way out.
+pub async fn run_app<S>(
+    mut app: App,
+    events: S,
+    updates: mpsc::Receiver<Update>,
+) -> anyhow::Result<()>
+where
+    S: futures::Stream<Item = io::Result<crossterm::event::Event>> + Unpin,
+{
     let _guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
-    app.run(&mut terminal, EventStream::new(), updates).await
+    app.run(&mut terminal, events, updates).await
 }
 
 /// Raw mode and the alternate screen, undone on drop (every exit path but `abort`).
@@ -267,6 +318,9 @@ mod tests {
             keys_file: keys,
             themes_dir: None,
             no_color: no_color.map(str::to_owned),
+            notify: false,
+            tmux: false,
+            record: None,
         }
     }
 
@@ -299,6 +353,8 @@ mod tests {
                 ecr_endpoint: endpoint.map(str::to_owned),
                 ecr_region: Some("eu-west-1".into()),
             },
+            notify: false,
+            record: None,
         }
     }
 

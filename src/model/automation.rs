@@ -9,7 +9,7 @@ use super::key::{Kind, ObjectKey};
 use super::meta::{Meta, ModelError, object_ref};
 
 /// An ImageUpdateAutomation as fluxdeck shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageUpdateAutomation {
     /// Namespace and name.
     pub key: ObjectKey,
@@ -40,7 +40,7 @@ pub struct ImageUpdateAutomation {
 }
 
 /// The author an automation commits as.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CommitAuthor {
     /// `name` (may be empty: then any name with the email matches).
     pub name: String,

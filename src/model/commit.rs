@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 
 /// One commit as the commits pane shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Commit {
     /// The full hex SHA.
     pub sha: String,
@@ -23,7 +23,7 @@ pub struct Commit {
 }
 
 /// One value an automation commit changed (a `$imagepolicy` setter's line).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageUpdate {
     /// The setter, e.g. `sock-shop:sock-shop-front-end:tag`, when known.
     pub setter: Option<String>,
@@ -44,7 +44,7 @@ impl ImageUpdate {
 }
 
 /// Whether one commit is in what a Kustomization applied.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CommitMark {
     /// The applied commit or one of its ancestors.
     Applied,
@@ -55,7 +55,7 @@ pub enum CommitMark {
 }
 
 /// How far a Kustomization is behind the branch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BehindBy {
     /// Exactly this many commits (0: up to date).
     Commits(usize),

@@ -13,7 +13,7 @@ use super::json::{array_at, bounded, str_at, time_at};
 pub const MESSAGE_MAX: usize = 400;
 
 /// A condition's `status` field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum CondStatus {
     /// `"True"`.
     True,
@@ -44,13 +44,15 @@ impl CondStatus {
 }
 
 /// One condition, as much of it as the panes show.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Condition {
     /// The condition type, e.g. `Ready`.
+    #[serde(with = "crate::model::compact")]
     pub type_: CompactString,
     /// True, False or Unknown.
     pub status: CondStatus,
     /// The CamelCase reason, e.g. `ReconciliationSucceeded`.
+    #[serde(with = "crate::model::compact")]
     pub reason: CompactString,
     /// The human message (bounded to [`MESSAGE_MAX`] characters).
     pub message: String,
@@ -146,7 +148,7 @@ pub enum KStatus {
 }
 
 /// The status fields every Flux kind shares, reduced to what fluxdeck shows and follows.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FluxStatus {
     /// `metadata.generation`.
     pub generation: Option<i64>,
@@ -168,7 +170,7 @@ pub struct FluxStatus {
 }
 
 /// The tokens of `flux reconcile` (and fluxdeck's sync): what was asked, what was handled.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReconcileTokens {
     /// The `reconcile.fluxcd.io/requestedAt` annotation (an opaque token).
     pub requested_at: Option<String>,

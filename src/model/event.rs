@@ -9,7 +9,7 @@ use super::json::{bounded, i64_at, str_at, string_at, time_at};
 const EVENT_MESSAGE_MAX: usize = 600;
 
 /// One event, read from `v1` Event or `events.k8s.io/v1` Event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KubeEvent {
     /// `Normal` or `Warning`.
     pub type_: String,

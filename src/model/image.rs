@@ -13,7 +13,7 @@ use super::meta::{Meta, ModelError, object_ref};
 use crate::policy::PolicySpec;
 
 /// An image reference as Flux's `latestRef` holds it: name, tag and optional digest.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageRef {
     /// The repository, e.g. `123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end`.
     pub name: String,
@@ -72,7 +72,7 @@ impl fmt::Display for ImageRef {
 }
 
 /// An ImageRepository as fluxdeck shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageRepository {
     /// Namespace and name.
     pub key: ObjectKey,
@@ -122,7 +122,7 @@ impl ImageRepository {
 }
 
 /// An ImagePolicy as fluxdeck shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImagePolicy {
     /// Namespace and name.
     pub key: ObjectKey,

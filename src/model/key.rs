@@ -5,7 +5,9 @@ use std::fmt;
 use compact_str::CompactString;
 
 /// The kinds fluxdeck watches. The order is the display order within a namespace/name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Kind {
     /// `kustomize.toolkit.fluxcd.io` Kustomization.
     Kustomization,
@@ -135,11 +137,15 @@ impl fmt::Display for Kind {
 
 /// One object: its namespace, name and kind. Ordered by namespace, then name, then kind,
 /// which is the row order of every table.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct ObjectKey {
     /// The namespace (empty for cluster-scoped or when the API omitted it).
+    #[serde(with = "crate::model::compact")]
     pub namespace: CompactString,
     /// The object's name.
+    #[serde(with = "crate::model::compact")]
     pub name: CompactString,
     /// The object's kind.
     pub kind: Kind,

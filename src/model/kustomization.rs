@@ -10,7 +10,7 @@ use super::key::{Kind, ObjectKey};
 use super::meta::{Meta, ModelError, object_ref};
 
 /// A Kustomization as fluxdeck shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Kustomization {
     /// Namespace and name.
     pub key: ObjectKey,
@@ -21,8 +21,10 @@ pub struct Kustomization {
     /// `spec.sourceRef`, resolved to a key (namespace defaults to the Kustomization's).
     pub source: Option<ObjectKey>,
     /// `spec.path`.
+    #[serde(with = "crate::model::compact::option")]
     pub path: Option<CompactString>,
     /// `spec.interval`.
+    #[serde(with = "crate::model::compact::option")]
     pub interval: Option<CompactString>,
     /// `spec.dependsOn`, resolved to keys.
     pub depends_on: Vec<ObjectKey>,
@@ -39,13 +41,18 @@ pub struct Kustomization {
 
 /// A workload a Kustomization applied, read from an inventory entry id
 /// (`<namespace>_<name>_<group>_<kind>`, as kustomize-controller's `ObjMetadata` writes it).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Workload {
     /// Its namespace (empty for a cluster-scoped object, which no workload is).
+    #[serde(with = "crate::model::compact")]
     pub namespace: CompactString,
     /// Its name.
+    #[serde(with = "crate::model::compact")]
     pub name: CompactString,
     /// `Deployment`, `StatefulSet` or `DaemonSet`.
+    #[serde(with = "crate::model::compact")]
     pub kind: CompactString,
 }
 

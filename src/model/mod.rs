@@ -3,6 +3,7 @@
 
 pub mod automation;
 pub mod commit;
+pub mod compact;
 pub mod conditions;
 pub mod duration;
 pub mod ecr;

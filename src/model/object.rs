@@ -31,6 +31,52 @@ pub enum Object {
     Pod(Arc<Pod>),
 }
 
+/// Written as `{"Kind": {fields}}` (`--record`), the row itself, not its `Arc`.
+impl serde::Serialize for Object {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Object::Kustomization(o) => {
+                ser.serialize_newtype_variant("Object", 0, "Kustomization", &**o)
+            }
+            Object::Source(o) => ser.serialize_newtype_variant("Object", 1, "Source", &**o),
+            Object::ImageRepository(o) => {
+                ser.serialize_newtype_variant("Object", 2, "ImageRepository", &**o)
+            }
+            Object::ImagePolicy(o) => {
+                ser.serialize_newtype_variant("Object", 3, "ImagePolicy", &**o)
+            }
+            Object::ImageUpdateAutomation(o) => {
+                ser.serialize_newtype_variant("Object", 4, "ImageUpdateAutomation", &**o)
+            }
+            Object::Pod(o) => ser.serialize_newtype_variant("Object", 5, "Pod", &**o),
+        }
+    }
+}
+
+/// [`Object`] as read back (`fluxdeck replay`), before each row goes behind its `Arc`.
+#[derive(serde::Deserialize)]
+enum Owned {
+    Kustomization(Kustomization),
+    Source(Source),
+    ImageRepository(ImageRepository),
+    ImagePolicy(ImagePolicy),
+    ImageUpdateAutomation(ImageUpdateAutomation),
+    Pod(Pod),
+}
+
+impl<'de> serde::Deserialize<'de> for Object {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Object, D::Error> {
+        Ok(match Owned::deserialize(de)? {
+            Owned::Kustomization(o) => Object::Kustomization(Arc::new(o)),
+            Owned::Source(o) => Object::Source(Arc::new(o)),
+            Owned::ImageRepository(o) => Object::ImageRepository(Arc::new(o)),
+            Owned::ImagePolicy(o) => Object::ImagePolicy(Arc::new(o)),
+            Owned::ImageUpdateAutomation(o) => Object::ImageUpdateAutomation(Arc::new(o)),
+            Owned::Pod(o) => Object::Pod(Arc::new(o)),
+        })
+    }
+}
+
 impl Object {
     /// Reads an object of a known kind (a watcher knows what it watches, even when the
     /// API strips `kind` from list items).

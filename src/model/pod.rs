@@ -13,7 +13,7 @@ use super::key::ObjectKey;
 use super::meta::{Meta, ModelError};
 
 /// A pod as `kubectl get pods` shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pod {
     /// Namespace and name.
     pub key: ObjectKey,

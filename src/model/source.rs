@@ -12,7 +12,7 @@ use super::meta::{Meta, ModelError};
 
 /// A source as fluxdeck shows it; one type for the four kinds because the panes show the
 /// same columns for each.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Source {
     /// Kind, namespace and name.
     pub key: ObjectKey,
@@ -23,6 +23,7 @@ pub struct Source {
     /// Where it fetches from: `spec.url`, or `endpoint/bucketName` for a Bucket.
     pub url: Option<String>,
     /// What it follows, e.g. `branch main`, `tag v1.2.3`, `semver >=1.0.0`.
+    #[serde(with = "crate::model::compact::option")]
     pub reference: Option<CompactString>,
     /// `status.artifact.revision`, e.g. `main@sha1:…`.
     pub artifact_revision: Option<String>,
@@ -31,21 +32,27 @@ pub struct Source {
     /// `spec.ref`, field by field (the git worker applies Flux's precedence).
     pub git_ref: GitRef,
     /// `spec.interval`, as written (Go duration).
+    #[serde(with = "crate::model::compact::option")]
     pub interval: Option<CompactString>,
 }
 
 /// The fields of a GitRepository's `spec.ref`; empty strings read as absent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GitRef {
     /// `spec.ref.commit`.
+    #[serde(with = "crate::model::compact::option")]
     pub commit: Option<CompactString>,
     /// `spec.ref.name`.
+    #[serde(with = "crate::model::compact::option")]
     pub name: Option<CompactString>,
     /// `spec.ref.semver`.
+    #[serde(with = "crate::model::compact::option")]
     pub semver: Option<CompactString>,
     /// `spec.ref.tag`.
+    #[serde(with = "crate::model::compact::option")]
     pub tag: Option<CompactString>,
     /// `spec.ref.branch`.
+    #[serde(with = "crate::model::compact::option")]
     pub branch: Option<CompactString>,
 }
 

@@ -11,7 +11,7 @@ use super::semver::SemverPolicy;
 use super::{alphabetical, numerical};
 
 /// Sort direction of the alphabetical and numerical policies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Order {
     /// Pick the greatest (Flux's default).
     #[default]
@@ -51,7 +51,7 @@ impl fmt::Display for Order {
 }
 
 /// `spec.policy`: which policy picks the tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PolicyChoice {
     /// Highest version satisfying a Masterminds range.
     Semver {
@@ -71,7 +71,7 @@ pub enum PolicyChoice {
 }
 
 /// `spec.filterTags`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FilterTags {
     /// Go RE2 pattern, unanchored; empty matches every tag.
     pub pattern: String,
@@ -80,7 +80,7 @@ pub struct FilterTags {
 }
 
 /// What an ImagePolicy asks for: a policy and an optional tag filter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PolicySpec {
     /// The policy.
     pub choice: PolicyChoice,

@@ -19,11 +19,13 @@ use std::fmt;
 use crate::model::key::ObjectKey;
 
 /// Numbers an action so its progress updates find their way to the status strip.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct ActionId(pub u64);
 
 /// The actions fluxdeck performs, with the flux CLI's semantics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ActionKind {
     /// Merge-patch `spec.suspend: true`.
     Suspend,
@@ -54,7 +56,7 @@ impl fmt::Display for ActionKind {
 }
 
 /// One request from the UI to a worker.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Command {
     /// Suspend every object in `keys`.
     Suspend {

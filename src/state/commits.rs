@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::model::commit::{BehindBy, Commit, CommitMark};
 
 /// One tracked repository's commits, newest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CommitLog {
     /// The router's key: `namespace/name` of a GitRepository, or the `--repo` argument.
     pub key: String,
@@ -29,11 +29,12 @@ pub struct CommitLog {
     /// Why the last fetch failed, if it did (the log stays as last read).
     pub error: Option<String>,
     /// The `$imagepolicy` setter markers at the head, by file and line.
+    #[serde(default)]
     pub markers: Vec<SetterMarker>,
 }
 
 /// A setter marker comment in the repository (`# {"$imagepolicy": "ns:policy:tag"}`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SetterMarker {
     /// The file, relative to the repository root.
     pub file: String,
@@ -44,7 +45,7 @@ pub struct SetterMarker {
 }
 
 /// What one Kustomization applied, over the log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AppliedColumn {
     /// `namespace/name` of the Kustomization.
     pub kustomization: String,
@@ -55,7 +56,7 @@ pub struct AppliedColumn {
 }
 
 /// Marks of every loaded commit against one applied revision.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AppliedMarks {
     /// One per commit, in the log's order.
     pub marks: Vec<CommitMark>,
@@ -90,7 +91,7 @@ impl CommitLog {
 }
 
 /// A commit's diff, as the git worker read it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CommitDiff {
     /// The repository's key.
     pub key: String,

@@ -17,7 +17,7 @@ use crate::model::pod::Pod;
 use crate::policy::ScanSummary;
 
 /// One message from the registry scanner about one ImageRepository.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RegistryScan {
     /// The ImageRepository, `namespace/name`.
     pub repository: String,
@@ -28,7 +28,7 @@ pub struct RegistryScan {
 }
 
 /// The outcome of one scan.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ScanResult {
     /// The registry listed these tags.
     Tags {

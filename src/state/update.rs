@@ -29,7 +29,7 @@ use super::commits::{CommitDiff, CommitLog};
 use super::registry::RegistryScan;
 
 /// One message from a worker to the state.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Update {
     /// An object was added or changed (watcher `Apply`).
     Applied(Object),
@@ -114,7 +114,7 @@ pub enum Update {
 }
 
 /// The state of one watcher's connection.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum WatchState {
     /// Started; the first list is not done yet.
     Connecting,
@@ -141,7 +141,7 @@ pub enum WatchState {
 }
 
 /// The cluster context and the namespaces being watched.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     /// The kubeconfig context.
     pub context: Option<String>,
@@ -154,7 +154,9 @@ pub struct Session {
 }
 
 /// An RBAC permission fluxdeck checks (SelfSubjectAccessReview resource attributes).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Permission {
     /// The verb, e.g. `patch`.
     pub verb: String,
@@ -186,7 +188,7 @@ impl fmt::Display for Permission {
 }
 
 /// One step of an action on one object.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ActionEvent {
     /// The action, as the UI numbered it in its `Command`.
     pub id: ActionId,
@@ -201,7 +203,7 @@ pub struct ActionEvent {
 }
 
 /// Where an action on one object is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ActionPhase {
     /// Sent; the message says what is being waited for.
     Running(String),

@@ -16,7 +16,7 @@ pub fn flux_pane_view(ui: &mut UiState, pane: PaneId) -> Option<&mut ListView<Ob
         PaneId::Kustomizations => Some(&mut ui.kustomizations),
         PaneId::Sources => Some(&mut ui.sources),
         PaneId::Images => Some(&mut ui.images),
-        PaneId::Commits | PaneId::Pods => None,
+        PaneId::Commits | PaneId::Pods | PaneId::Releases => None,
     }
 }
 

@@ -13,7 +13,7 @@
 //! second, not a hundred. A key press is drawn at once whatever the pace. An unchanged
 //! screen is never redrawn, so an idle app writes nothing to the terminal.
 
-use std::io;
+use std::io::{self, Write};
 use std::time::Duration;
 
 use crossterm::event::Event;
@@ -30,6 +30,8 @@ use super::clock::Clock;
 use super::format;
 use super::input::{self, Context, Effect};
 use super::keymap::{KeyChord, Keymap};
+use super::notify::{self, Notifier};
+use super::record::{Entry, Recorder};
 use super::render::{self, View};
 use super::theme::Theme;
 use super::themes::Themes;
@@ -74,6 +76,16 @@ pub struct App {
     /// A key changed the screen: draw it now, whatever the busy pace.
     urgent: bool,
     frames: u64,
+    notifications: Option<Notifications>,
+    recorder: Option<Recorder>,
+}
+
+/// `--notify`: what to announce, and where the sequences go.
+struct Notifications {
+    notifier: Notifier,
+    out: Box<dyn Write + Send>,
+    tmux: bool,
+    pending: Vec<String>,
 }
 
 impl App {
@@ -91,6 +103,84 @@ impl App {
             dirty: true,
             urgent: false,
             frames: 0,
+            notifications: None,
+            recorder: None,
+        }
+    }
+
+    /// Records every update applied and every command sent to `recorder` (`--record`).
+    pub fn with_recorder(mut self, recorder: Recorder) -> App {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// Writes `entry` to the recording; a failure says so once and stops recording.
+    fn record(&mut self, entry: impl FnOnce() -> Entry) {
+        let Some(recorder) = &mut self.recorder else {
+            return;
+        };
+        if let Err(e) = recorder.write(&entry()) {
+            self.recorder = None;
+            self.ui.say(
+                Level::Error,
+                format!("recording stopped: {e}"),
+                self.clock.now(),
+            );
+        }
+    }
+
+    fn flush_recording(&mut self) {
+        if let Some(recorder) = &mut self.recorder
+            && let Err(e) = recorder.flush()
+        {
+            self.recorder = None;
+            self.ui.say(
+                Level::Error,
+                format!("recording stopped: {e}"),
+                self.clock.now(),
+            );
+        }
+    }
+
+    /// Rings the bell and sends an OSC 9 notification to `out` (the terminal the frames
+    /// go to) when a release rolls out or becomes blocked; `tmux` wraps them for tmux's
+    /// passthrough.
+    pub fn with_notifications(mut self, out: Box<dyn Write + Send>, tmux: bool) -> App {
+        self.notifications = Some(Notifications {
+            notifier: Notifier::new(self.clock.now()),
+            out,
+            tmux,
+            pending: Vec::new(),
+        });
+        self
+    }
+
+    /// Looks for releases to announce (after updates, and on the tick for what time alone
+    /// changes).
+    fn look_for_notifications(&mut self) {
+        if let Some(n) = &mut self.notifications {
+            let texts = n.notifier.check(&self.state, self.clock.now());
+            n.pending.extend(texts);
+        }
+    }
+
+    /// Writes the pending notifications. Called between frames, never during one: the
+    /// sequences move no cursor, so the frame on screen stays whole.
+    pub fn write_notifications(&mut self) {
+        let Some(n) = &mut self.notifications else {
+            return;
+        };
+        if n.pending.is_empty() {
+            return;
+        }
+        for text in n.pending.drain(..) {
+            let sequence = notify::sequence(&format!("fluxdeck: {text}"), n.tmux);
+            if let Err(e) = n.out.write_all(sequence.as_bytes()) {
+                tracing::warn!("cannot write a notification to the terminal: {e}");
+            }
+        }
+        if let Err(e) = n.out.flush() {
+            tracing::warn!("cannot write a notification to the terminal: {e}");
         }
     }
 
@@ -123,7 +213,14 @@ impl App {
     pub fn apply_all(&mut self, updates: impl IntoIterator<Item = Update>) {
         let mut changed = false;
         let mut relisted = false;
+        // The app's clock, so what the lanes see happen and what they compare it with
+        // agree (a test's manual clock included).
+        let now = self.clock.now();
         for update in updates {
+            if self.recorder.is_some() {
+                let update = update.clone();
+                self.record(|| Entry::Update { at: now, update });
+            }
             relisted |= matches!(update, Update::RelistDone(_));
             if let Update::Notice { error, text } = update {
                 let level = if error { Level::Error } else { Level::Info };
@@ -131,8 +228,9 @@ impl App {
                 self.dirty = true;
                 continue;
             }
-            changed |= self.state.apply(update);
+            changed |= self.state.apply_at(update, now);
         }
+        self.flush_recording();
         // First lists show their rows as they come, once per batch.
         changed |= self.state.show_staged();
         if relisted {
@@ -142,6 +240,7 @@ impl App {
         if changed {
             input::sync_views(&mut self.ui, &self.state);
             self.dirty = true;
+            self.look_for_notifications();
         }
     }
 
@@ -179,7 +278,18 @@ impl App {
         let effects = input::handle_key(&mut self.ui, &cx, chord);
         for effect in effects {
             match effect {
-                Effect::Send(command) => self.send(command, now),
+                Effect::Send(command) => {
+                    if self.recorder.is_some() {
+                        let command = command.clone();
+                        self.record(|| Entry::Command {
+                            at: now,
+                            key: Some(chord.to_string()),
+                            command,
+                        });
+                        self.flush_recording();
+                    }
+                    self.send(command, now);
+                }
                 Effect::SetTheme(theme) => self.theme = theme,
             }
         }
@@ -224,12 +334,18 @@ impl App {
         }
     }
 
-    /// The 1 s tick: marks the screen dirty only if a visible age would print differently.
+    /// The 1 s tick: marks the screen dirty only if a visible age would print differently,
+    /// or the frame counts seconds (a release waiting at a stage).
     pub fn tick(&mut self) {
+        self.look_for_notifications();
         let now = self.clock.now();
         let Some(drawn) = self.ui.frame.now else {
             return;
         };
+        if self.ui.frame.ticking && now.as_second() != drawn.as_second() {
+            self.dirty = true;
+            return;
+        }
         if self
             .ui
             .frame
@@ -295,6 +411,7 @@ impl App {
                 last_frame = Some(now);
             }
             self.urgent = false;
+            self.write_notifications();
             if self.should_quit() {
                 break;
             }
@@ -324,5 +441,89 @@ impl App {
         // Workers may already be gone; nothing to report then.
         let _ = self.commands.try_send(Command::Shutdown);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use ratatui::backend::TestBackend;
+    use serde_json::json;
+
+    use super::*;
+    use crate::state::lanes::testkit::*;
+    use crate::ui::clock::ManualClock;
+
+    /// What the app wrote as notifications.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_rollout_rings_once_between_frames() {
+        let clock = ManualClock::new(t(100));
+        let (commands, _rx) = mpsc::channel(8);
+        let config = AppConfig {
+            read_only: false,
+            theme: Theme::plain("plain"),
+            themes: Themes::new(None),
+            keymap: Keymap::defaults(),
+            app_namespace: "shop".into(),
+        };
+        let sink = Sink::default();
+        let mut app = App::new(config, commands, Box::new(clock.clone()))
+            .with_notifications(Box::new(sink.clone()), true);
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        let written = || String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        // Build 1 runs, rolled out at 70, before notifications began: old news.
+        let old = "main-aaaaaaa-1";
+        app.apply_all([
+            repository(90, &[old], json!({})),
+            policy(Some(old), json!({})),
+            automation(json!({})),
+            source(2, 50, json!({})),
+            kustomization(2, json!({})),
+            pod("web-abc-2", old, true, None, 70),
+            pod("web-abc-1", old, true, None, 60),
+            log(2, &[(2, old)]),
+            scan(&[(old, 5)]),
+        ]);
+        app.draw(&mut terminal).unwrap();
+        app.write_notifications();
+        assert_eq!(written(), "");
+        // Build 2 goes through; the last pod turns Ready at 280.
+        let tag = "main-bbbbbbb-2";
+        for (update, at) in [
+            (scan(&[(tag, 200), (old, 5)]), 205),
+            (repository(230, &[tag, old], json!({})), 231),
+            (policy(Some(tag), json!({})), 232),
+            (log(3, &[(2, old), (3, tag)]), 240),
+            (source(3, 250, json!({})), 251),
+            (kustomization(3, json!({})), 260),
+            (pod("web-abc-1", tag, true, None, 270), 271),
+            (pod("web-abc-2", tag, true, None, 280), 281),
+        ] {
+            clock.set(t(at));
+            app.apply(update);
+            app.draw(&mut terminal).unwrap();
+            app.write_notifications();
+        }
+        clock.set(t(290));
+        app.tick();
+        app.write_notifications();
+        assert_eq!(
+            written(),
+            "\x07\x1bPtmux;\x1b\x1b]9;fluxdeck: shop/web main-bbbbbbb-2 rolled out in 80s\x07\x1b\\"
+        );
     }
 }

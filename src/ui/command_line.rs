@@ -20,10 +20,13 @@ pub enum LineCommand {
     Repo(Option<String>),
     /// `:build [ok|broken|missing]`: ask the sandbox's CI for a build (fluxdeck demo).
     Build(String),
+    /// `:releases [APP]`: the release lanes, all or those whose policy (`name` or
+    /// `namespace/name`) contains APP.
+    Releases(Option<String>),
 }
 
 /// The commands, for help and error messages.
-pub const USAGE: &str = ":ns NAME|all  :ctx NAME  :pods NS  :theme NAME  :readonly [on|off]  :repo [KEY]  :build [ok|broken|missing]  :q";
+pub const USAGE: &str = ":ns NAME|all  :ctx NAME  :pods NS  :theme NAME  :readonly [on|off]  :repo [KEY]  :releases [APP]  :build [ok|broken|missing]  :q";
 
 /// Reads a command line (without the `:`); the error says what was expected.
 pub fn parse(line: &str) -> Result<LineCommand, String> {
@@ -62,6 +65,9 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
             )),
         },
         "repo" | "r" => Ok(LineCommand::Repo(arg.map(str::to_owned))),
+        "releases" | "release" | "rel" | "lanes" => {
+            Ok(LineCommand::Releases(arg.map(str::to_owned)))
+        }
         "build" | "b" => match arg.unwrap_or("ok") {
             kind @ ("ok" | "broken" | "missing") => Ok(LineCommand::Build(kind.to_owned())),
             other => Err(format!(
@@ -94,6 +100,11 @@ mod tests {
         );
         assert!(parse("build flaky").unwrap_err().contains(":build missing"));
         assert_eq!(parse("repo"), Ok(LineCommand::Repo(None)));
+        assert_eq!(parse("releases"), Ok(LineCommand::Releases(None)));
+        assert_eq!(
+            parse("rel shop/web"),
+            Ok(LineCommand::Releases(Some("shop/web".into())))
+        );
         assert_eq!(
             parse("repo flux-system/flux-system"),
             Ok(LineCommand::Repo(Some("flux-system/flux-system".into())))

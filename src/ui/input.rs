@@ -12,10 +12,11 @@ use super::actions::{action_of, flux_pane_view, global_refusal, request, send_ac
 use super::command_line::{self, LineCommand};
 use super::commit_keys;
 use super::keymap::{Intent, KeyChord, Keymap};
+use super::release_keys;
 use super::theme::Theme;
 use super::themes::Themes;
 use super::ui_state::{Confirm, DetailsTab, Level, Mode, PaneId, UiState};
-use super::view::{ChainRows, CommitRows};
+use super::view::{ChainRows, CommitRows, LaneRows};
 
 /// What the app must do after a key, beyond the `UiState` change.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,6 +66,11 @@ macro_rules! with_view {
             PaneId::Pods => {
                 let $rows = $state.pods();
                 let $view = &mut $ui.pods;
+                $body
+            }
+            PaneId::Releases => {
+                let $rows = &LaneRows::new($state);
+                let $view = &mut $ui.releases;
                 $body
             }
         }
@@ -222,6 +228,10 @@ fn run_line(ui: &mut UiState, cx: &Context<'_>, line: &str) -> Vec<Effect> {
             }
         },
         LineCommand::Repo(key) => commit_keys::choose_repo(ui, cx, key.as_deref()),
+        LineCommand::Releases(app) => {
+            release_keys::show(ui, cx, app.as_deref());
+            Vec::new()
+        }
         LineCommand::Build(kind) => {
             if ui.read_only {
                 ui.say(
@@ -359,8 +369,14 @@ fn normal_intent(ui: &mut UiState, cx: &Context<'_>, intent: Intent) -> Vec<Effe
     match intent {
         Intent::Quit => ui.quit = true,
         Intent::Help => ui.mode = Mode::Help,
-        Intent::FocusNext => ui.focus = pane.cycle(false),
-        Intent::FocusPrev => ui.focus = pane.cycle(true),
+        Intent::FocusNext => ui.focus = pane.cycle(false, ui.releases_shown),
+        Intent::FocusPrev => ui.focus = pane.cycle(true, ui.releases_shown),
+        Intent::Releases => release_keys::toggle(ui),
+        Intent::Left | Intent::Right => {
+            if pane == PaneId::Releases {
+                release_keys::move_cursor(ui, cx, intent == Intent::Right);
+            }
+        }
         Intent::Down => with_view!(ui, state, pane, |v, rows| v.move_by(rows, 1, height)),
         Intent::Up => with_view!(ui, state, pane, |v, rows| v.move_by(rows, -1, height)),
         Intent::PageDown => {
@@ -395,6 +411,7 @@ fn normal_intent(ui: &mut UiState, cx: &Context<'_>, intent: Intent) -> Vec<Effe
                 with_view!(ui, state, pane, |v, _rows| v.clear_marks());
             }
         }
+        Intent::Select if pane == PaneId::Releases => release_keys::fold(ui),
         Intent::Select => match flux_pane_view(ui, pane) {
             Some(view) => view.toggle_mark(),
             None => ui.say(
@@ -430,6 +447,7 @@ fn open_details(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
         PaneId::Images => ui.images.selected().cloned(),
         PaneId::Pods => ui.pods.selected().cloned(),
         PaneId::Commits => return commit_keys::open_diff(ui, cx),
+        PaneId::Releases => return release_keys::open(ui, cx),
     };
     let Some(key) = key else {
         return Vec::new();

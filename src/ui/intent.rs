@@ -49,11 +49,17 @@ pub enum Intent {
     /// Fetch the config repositories (commits pane) or rescan the registries (image pane)
     /// now.
     Refresh,
+    /// Show or hide the release lanes (in place of the image automation pane).
+    Releases,
+    /// The previous stage of the selected release lane.
+    Left,
+    /// The next stage of the selected release lane (past the last: its earlier releases).
+    Right,
 }
 
 impl Intent {
     /// Every intent, in the order help lists them.
-    pub const ALL: [Intent; 22] = [
+    pub const ALL: [Intent; 25] = [
         Intent::FocusNext,
         Intent::FocusPrev,
         Intent::Down,
@@ -62,6 +68,7 @@ impl Intent {
         Intent::Bottom,
         Intent::PageDown,
         Intent::PageUp,
+        Intent::Releases,
         Intent::Filter,
         Intent::Back,
         Intent::Details,
@@ -71,6 +78,8 @@ impl Intent {
         Intent::Reconcile,
         Intent::ReconcileWithSource,
         Intent::Refresh,
+        Intent::Left,
+        Intent::Right,
         Intent::Command,
         Intent::Help,
         Intent::Confirm,
@@ -103,6 +112,9 @@ impl Intent {
             Intent::Confirm => "confirm",
             Intent::Cancel => "cancel",
             Intent::Refresh => "refresh",
+            Intent::Releases => "releases",
+            Intent::Left => "left",
+            Intent::Right => "right",
         }
     }
 
@@ -131,6 +143,9 @@ impl Intent {
             Intent::Confirm => "yes (confirm)",
             Intent::Cancel => "no (confirm)",
             Intent::Refresh => "refetch commits/images",
+            Intent::Releases => "releases ⇄ image pane",
+            Intent::Left => "previous stage",
+            Intent::Right => "next stage/earlier",
         }
     }
 

@@ -37,7 +37,8 @@ pub struct View<'a> {
     /// The clock for ages.
     pub now: Timestamp,
     ages: RefCell<Vec<Timestamp>>,
-    heights: Cell<[usize; 5]>,
+    heights: Cell<[usize; 6]>,
+    ticking: Cell<bool>,
     details_height: Cell<usize>,
     details_lines: Cell<usize>,
 }
@@ -58,7 +59,8 @@ impl<'a> View<'a> {
             keymap,
             now,
             ages: RefCell::new(Vec::new()),
-            heights: Cell::new([0; 5]),
+            heights: Cell::new([0; 6]),
+            ticking: Cell::new(false),
             details_height: Cell::new(0),
             details_lines: Cell::new(0),
         }
@@ -87,6 +89,11 @@ impl<'a> View<'a> {
             *h = rows;
         }
         self.heights.set(heights);
+    }
+
+    /// Says the frame shows a count of seconds, so the tick redraws it each second.
+    pub fn set_ticking(&self) {
+        self.ticking.set(true);
     }
 
     /// Records how many lines the details view shows, of how many.
@@ -144,11 +151,12 @@ pub fn render(frame: &mut Frame, view: &View<'_>) -> FrameInfo {
         narrow,
         now: Some(view.now),
         ages: view.ages.take(),
+        ticking: view.ticking.get(),
     }
 }
 
 /// All panes at once: Kustomizations across the top, then Sources beside the image
-/// automation, then commits beside pods.
+/// automation (or the release lanes, `t`), then commits beside pods.
 fn render_wide(frame: &mut Frame, area: Rect, view: &View<'_>) {
     let [top, middle, bottom] = Layout::vertical([
         Constraint::Percentage(34),
@@ -160,13 +168,8 @@ fn render_wide(frame: &mut Frame, area: Rect, view: &View<'_>) {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(middle);
     let [commits, pods] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Fill(1)]).areas(bottom);
-    for (pane, rect) in [
-        (PaneId::Kustomizations, top),
-        (PaneId::Sources, sources),
-        (PaneId::Images, images),
-        (PaneId::Commits, commits),
-        (PaneId::Pods, pods),
-    ] {
+    let [k, s, i, c, p] = view.ui.shown_panes();
+    for (pane, rect) in [(k, top), (s, sources), (i, images), (c, commits), (p, pods)] {
         panes::render(frame, rect, view, pane);
     }
 }
@@ -175,7 +178,7 @@ fn render_wide(frame: &mut Frame, area: Rect, view: &View<'_>) {
 fn render_tabs(frame: &mut Frame, area: Rect, view: &View<'_>) {
     let [bar, pane] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let mut spans = Vec::new();
-    for pane in PaneId::ALL {
+    for pane in view.ui.shown_panes() {
         let style = if pane == view.ui.focus {
             view.style(Slot::TabActive)
         } else {

@@ -7,6 +7,7 @@ use crate::model::key::ObjectKey;
 use crate::model::kustomization::Kustomization;
 use crate::model::pod::Pod;
 use crate::model::source::Source;
+use crate::state::lanes::Lanes;
 use crate::state::{ImageChain, Row, State, Table};
 
 /// Rows a view can show, in display order.
@@ -187,5 +188,51 @@ impl Rows for CommitRows<'_> {
         self.commits
             .iter()
             .any(|c| &c.sha == key && any_contains([c.sha.as_str(), &c.author, &c.subject], needle))
+    }
+}
+
+/// The releases pane's rows: one lane per ImagePolicy, in policy order.
+pub struct LaneRows<'a> {
+    lanes: &'a Lanes,
+    keys: Vec<&'a ObjectKey>,
+}
+
+impl<'a> LaneRows<'a> {
+    /// The lanes of `state` (collects their keys: a few hundred at most, once per sync).
+    pub fn new(state: &'a State) -> LaneRows<'a> {
+        let lanes = state.lanes();
+        LaneRows {
+            lanes,
+            keys: lanes.iter().map(|l| &l.policy).collect(),
+        }
+    }
+}
+
+impl Rows for LaneRows<'_> {
+    type Key = ObjectKey;
+    fn revision(&self) -> u64 {
+        self.lanes.revision()
+    }
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+    fn key_at(&self, index: usize) -> Option<&ObjectKey> {
+        self.keys.get(index).copied()
+    }
+    fn position(&self, key: &ObjectKey) -> Result<usize, usize> {
+        self.keys.binary_search(&key)
+    }
+    fn changes_since(&self, _: u64) -> Option<Vec<ObjectKey>> {
+        None // few rows: rebuild
+    }
+    /// `:releases APP` and `/` match the policy's name, `namespace/name` or the current tag.
+    fn matches(&self, key: &ObjectKey, needle: &str) -> bool {
+        let tag = self
+            .lanes
+            .get(key)
+            .and_then(|l| l.current())
+            .map_or("", |r| r.tag.as_str());
+        let app = format!("{}/{}", key.namespace, key.name);
+        any_contains([app.as_str(), tag], needle)
     }
 }

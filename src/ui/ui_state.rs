@@ -1,6 +1,8 @@
 //! `UiState`: what the user did to the screen (focus, selection, filter, open views), as
 //! opposed to `State`, which is what the cluster did. Rendering reads both.
 
+use std::collections::BTreeSet;
+
 use jiff::Timestamp;
 
 use crate::model::key::ObjectKey;
@@ -21,17 +23,37 @@ pub enum PaneId {
     Commits,
     /// Pods of the application namespace.
     Pods,
+    /// Release lanes, shown in place of the image automation pane (`t`).
+    Releases,
 }
 
 impl PaneId {
-    /// Every pane in focus order.
-    pub const ALL: [PaneId; 5] = [
+    /// Every pane; the releases pane last (it takes the image automation pane's place).
+    pub const ALL: [PaneId; 6] = [
         PaneId::Kustomizations,
         PaneId::Sources,
         PaneId::Images,
         PaneId::Commits,
         PaneId::Pods,
+        PaneId::Releases,
     ];
+
+    /// The panes on screen in focus order, with the image automation pane or, when
+    /// `releases` is shown, the release lanes in its place.
+    pub fn shown(releases: bool) -> [PaneId; 5] {
+        let images = if releases {
+            PaneId::Releases
+        } else {
+            PaneId::Images
+        };
+        [
+            PaneId::Kustomizations,
+            PaneId::Sources,
+            images,
+            PaneId::Commits,
+            PaneId::Pods,
+        ]
+    }
 
     /// The pane's title.
     pub fn title(self) -> &'static str {
@@ -41,6 +63,7 @@ impl PaneId {
             PaneId::Images => "Image automation",
             PaneId::Commits => "Commits",
             PaneId::Pods => "Pods",
+            PaneId::Releases => "Releases",
         }
     }
 
@@ -49,15 +72,18 @@ impl PaneId {
         self as usize
     }
 
-    /// The next pane (wrapping), or the previous one when `back`.
-    pub fn cycle(self, back: bool) -> PaneId {
-        let n = PaneId::ALL.len();
-        let i = if back {
-            (self.index() + n - 1) % n
-        } else {
-            (self.index() + 1) % n
-        };
-        PaneId::ALL.get(i).copied().unwrap_or(self)
+    /// The next pane on screen (wrapping), or the previous one when `back`; `releases` says
+    /// whether the release lanes take the image automation pane's place.
+    pub fn cycle(self, back: bool, releases: bool) -> PaneId {
+        let shown = PaneId::shown(releases);
+        let n = shown.len();
+        // A pane not on screen cycles from the place of the one it replaces.
+        let at = shown
+            .iter()
+            .position(|p| *p == self)
+            .unwrap_or(PaneId::Images.index());
+        let i = if back { (at + n - 1) % n } else { (at + 1) % n };
+        shown.get(i).copied().unwrap_or(self)
     }
 }
 
@@ -159,8 +185,9 @@ pub struct Message {
 /// Facts about the last frame that input handling and the age tick need.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FrameInfo {
-    /// Data rows visible per pane (0 when hidden), indexed by [`PaneId::index`].
-    pub heights: [usize; 5],
+    /// Data rows visible per pane (0 when hidden), indexed by [`PaneId::index`]; for the
+    /// releases pane, lanes.
+    pub heights: [usize; 6],
     /// Lines visible in the details view.
     pub details_height: usize,
     /// Lines the details view has in all (to clamp scrolling).
@@ -172,6 +199,9 @@ pub struct FrameInfo {
     /// Every time shown as an age on the frame: the tick redraws when one of them would
     /// print differently.
     pub ages: Vec<Timestamp>,
+    /// Something on the frame counts seconds (a release waiting at a stage): the tick
+    /// redraws once a second while it shows.
+    pub ticking: bool,
 }
 
 /// Everything the user changed about the screen.
@@ -193,6 +223,17 @@ pub struct UiState {
     pub commits_repo: Option<String>,
     /// Pods pane.
     pub pods: ListView<ObjectKey>,
+    /// Releases pane: one row per lane, keyed by ImagePolicy.
+    pub releases: ListView<ObjectKey>,
+    /// Whether the releases pane is on screen (in place of the image automation pane).
+    pub releases_shown: bool,
+    /// The item under the cursor in the selected lane: a stage (`0..7`, [`Stage::ALL`]
+    /// order) or [`EARLIER`], the line of earlier releases.
+    ///
+    /// [`Stage::ALL`]: crate::state::lanes::Stage::ALL
+    pub releases_cursor: usize,
+    /// Lanes whose earlier releases are unfolded.
+    pub releases_unfolded: BTreeSet<ObjectKey>,
     /// Read-only mode: actions are refused locally.
     pub read_only: bool,
     /// The last status message.
@@ -219,6 +260,10 @@ impl UiState {
             commits: ListView::default(),
             commits_repo: None,
             pods: ListView::default(),
+            releases: ListView::default(),
+            releases_shown: false,
+            releases_cursor: 0,
+            releases_unfolded: BTreeSet::new(),
             read_only,
             message: None,
             theme: theme.to_owned(),
@@ -255,9 +300,18 @@ impl UiState {
             PaneId::Images => self.images.filter(),
             PaneId::Commits => self.commits.filter(),
             PaneId::Pods => self.pods.filter(),
+            PaneId::Releases => self.releases.filter(),
         }
     }
+
+    /// The panes on screen, in focus order.
+    pub fn shown_panes(&self) -> [PaneId; 5] {
+        PaneId::shown(self.releases_shown)
+    }
 }
+
+/// [`UiState::releases_cursor`] on the line of earlier releases (after the seven stages).
+pub const EARLIER: usize = 7;
 
 #[cfg(test)]
 mod tests {
@@ -265,9 +319,16 @@ mod tests {
 
     #[test]
     fn panes_and_tabs_cycle_both_ways() {
-        assert_eq!(PaneId::Kustomizations.cycle(false), PaneId::Sources);
-        assert_eq!(PaneId::Kustomizations.cycle(true), PaneId::Pods);
-        assert_eq!(PaneId::Pods.cycle(false), PaneId::Kustomizations);
+        assert_eq!(PaneId::Kustomizations.cycle(false, false), PaneId::Sources);
+        assert_eq!(PaneId::Kustomizations.cycle(true, false), PaneId::Pods);
+        assert_eq!(PaneId::Pods.cycle(false, false), PaneId::Kustomizations);
+        assert_eq!(PaneId::Sources.cycle(false, false), PaneId::Images);
+        // The release lanes take the image automation pane's place in the cycle.
+        assert_eq!(PaneId::Sources.cycle(false, true), PaneId::Releases);
+        assert_eq!(PaneId::Releases.cycle(false, true), PaneId::Commits);
+        assert_eq!(PaneId::Commits.cycle(true, true), PaneId::Releases);
+        // A hidden pane that had the focus moves on from its place.
+        assert_eq!(PaneId::Releases.cycle(false, false), PaneId::Commits);
         assert_eq!(DetailsTab::Yaml.cycle(false), DetailsTab::Conditions);
         assert_eq!(DetailsTab::Conditions.cycle(true), DetailsTab::Yaml);
     }

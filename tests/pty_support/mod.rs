@@ -192,6 +192,33 @@ impl Tui {
         words
     }
 
+    /// How many times the program wrote `needle` (raw bytes, escape sequences included).
+    pub fn written_count(&self, needle: &[u8]) -> usize {
+        lock(&self.shared)
+            .raw
+            .windows(needle.len())
+            .filter(|w| *w == needle)
+            .count()
+    }
+
+    /// Waits until the program has written `needle` (raw bytes); returns how many times.
+    pub fn wait_written(&mut self, needle: &[u8], timeout: Duration) -> Result<usize, String> {
+        let start = Instant::now();
+        loop {
+            let count = self.written_count(needle);
+            if count > 0 {
+                return Ok(count);
+            }
+            if start.elapsed() > timeout {
+                return Err(self.report(&format!(
+                    "timed out after {timeout:?} waiting for {:?} in the output",
+                    String::from_utf8_lossy(needle)
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The replies sent to the program's terminal queries so far.
     pub fn answered(&self) -> Vec<String> {
         lock(&self.shared).answered.clone()

@@ -337,4 +337,6 @@ impl Lanes {
 }
 
 #[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
 mod tests;

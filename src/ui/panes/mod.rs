@@ -4,6 +4,7 @@ pub mod commits;
 pub mod images;
 pub mod kustomizations;
 pub mod pods;
+pub mod releases;
 pub mod sources;
 
 use ratatui::Frame;
@@ -26,6 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>, pane: PaneId) {
         PaneId::Images => images::render(frame, area, view),
         PaneId::Commits => commits::render(frame, area, view),
         PaneId::Pods => pods::render(frame, area, view),
+        PaneId::Releases => releases::render(frame, area, view),
     }
 }
 

@@ -72,6 +72,21 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             ],
             None,
         ),
+        Mode::Normal if view.ui.focus == PaneId::Releases => hints(
+            view,
+            &[
+                (Intent::Help, "help"),
+                (Intent::Right, "stage"),
+                (Intent::Details, "open"),
+                (Intent::Select, "earlier"),
+                (Intent::Releases, "image pane"),
+                (Intent::Filter, "filter"),
+                (Intent::FocusNext, "pane"),
+                (Intent::Command, "cmd"),
+                (Intent::Quit, "quit"),
+            ],
+            None,
+        ),
         Mode::Normal => hints(
             view,
             &[
@@ -106,7 +121,7 @@ pub fn unavailable(view: &View<'_>) -> Option<String> {
         PaneId::Kustomizations => view.ui.kustomizations.selected(),
         PaneId::Sources => view.ui.sources.selected(),
         PaneId::Images => view.ui.images.selected(),
-        PaneId::Commits | PaneId::Pods => None,
+        PaneId::Commits | PaneId::Pods | PaneId::Releases => None,
     }?;
     match view.state.access(selected) {
         // Short enough for 80 columns; the strip names the whole RBAC permission (with the

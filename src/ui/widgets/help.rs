@@ -30,8 +30,12 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                     | Intent::Cancel
                     | Intent::Quit
                     | Intent::Refresh
+                    | Intent::Left
+                    | Intent::Right
             )
     });
+    // Left and right share a line (the stages of a release lane), so help fits 80x24.
+    let right: Vec<Intent> = right.into_iter().filter(|i| *i != Intent::Left).collect();
     let width = area.width.min(100);
     let inner_width = usize::from(width.saturating_sub(2));
     let col_width = inner_width / 2;
@@ -54,7 +58,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         })
         .unwrap_or_default();
     let rows = left.len().max(right.len() + reason.len());
-    let height = u16::try_from(rows + notes.len() + 3)
+    // A blank line parts keys from notes when there is room for it (not at 80x24 with a
+    // three-line status strip).
+    let gap = usize::from(rows + notes.len() + 3 <= usize::from(area.height));
+    let height = u16::try_from(rows + notes.len() + 2 + gap)
         .unwrap_or(u16::MAX)
         .min(area.height);
     let rect = centered(area, width, height);
@@ -67,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         .style(view.style(Slot::Dialog));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let notes_height = u16::try_from(notes.len() + 1).unwrap_or(u16::MAX);
+    let notes_height = u16::try_from(notes.len() + gap).unwrap_or(u16::MAX);
     let [columns, footer] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(notes_height)]).areas(inner);
     let [left_area, right_area] =
@@ -76,17 +83,28 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
     let line = |intent: Intent| {
         let off = blocked.is_some() && intent.is_action();
         let key_slot = if off { Slot::Unavailable } else { Slot::Key };
-        let keys = fit(&view.keymap.label(intent), KEY_WIDTH - 1);
+        let label = if intent == Intent::Right {
+            format!(
+                "{}/{}",
+                view.keymap.first(Intent::Left),
+                view.keymap.first(Intent::Right)
+            )
+        } else {
+            view.keymap.label(intent)
+        };
+        let description = if intent == Intent::Right {
+            "stage of a release"
+        } else {
+            intent.description()
+        };
+        let keys = fit(&label, KEY_WIDTH - 1);
         Line::from(vec![
             Span::styled(
                 format!(" {keys:<w$}", w = KEY_WIDTH - 1),
                 view.style(key_slot),
             ),
             Span::styled(
-                fit(
-                    intent.description(),
-                    col_width.saturating_sub(KEY_WIDTH + 1),
-                ),
+                fit(description, col_width.saturating_sub(KEY_WIDTH + 1)),
                 view.style(if off { Slot::Unavailable } else { Slot::Dialog }),
             ),
         ])
@@ -102,7 +120,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             .map(|r| Line::styled(format!(" {r}"), view.style(Slot::Error))),
     );
     frame.render_widget(Paragraph::new(right_lines), right_area);
-    let mut text = vec![Line::raw("")];
+    let mut text = vec![Line::raw(""); gap];
     text.extend(
         notes
             .into_iter()

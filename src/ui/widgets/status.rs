@@ -8,12 +8,16 @@ use ratatui::widgets::Paragraph;
 
 use crate::state::{ActionPhase, ActionRecord};
 use crate::ui::format::{first_line, wrap};
+use crate::ui::panes::releases;
 use crate::ui::render::View;
 use crate::ui::theme::Slot;
-use crate::ui::ui_state::Level;
+use crate::ui::ui_state::{Level, PaneId};
 
 /// Lines a message may take before it is cut.
 const MAX_LINES: usize = 3;
+
+/// How long a message beats the reason the selected release lane waits.
+const MESSAGE_FIRST_SECONDS: i64 = 5;
 
 /// The status strip's lines for a terminal `width` wide: a long message wraps (up to
 /// three lines) rather than losing its end, which usually says what to do.
@@ -34,21 +38,31 @@ pub fn lines(view: &View<'_>, width: u16) -> Vec<Line<'static>> {
         .saturating_sub(usize::from(!show_message && !running.is_empty()));
     let suffix = (others > 0)
         .then(|| Span::styled(format!("  (+{others} running)"), view.style(Slot::Warn)));
+    // On the releases pane, why the selected lane waits, unless a message is fresh.
+    let fresh = message.is_some_and(|m| {
+        show_message && view.now.as_second() - m.at.as_second() < MESSAGE_FIRST_SECONDS
+    });
+    if view.ui.focus == PaneId::Releases
+        && view.ui.releases_shown
+        && !fresh
+        && let Some((text, slot)) = releases::selected_reason(view)
+    {
+        if show_message {
+            // The message will stop being fresh: look again then.
+            view.set_ticking();
+        }
+        return wrapped(view, &text, slot, width, suffix);
+    }
     if let (true, Some(m)) = (show_message, message) {
         let (prefix, slot) = match m.level {
             Level::Info => ("", Slot::Base),
             Level::Error => ("✗ ", Slot::Error),
         };
         let text = format!("{prefix}{}", m.text);
-        let mut lines: Vec<Line<'static>> = wrap(&text, usize::from(width).saturating_sub(2))
-            .into_iter()
-            .take(MAX_LINES)
-            .map(|l| Line::styled(format!(" {l}"), view.style(slot)))
-            .collect();
-        if let (Some(suffix), Some(last)) = (suffix, lines.last_mut()) {
-            last.spans.push(suffix);
+        if fresh && view.ui.focus == PaneId::Releases {
+            view.set_ticking();
         }
-        return lines;
+        return wrapped(view, &text, slot, width, suffix);
     }
     let mut spans = match running.last().copied().or(latest) {
         Some(record) => action_spans(view, record),
@@ -63,6 +77,25 @@ pub fn lines(view: &View<'_>, width: u16) -> Vec<Line<'static>> {
     };
     spans.extend(suffix);
     vec![Line::from(spans)]
+}
+
+/// `text` wrapped to `width` (up to [`MAX_LINES`]), `suffix` after it.
+fn wrapped(
+    view: &View<'_>,
+    text: &str,
+    slot: Slot,
+    width: u16,
+    suffix: Option<Span<'static>>,
+) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = wrap(text, usize::from(width).saturating_sub(2))
+        .into_iter()
+        .take(MAX_LINES)
+        .map(|l| Line::styled(format!(" {l}"), view.style(slot)))
+        .collect();
+    if let (Some(suffix), Some(last)) = (suffix, lines.last_mut()) {
+        last.spans.push(suffix);
+    }
+    lines
 }
 
 /// Draws the status strip.
