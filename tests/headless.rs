@@ -208,7 +208,13 @@ async fn status_follows_readiness_in_its_exit_code_and_its_json_meets_the_schema
             .unwrap()
             .ends_with("/weaveworksdemos/front-end:main-1f49071-24")
     );
-    assert_eq!(doc["lanes"], json!([]));
+    // One release lane: the front-end's policy, its pick running in every pod.
+    let lanes = doc["lanes"].as_array().unwrap();
+    assert_eq!(lanes.len(), 1, "{lanes:#?}");
+    assert_eq!(lanes[0]["app"], "sock-shop/sock-shop-front-end");
+    assert_eq!(lanes[0]["tag"], "main-1f49071-24");
+    assert_eq!(lanes[0]["rolledOut"], true);
+    assert_eq!(lanes[0]["stuck"], Value::Null);
 
     // The tenant's Kustomization loses its source: Ready=False, and status says so.
     c.merge_patch(TENANT, json!({"spec": {"sourceRef": {"name": "missing"}}}))
