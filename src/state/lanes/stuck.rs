@@ -217,14 +217,35 @@ fn select(lane: &Lane, release: &Release, inputs: Inputs<'_>) -> Stuck {
             format!("tag {} is filtered out: {rule}", release.tag),
         );
     }
+    // The policy holds another tag: blocked if that one ranks higher under the policy, else
+    // it simply has not reconciled since the scan.
+    let ranks_higher = |other: &str| {
+        policy
+            .spec
+            .as_ref()
+            .ok()
+            .and_then(|spec| spec.compile().ok())
+            .is_none_or(|c| {
+                c.latest(&[release.tag.as_str(), other])
+                    .is_ok_and(|pick| pick == other)
+            })
+    };
     match policy.latest.as_ref().map(|r| r.tag.as_str()) {
-        Some(other) if other != release.tag => Stuck::blocked(
+        Some(other) if other != release.tag && ranks_higher(other) => Stuck::blocked(
             stage,
             Some(key),
             format!(
                 "ImagePolicy {} picked {other} instead (it ranks higher under {})",
                 lane.app(),
                 policy.rule.as_deref().unwrap_or("its policy")
+            ),
+        ),
+        Some(other) if other != release.tag => Stuck::waiting(
+            stage,
+            Some(key),
+            format!(
+                "ImagePolicy {} still holds {other}: it picks the new tag at its next reconcile",
+                lane.app()
             ),
         ),
         _ => Stuck::waiting(

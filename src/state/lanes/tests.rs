@@ -239,6 +239,26 @@ fn a_tag_the_policy_filters_or_ranks_lower_says_which_rule() {
         s.reason
     );
 
+    // Between the scan and the policy's next reconcile the policy still holds the old tag:
+    // a wait, not a block.
+    let mut state = running();
+    state.apply_at(
+        scan(&[("main-ccccccc-3", 200), ("main-aaaaaaa-1", 5)]),
+        t(200),
+    );
+    state.apply_at(
+        repository(230, &["main-ccccccc-3", "main-aaaaaaa-1"], json!({})),
+        t(230),
+    );
+    let s = stuck(&state, 231);
+    assert_eq!(s.stage, Stage::Selected);
+    assert!(!s.blocked, "{}", s.reason);
+    assert!(
+        s.reason.contains("still holds main-aaaaaaa-1"),
+        "{}",
+        s.reason
+    );
+
     // A policy that picked another tag it ranks higher.
     let mut state = running();
     state.apply_at(
