@@ -432,9 +432,9 @@ impl Router {
         }
     }
 
-    /// Follows the cluster: when Flux fetched a new revision of a tracked repository, the git
-    /// worker fetches it now (not at its next interval), so the commits pane shows the
-    /// commit the cluster has; when a cluster scan found a different set of tags, the
+    /// Follows the cluster: when Flux fetched a new revision of a tracked repository, or an
+    /// ImageUpdateAutomation pushed to one, the git worker fetches it now (not at its next
+    /// interval), so the commits pane shows the commit the cluster has; when a cluster scan found a different set of tags, the
     /// registry scanner scans that repository now, so fluxdeck's own pick is never staler
     /// than Flux's.
     fn follow(&self, update: &Update) {
@@ -451,6 +451,21 @@ impl Router {
                     .is_some_and(|old| old.artifact_revision != s.artifact_revision);
                 if moved && self.sent.tracks.contains_key(&id) {
                     let _ = self.git.send(GitCommand::FetchNow { key: Some(id) });
+                }
+            }
+            // An automation pushed: its repository has a commit fluxdeck should read now (the
+            // release lanes show it as committed from then on).
+            Object::ImageUpdateAutomation(a) => {
+                let pushed = self
+                    .mirror
+                    .image_automations()
+                    .get(&a.key)
+                    .is_some_and(|old| old.last_push_commit != a.last_push_commit);
+                if let Some(source) = a.source.as_ref().filter(|_| pushed) {
+                    let id = desired::object_id(source);
+                    if self.sent.tracks.contains_key(&id) {
+                        let _ = self.git.send(GitCommand::FetchNow { key: Some(id) });
+                    }
                 }
             }
             Object::ImageRepository(r) => {
@@ -672,6 +687,31 @@ mod tests {
             "https://example.com/repo",
             "main@sha1:b",
         )));
+        match sent.try_recv() {
+            Ok(GitCommand::FetchNow { key }) => {
+                assert_eq!(key.as_deref(), Some("flux-system/repo"))
+            }
+            other => panic!("expected FetchNow, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_automation_push_fetches_its_repository_at_once() {
+        let mut r = router();
+        let (git, mut sent) = mpsc::unbounded_channel();
+        r.git = git;
+        let automation = |commit: &str| {
+            object(json!({"apiVersion": "image.toolkit.fluxcd.io/v1",
+                "kind": "ImageUpdateAutomation",
+                "metadata": {"name": "auto", "namespace": "flux-system"},
+                "spec": {"sourceRef": {"kind": "GitRepository", "name": "repo"}},
+                "status": {"lastPushCommit": commit}}))
+        };
+        r.mirror.apply(Update::Applied(automation("a")));
+        // The same push seen again: nothing.
+        r.follow(&Update::Applied(automation("a")));
+        assert!(sent.try_recv().is_err());
+        r.follow(&Update::Applied(automation("b")));
         match sent.try_recv() {
             Ok(GitCommand::FetchNow { key }) => {
                 assert_eq!(key.as_deref(), Some("flux-system/repo"))
