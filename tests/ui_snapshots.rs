@@ -7,6 +7,7 @@ mod ui_support;
 
 use fluxdeck::model::event::KubeEvent;
 use fluxdeck::model::key::{Kind, ObjectKey};
+use fluxdeck::model::object::Object;
 use fluxdeck::state::{
     ActionEvent, ActionId, ActionKind, ActionPhase, Command, Permission, Update, WatchState,
 };
@@ -208,6 +209,40 @@ fn details_mask_secret_values() {
         }
         snap("details_secret", &mut ui);
     }
+}
+
+#[test]
+fn details_mask_a_password_in_a_url() {
+    const TOKEN: &str = "TOKEN-not-a-real-one";
+    let url =
+        format!("https://alice:{TOKEN}@git-codecommit.eu-west-1.amazonaws.com/v1/repos/sock-shop");
+    let mut repo = fixture("gitrepository-sock-shop-tenant.json");
+    repo["spec"]["url"] = url.clone().into();
+    repo["status"]["conditions"][0]["message"] = format!("failed to checkout '{url}'").into();
+    let mut ui = Harness::new(160, 48);
+    ui.updates(pipeline());
+    ui.updates([Update::Applied(Object::from_value(&repo).unwrap())]);
+    ui.keys("Tab j Enter");
+    let tenant = ObjectKey::new(Kind::GitRepository, "sock-shop", "sock-shop-tenant");
+    ui.updates([Update::Details {
+        key: tenant,
+        object: repo,
+        related: vec![],
+    }]);
+    let mut seen = ui.screen();
+    assert!(!seen.contains(TOKEN), "{seen}");
+    ui.keys("Shift-Tab g");
+    for _ in 0..6 {
+        let screen = ui.screen();
+        assert!(!screen.contains(TOKEN), "{screen}");
+        seen.push_str(&screen);
+        ui.keys("PageDown");
+    }
+    assert!(seen.contains("alice:********@git-codecommit"), "{seen}");
+    assert!(
+        seen.contains("url: https://alice:********@"),
+        "the YAML: {seen}"
+    );
 }
 
 #[test]

@@ -85,14 +85,15 @@ impl Haystack for Kustomization {
 
 impl Haystack for Source {
     fn matches(&self, needle: &str) -> bool {
-        let url = self.url.as_deref().unwrap_or("");
+        // The filter matches what is shown: a URL's password is never on screen.
+        let url = crate::model::mask::mask_url_password(self.url.as_deref().unwrap_or(""));
         let revision = self.artifact_revision.as_deref().unwrap_or("");
         any_contains(
             [
                 self.key.name.as_str(),
                 &self.key.namespace,
                 self.key.kind.name(),
-                url,
+                &url,
                 revision,
             ],
             needle,
