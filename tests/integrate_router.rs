@@ -18,7 +18,7 @@ use fluxdeck::sandbox::registry::{RegistryServer, RegistryStore};
 use fluxdeck::sandbox::{Sandbox, SandboxConfig};
 use fluxdeck::state::{Command, Drift, NextPick, State, Update};
 use fluxdeck::workers::cluster::connect::ConnectOptions;
-use fluxdeck::workers::cluster::worker::{ClusterConfig, run as run_cluster};
+use fluxdeck::workers::cluster::worker::{ClusterConfig, FluxNamespaces, run as run_cluster};
 use fluxdeck::workers::git::{CredentialConfig, GitWorkerConfig, Helpers};
 use fluxdeck::workers::registry::ScannerConfig;
 use fluxdeck::workers::router::{RouterChannels, RouterConfig, spawn_router};
@@ -101,7 +101,7 @@ impl Running {
                     kubeconfig: Some(dir.join("kc")),
                     context: None,
                 },
-                namespace: None,
+                namespace: FluxNamespaces::All,
                 pods_namespace: NS.into(),
                 read_only: true,
                 action_timeout: Duration::from_secs(30),

@@ -22,7 +22,7 @@ use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::ui::keymap::user_keys_path;
 use crate::ui::themes::Themes;
 use crate::workers::cluster::connect::ConnectOptions;
-use crate::workers::cluster::worker::ClusterConfig;
+use crate::workers::cluster::worker::{ClusterConfig, FluxNamespaces};
 use crate::workers::git::{CredentialConfig, GitWorkerConfig, Helpers};
 use crate::workers::registry::EcrClientConfig;
 use crate::workers::router::RouterConfig;
@@ -192,7 +192,8 @@ async fn run_on(
             kubeconfig: Some(kubeconfig),
             context: None,
         },
-        namespace: None,
+        // The demo's cluster spreads the pipeline over flux-system and sock-shop.
+        namespace: FluxNamespaces::All,
         pods_namespace: APP_NAMESPACE.into(),
         read_only,
         action_timeout: Duration::from_secs(300),

@@ -26,7 +26,7 @@ use crate::ui::themes::{Themes, initial_theme_name};
 
 use super::GlobalArgs;
 use crate::workers::cluster::connect::ConnectOptions;
-use crate::workers::cluster::worker::ClusterConfig;
+use crate::workers::cluster::worker::{ClusterConfig, FluxNamespaces};
 use crate::workers::registry::EcrClientConfig;
 use crate::workers::router::{RouterChannels, RouterConfig, spawn_router};
 
@@ -117,7 +117,8 @@ impl TuiConfig {
 }
 
 /// The default command: opens the TUI on the kubeconfig's cluster, with the cluster
-/// worker feeding it. Flux panes show all namespaces unless `-n NS` is given.
+/// worker feeding it. Flux panes show the context's namespace (as kubectl), `-n NS`, or all
+/// namespaces with `-A`.
 pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
     crate::ui::heap::use_one_arena();
     super::init_logging(global);
@@ -141,10 +142,10 @@ pub fn cluster_config(global: &GlobalArgs, args: &TuiArgs) -> ClusterConfig {
             kubeconfig: global.kubeconfig.clone(),
             context: global.context.clone(),
         },
-        namespace: if global.all_namespaces {
-            None
-        } else {
-            global.namespace.clone()
+        namespace: match (&global.namespace, global.all_namespaces) {
+            (_, true) => FluxNamespaces::All,
+            (Some(ns), false) => FluxNamespaces::Namespace(ns.clone()),
+            (None, false) => FluxNamespaces::Context,
         },
         pods_namespace: args.app_namespace.clone(),
         read_only: args.readonly,

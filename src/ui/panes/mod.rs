@@ -75,7 +75,7 @@ pub fn empty_line(view: &View<'_>, kinds: &[Kind], noun: &str, scope: &str) -> L
 /// "namespace X" or "any namespace", for empty-pane lines.
 pub fn flux_scope(view: &View<'_>) -> String {
     match &view.state.session().namespace {
-        Some(ns) => format!("namespace {ns}"),
+        Some(ns) => format!("namespace {ns} (all namespaces: -A or :ns all)"),
         None => "any namespace".to_owned(),
     }
 }

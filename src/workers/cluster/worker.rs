@@ -24,13 +24,37 @@ use crate::state::{
 };
 use crate::workers::actions::{self, Action, Outcome, Progress, Target};
 
+/// Which namespaces the Flux panes watch, as kubectl picks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum FluxNamespaces {
+    /// No `-n`: the kubeconfig context's namespace, or `default` when it sets none (in a
+    /// pod, the service account's namespace).
+    #[default]
+    Context,
+    /// `-n NS` (or `:ns NS`).
+    Namespace(String),
+    /// `-A` (or `:ns all`).
+    All,
+}
+
+impl FluxNamespaces {
+    /// The namespace to watch (`None`: all) once connected with `conn`.
+    pub fn resolve(&self, conn: &Connection) -> Option<String> {
+        match self {
+            FluxNamespaces::Context => Some(conn.default_namespace.clone()),
+            FluxNamespaces::Namespace(ns) => Some(ns.clone()),
+            FluxNamespaces::All => None,
+        }
+    }
+}
+
 /// How the cluster worker starts.
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {
     /// Kubeconfig and context.
     pub connect: ConnectOptions,
-    /// Namespace of the Flux panes; `None` for all namespaces (`-A`).
-    pub namespace: Option<String>,
+    /// Namespaces of the Flux panes.
+    pub namespace: FluxNamespaces,
     /// Namespace of the pods pane.
     pub pods_namespace: String,
     /// Refuse every write.
@@ -88,13 +112,7 @@ pub async fn run(
     let mut namespace = config.namespace.clone();
     let mut pods_namespace = config.pods_namespace.clone();
     'connect: loop {
-        let mut running = match start(
-            &options,
-            namespace.clone(),
-            pods_namespace.clone(),
-            &updates,
-        )
-        .await
+        let mut running = match start(&options, &namespace, pods_namespace.clone(), &updates).await
         {
             Some(r) => r,
             None => {
@@ -104,7 +122,9 @@ pub async fn run(
                     cmd = commands.recv() => match cmd {
                         None | Some(Command::Shutdown) => return,
                         Some(Command::SwitchContext { context }) => options.context = Some(context),
-                        Some(Command::SwitchNamespace { namespace: ns }) => namespace = ns,
+                        Some(Command::SwitchNamespace { namespace: ns }) => {
+                            namespace = ns.map_or(FluxNamespaces::All, FluxNamespaces::Namespace);
+                        }
                         Some(Command::SwitchPodsNamespace { namespace: ns }) => pods_namespace = ns,
                         Some(Command::SetReadOnly { read_only: r }) => read_only = r,
                         Some(other) => refuse_unconnected(&updates, other).await,
@@ -169,7 +189,9 @@ pub async fn run(
                     tokio::spawn(async move { fetch_details(client, served, key, out).await });
                 }
                 Command::SwitchNamespace { namespace: ns } => {
-                    namespace = ns.clone();
+                    namespace = ns
+                        .clone()
+                        .map_or(FluxNamespaces::All, FluxNamespaces::Namespace);
                     running.namespace = ns;
                     for w in running.flux_watchers.drain(..) {
                         w.abort();
@@ -272,7 +294,7 @@ async fn refuse_unconnected(updates: &mpsc::Sender<Update>, cmd: Command) {
 
 async fn start(
     options: &ConnectOptions,
-    namespace: Option<String>,
+    namespace: &FluxNamespaces,
     pods_namespace: String,
     updates: &mpsc::Sender<Update>,
 ) -> Option<Running> {
@@ -304,9 +326,9 @@ async fn start(
         }
     };
     let mut running = Running {
+        namespace: namespace.resolve(&conn),
         conn,
         served,
-        namespace,
         pods_namespace,
         flux_watchers: Vec::new(),
         pod_watcher: None,
