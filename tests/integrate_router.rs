@@ -16,7 +16,7 @@ use fluxdeck::model::commit::{BehindBy, CommitMark};
 use fluxdeck::model::key::{Kind, ObjectKey};
 use fluxdeck::sandbox::registry::{RegistryServer, RegistryStore};
 use fluxdeck::sandbox::{Sandbox, SandboxConfig};
-use fluxdeck::state::{Command, Drift, NextPick, State, Update};
+use fluxdeck::state::{Command, Drift, NextPick, PodsWatch, State, Update};
 use fluxdeck::workers::cluster::connect::ConnectOptions;
 use fluxdeck::workers::cluster::worker::{ClusterConfig, FluxNamespaces, run as run_cluster};
 use fluxdeck::workers::git::{CredentialConfig, GitWorkerConfig, Helpers};
@@ -102,7 +102,7 @@ impl Running {
                     context: None,
                 },
                 namespace: FluxNamespaces::All,
-                pods_namespace: NS.into(),
+                pods: PodsWatch::Namespace(NS.into()),
                 read_only: true,
                 action_timeout: Duration::from_secs(30),
             },
@@ -138,7 +138,7 @@ impl Running {
             cluster,
             updates,
             commands,
-            state: State::new(NS),
+            state: State::new(PodsWatch::Namespace(NS.into())),
         }
     }
 

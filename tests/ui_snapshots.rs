@@ -246,6 +246,38 @@ fn details_mask_a_password_in_a_url() {
 }
 
 #[test]
+fn pods_follow_the_kustomization_under_the_cursor() {
+    let mut ks = fixture("kustomization-sock-shop.json");
+    ks["status"]["inventory"]["entries"] = serde_json::json!([
+        {"id": "sock-shop_sock-shop_kustomize.toolkit.fluxcd.io_Kustomization", "v": "v1"},
+        {"id": "sock-shop_front-end_apps_Deployment", "v": "v1"},
+        {"id": "sock-shop_front-end__Service", "v": "v1"},
+        {"id": "sock-shop_carts_apps_Deployment", "v": "v1"},
+    ]);
+    let mut ui = Harness::new(160, 48);
+    ui.updates(pipeline());
+    ui.updates([Update::Applied(Object::from_value(&ks).unwrap())]);
+    // The first row (flux-system/apps) applied no workload: every watched pod.
+    let screen = ui.screen();
+    assert!(screen.contains("Pods · sock-shop (14)"), "{screen}");
+    assert!(screen.contains("user-db-"), "{screen}");
+    // On sock-shop/sock-shop: the pods of its two Deployments, and the title says whose.
+    ui.keys("G");
+    let screen = ui.screen();
+    assert!(
+        screen.contains("Pods · workloads of sock-shop/sock-shop (2)"),
+        "{screen}"
+    );
+    assert!(screen.contains("front-end-6d8f9c7b5d-k7m2p"), "{screen}");
+    assert!(screen.contains("carts-7f9c6d8b4d-x2kqp"), "{screen}");
+    assert!(!screen.contains("carts-db-"), "{screen}");
+    assert!(!screen.contains("user-db-"), "{screen}");
+    // The state still holds every watched pod (the release lanes read them).
+    ui.keys("g");
+    assert!(ui.screen().contains("Pods · sock-shop (14)"));
+}
+
+#[test]
 fn filter_active() {
     for (w, h) in SIZES {
         let mut ui = Harness::new(w, h);

@@ -19,6 +19,7 @@ use crate::sandbox::live::LiveConfig;
 use crate::sandbox::pace::Pace;
 use crate::sandbox::scenario::AWS_REGION;
 use crate::sandbox::{Sandbox, SandboxConfig};
+use crate::state::PodsWatch;
 use crate::ui::keymap::user_keys_path;
 use crate::ui::themes::Themes;
 use crate::workers::cluster::connect::ConnectOptions;
@@ -142,7 +143,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let tui = TuiConfig {
         theme: args.theme.clone(),
         read_only: args.readonly,
-        app_namespace: APP_NAMESPACE.into(),
+        pods: PodsWatch::Namespace(APP_NAMESPACE.into()),
         keys_file: user_keys_path(),
         themes_dir: Themes::default_user_dir(),
         no_color: std::env::var("NO_COLOR").ok(),
@@ -194,7 +195,7 @@ async fn run_on(
         },
         // The demo's cluster spreads the pipeline over flux-system and sock-shop.
         namespace: FluxNamespaces::All,
-        pods_namespace: APP_NAMESPACE.into(),
+        pods: PodsWatch::Namespace(APP_NAMESPACE.into()),
         read_only,
         action_timeout: Duration::from_secs(300),
     };

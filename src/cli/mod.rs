@@ -43,8 +43,8 @@ pub struct GlobalArgs {
     /// Switch at run time with `:ns NS`.
     #[arg(short = 'n', long, global = true, value_name = "NS")]
     pub namespace: Option<String>,
-    /// All namespaces: the Flux panes and the pods pane watch every namespace (overrides -n
-    /// and --app-namespace). Switch at run time with `:ns all`.
+    /// All namespaces: the Flux panes and the pods pane watch every namespace (overrides -n;
+    /// --app-namespace still picks the pods). Switch at run time with `:ns all`.
     #[arg(short = 'A', long, global = true)]
     pub all_namespaces: bool,
     /// Where to write logs (default: $XDG_STATE_HOME/fluxdeck/fluxdeck.log).

@@ -18,7 +18,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use crate::state::{Command, Update};
+use crate::state::{Command, PodsWatch, Update};
 use crate::ui::app::{App, AppConfig};
 use crate::ui::clock::SystemClock;
 use crate::ui::keymap::{Keymap, user_keys_path};
@@ -42,9 +42,13 @@ pub struct TuiArgs {
     /// Toggle at run time with `:readonly`.
     #[arg(long)]
     pub readonly: bool,
-    /// Namespace of the application pods pane (switch with `:pods NS`).
-    #[arg(long, value_name = "NS", default_value = "sock-shop")]
-    pub app_namespace: String,
+    /// Which pods the pods pane watches: a namespace, `all`, or `auto`. Default (`auto`):
+    /// the namespaces that hold the workloads (Deployments, StatefulSets, DaemonSets) in the
+    /// watched Kustomizations' inventories, or all namespaces with -A. The pane shows the pods of
+    /// the Kustomization under the cursor, or all watched pods when it applied no workload.
+    /// Switch at run time with `:pods NS|all|auto`.
+    #[arg(long, value_name = "NS")]
+    pub app_namespace: Option<String>,
     /// Also show the log of this config repository in the commits pane (repeatable). A local
     /// path (working tree or bare) is read in place and never written; a URL is mirrored
     /// under $XDG_CACHE_HOME/fluxdeck/git. The GitRepositories the Kustomizations and
@@ -74,8 +78,8 @@ pub struct TuiConfig {
     pub theme: Option<String>,
     /// Start read-only.
     pub read_only: bool,
-    /// The pods pane's namespace.
-    pub app_namespace: String,
+    /// Which pods are watched.
+    pub pods: PodsWatch,
     /// The user's key file (`$XDG_CONFIG_HOME/fluxdeck/keys.toml`).
     pub keys_file: Option<PathBuf>,
     /// The user's theme directory (`$XDG_CONFIG_HOME/fluxdeck/themes`).
@@ -86,11 +90,11 @@ pub struct TuiConfig {
 
 impl TuiConfig {
     /// The configuration from the flags, the user's config directory and `NO_COLOR`.
-    pub fn from_args(args: &TuiArgs) -> TuiConfig {
+    pub fn from_args(global: &GlobalArgs, args: &TuiArgs) -> TuiConfig {
         TuiConfig {
             theme: args.theme.clone(),
             read_only: args.readonly,
-            app_namespace: args.app_namespace.clone(),
+            pods: pods_watch(global, args),
             keys_file: user_keys_path(),
             themes_dir: Themes::default_user_dir(),
             no_color: std::env::var("NO_COLOR").ok(),
@@ -111,7 +115,7 @@ impl TuiConfig {
             theme,
             themes,
             keymap,
-            app_namespace: self.app_namespace.clone(),
+            pods: self.pods.clone(),
         })
     }
 }
@@ -122,7 +126,7 @@ impl TuiConfig {
 pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
     crate::ui::heap::use_one_arena();
     super::init_logging(global);
-    let config = TuiConfig::from_args(&args);
+    let config = TuiConfig::from_args(global, &args);
     // Read the config before touching the terminal, so its errors print plainly.
     config.app_config()?;
     let cluster = cluster_config(global, &args);
@@ -147,9 +151,19 @@ pub fn cluster_config(global: &GlobalArgs, args: &TuiArgs) -> ClusterConfig {
             (Some(ns), false) => FluxNamespaces::Namespace(ns.clone()),
             (None, false) => FluxNamespaces::Context,
         },
-        pods_namespace: args.app_namespace.clone(),
+        pods: pods_watch(global, args),
         read_only: args.readonly,
         action_timeout: std::time::Duration::from_secs(300),
+    }
+}
+
+/// Which pods to watch: `--app-namespace`, else all of them with `-A`, else the namespaces
+/// of the Kustomizations' workloads.
+pub fn pods_watch(global: &GlobalArgs, args: &TuiArgs) -> PodsWatch {
+    match (&args.app_namespace, global.all_namespaces) {
+        (Some(word), _) => PodsWatch::from_word(word),
+        (None, true) => PodsWatch::All,
+        (None, false) => PodsWatch::Workloads,
     }
 }
 
@@ -263,7 +277,7 @@ mod tests {
         TuiConfig {
             theme: theme.map(str::to_owned),
             read_only: false,
-            app_namespace: "sock-shop".into(),
+            pods: PodsWatch::Workloads,
             keys_file: keys,
             themes_dir: None,
             no_color: no_color.map(str::to_owned),
@@ -293,7 +307,7 @@ mod tests {
         TuiArgs {
             theme: None,
             readonly: false,
-            app_namespace: "sock-shop".into(),
+            app_namespace: None,
             repos: vec!["/srv/flux-repo".into(), "https://example.com/r.git".into()],
             ecr_endpoint: endpoint.map(str::to_owned),
             ecr_region: Some("eu-west-1".into()),
@@ -311,5 +325,39 @@ mod tests {
         assert_eq!(router.ecr.region.as_deref(), Some("eu-west-1"));
         let err = router_config(&args(Some("127.0.0.1:5000"))).unwrap_err();
         assert!(err.to_string().contains("127.0.0.1:5000"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod pods_tests {
+    use super::*;
+
+    #[test]
+    fn app_namespace_then_all_namespaces_then_the_workloads_pick_the_pods() {
+        let global = |all| GlobalArgs {
+            all_namespaces: all,
+            ..GlobalArgs::default()
+        };
+        let args = |ns: Option<&str>| TuiArgs {
+            theme: None,
+            readonly: false,
+            app_namespace: ns.map(str::to_owned),
+            repos: Vec::new(),
+            ecr_endpoint: None,
+            ecr_region: None,
+        };
+        assert_eq!(
+            pods_watch(&global(false), &args(None)),
+            PodsWatch::Workloads
+        );
+        assert_eq!(pods_watch(&global(true), &args(None)), PodsWatch::All);
+        assert_eq!(
+            pods_watch(&global(true), &args(Some("team-a"))),
+            PodsWatch::Namespace("team-a".into())
+        );
+        assert_eq!(
+            pods_watch(&global(false), &args(Some("all"))),
+            PodsWatch::All
+        );
     }
 }

@@ -32,7 +32,7 @@ pub use commits::{AppliedColumn, AppliedMarks, CommitDiff, CommitLog, CommitLogs
 pub use details::Details;
 pub use registry::{Drift, ImagePreview, NextPick, RegistryScan, RepoScan, ScanResult};
 pub use table::{Row, Table};
-pub use update::{ActionEvent, ActionPhase, Permission, Session, Update, WatchState};
+pub use update::{ActionEvent, ActionPhase, Permission, PodsWatch, Session, Update, WatchState};
 
 /// Everything fluxdeck knows, as the workers reported it.
 #[derive(Debug, Default)]
@@ -56,11 +56,11 @@ pub struct State {
 }
 
 impl State {
-    /// An empty state whose pods pane follows `app_namespace` until a worker says otherwise.
-    pub fn new(app_namespace: &str) -> State {
+    /// An empty state whose pods are those of `pods` until a worker says otherwise.
+    pub fn new(pods: PodsWatch) -> State {
         State {
             session: Session {
-                pods_namespace: app_namespace.to_owned(),
+                pods,
                 ..Session::default()
             },
             ..State::default()
@@ -73,6 +73,9 @@ impl State {
             Update::Applied(object) => self.upsert(object, false),
             Update::Relisted(object) => self.upsert(object, true),
             Update::Deleted(key) => self.with_table(key.kind, |t| t.remove(&key)),
+            Update::Forget { kind, namespace } => {
+                self.with_table(kind, |t| t.forget(kind, namespace.as_deref()))
+            }
             Update::RelistStarted(kind) => {
                 self.watchers.entry(kind).or_insert(WatchState::Connecting);
                 self.with_table(kind, |t| {
@@ -493,6 +496,8 @@ fn is_image(kind: Kind) -> bool {
 /// The table operations `State::with_table` needs, independent of the row type.
 trait TableOps {
     fn remove(&mut self, key: &ObjectKey) -> bool;
+    /// Removes the rows of `kind` in `namespace` (all namespaces when `None`).
+    fn forget(&mut self, kind: Kind, namespace: Option<&str>) -> bool;
     fn begin_relist(&mut self, kind: Kind);
     fn end_relist(&mut self, kind: Kind) -> bool;
     fn relisting(&self, kind: Kind) -> bool;
@@ -502,6 +507,16 @@ trait TableOps {
 impl<T: Row> TableOps for Table<T> {
     fn remove(&mut self, key: &ObjectKey) -> bool {
         Table::remove(self, key)
+    }
+    fn forget(&mut self, kind: Kind, namespace: Option<&str>) -> bool {
+        let gone: Vec<ObjectKey> = self
+            .iter()
+            .map(Row::key)
+            .filter(|k| k.kind == kind && namespace.is_none_or(|ns| k.namespace.as_str() == ns))
+            .cloned()
+            .collect();
+        gone.iter()
+            .fold(false, |changed, k| Table::remove(self, k) | changed)
     }
     fn begin_relist(&mut self, kind: Kind) {
         Table::begin_relist(self, kind)

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-pub use super::rows::{ChainRows, CommitRows, Haystack, Rows, any_contains};
+pub use super::rows::{ChainRows, CommitRows, Haystack, PodRows, Rows, any_contains, pod_rows};
 
 /// One pane's view of its rows.
 #[derive(Clone, Debug)]

@@ -58,7 +58,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
     spans.extend([
         Span::styled(format!("│ ctx {context} "), header),
         Span::styled(format!("│ ns {namespace} "), header),
-        Span::styled(format!("│ app {} ", session.pods_namespace), header),
+        Span::styled(format!("│ app {} ", session.pods_scope()), header),
     ]);
     let used: usize = spans.iter().map(Span::width).sum();
     let help = format!(

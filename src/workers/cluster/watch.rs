@@ -4,6 +4,7 @@
 //! backoff notices when the API answers again, so the header clears even on an idle cluster
 //! where the resumed watch brings no event.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -28,6 +29,10 @@ pub struct WatchSpec {
     pub version: String,
     /// The namespace; `None` for all namespaces.
     pub namespace: Option<String>,
+    /// This watcher covers only part of its kind's rows (one of several namespaces whose
+    /// pods are watched): its relists must not replace the others' rows, so it sends them
+    /// as `Applied`, then `Deleted` for what its relist no longer holds.
+    pub partial: bool,
 }
 
 impl WatchSpec {
@@ -136,7 +141,36 @@ async fn watch(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update>)
     futures::pin_mut!(stream);
     let mut failing_since: Option<Timestamp> = None;
     let mut probe: Option<tokio::task::JoinHandle<()>> = None;
+    // A partial watcher's rows, and those its relist in progress has seen.
+    let mut known: HashSet<ObjectKey> = HashSet::new();
+    let mut seen: HashSet<ObjectKey> = HashSet::new();
     while let Some(ev) = stream.next().await {
+        let ev = match ev {
+            Ok(ev) if spec.partial => {
+                match &ev {
+                    watcher::Event::Init => seen.clear(),
+                    watcher::Event::InitApply(o) => {
+                        seen.insert(key_of(kind, o));
+                    }
+                    watcher::Event::Apply(o) => {
+                        known.insert(key_of(kind, o));
+                    }
+                    watcher::Event::Delete(o) => {
+                        known.remove(&key_of(kind, o));
+                    }
+                    watcher::Event::InitDone => {
+                        for gone in known.difference(&seen) {
+                            if !send(Update::Deleted(gone.clone())).await {
+                                return;
+                            }
+                        }
+                        known = std::mem::take(&mut seen);
+                    }
+                }
+                Ok(ev)
+            }
+            other => other,
+        };
         let update = match ev {
             Ok(ev) => {
                 if failing_since.take().is_some() {
@@ -153,6 +187,14 @@ async fn watch(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update>)
                     }
                 }
                 match ev {
+                    watcher::Event::Init if spec.partial => None,
+                    watcher::Event::InitApply(o) if spec.partial => {
+                        row(kind, &o).map(Update::Applied)
+                    }
+                    watcher::Event::InitDone if spec.partial => Some(Update::Watch {
+                        kind,
+                        state: WatchState::Connected,
+                    }),
                     watcher::Event::Init => Some(Update::RelistStarted(kind)),
                     watcher::Event::InitApply(o) => row(kind, &o).map(Update::Relisted),
                     watcher::Event::InitDone => Some(Update::RelistDone(kind)),
