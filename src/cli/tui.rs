@@ -131,12 +131,38 @@ pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
     config.app_config()?;
     let cluster = cluster_config(global, &args);
     let router = router_config(&args)?;
+    // No kubeconfig or an unknown context is said at once, in one line; a cluster that is
+    // down is not checked here (the worker keeps retrying).
+    crate::workers::cluster::connect::preflight(&cluster.connect)?;
+    need_a_terminal()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     runtime.block_on(run_with_cluster(config, cluster, router))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The TUI draws on stdout and reads keys from stdin: both must be a terminal, or it would
+/// wait on a query nobody answers or draw into a file.
+fn need_a_terminal() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let not: Vec<&str> = [
+        ("stdin", io::stdin().is_terminal()),
+        ("stdout", io::stdout().is_terminal()),
+    ]
+    .into_iter()
+    .filter(|(_, tty)| !tty)
+    .map(|(name, _)| name)
+    .collect();
+    let what = match not.as_slice() {
+        [] => return Ok(()),
+        [one] => format!("{one} is not one"),
+        _ => "stdin and stdout are not terminals".to_owned(),
+    };
+    Err(anyhow::anyhow!(
+        "fluxdeck's TUI needs a terminal: {what}; run it in a terminal, not in a pipe or a script"
+    ))
 }
 
 /// The cluster worker's configuration from the global flags.
