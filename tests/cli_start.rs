@@ -177,3 +177,27 @@ fn a_cluster_that_is_down_at_start_keeps_retrying() {
     );
     tui.quit_and_wait().unwrap();
 }
+
+#[test]
+fn start_up_never_waits_on_a_terminal_that_does_not_answer() {
+    use pty_support::sandbox::TestSandbox;
+    let sb = TestSandbox::sock_shop(fluxdeck::sandbox::crds::FluxVersion::Current);
+    let kc = sb.kubeconfig_args();
+    let args: Vec<&str> = kc.iter().map(String::as_str).collect();
+    let mut tui = Tui::spawn_mute(&args, MEDIUM);
+    tui.wait_line("sock-shop", "git/sock-shop-tenant", WAIT)
+        .unwrap();
+    // crossterm gives up on an unanswered cursor query after 2 s and the app used to exit:
+    // still here well after that, and it never asked.
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(tui.screen().contains("git/sock-shop-tenant"));
+    let queries = tui.queries();
+    assert!(
+        !queries.iter().any(|q| q == "6n"),
+        "no cursor position query: {queries:?}"
+    );
+    tui.quit_and_wait().unwrap();
+}

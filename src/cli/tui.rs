@@ -250,8 +250,10 @@ pub async fn run_tui(
     let app_config = config.app_config()?;
     let mut app = App::new(app_config, commands, Box::new(SystemClock));
     let _guard = TerminalGuard::enter()?;
+    // Not `Terminal::clear`: it asks the terminal where the cursor is (ESC[6n) and fails
+    // when no answer comes within 2 s (a slow SSH link, a terminal that ignores the query).
+    // The guard cleared the alternate screen; a full-screen viewport never asks.
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
     app.run(&mut terminal, EventStream::new(), updates).await
 }
 
@@ -263,7 +265,13 @@ impl TerminalGuard {
         install_panic_hook();
         terminal::enable_raw_mode()?;
         let guard = TerminalGuard;
-        execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            cursor::Hide,
+            terminal::Clear(terminal::ClearType::All),
+            cursor::MoveTo(0, 0)
+        )?;
         Ok(guard)
     }
 }
