@@ -130,6 +130,7 @@ fn retrying_connection() {
                 state: WatchState::Retrying {
                     since: ago(42),
                     reason: "connection refused (127.0.0.1:6443)".into(),
+                    retry_in: std::time::Duration::from_millis(1500),
                 },
             },
             Update::Watch {
@@ -137,6 +138,7 @@ fn retrying_connection() {
                 state: WatchState::Retrying {
                     since: ago(40),
                     reason: "connection refused (127.0.0.1:6443)".into(),
+                    retry_in: std::time::Duration::from_millis(1500),
                 },
             },
         ]);

@@ -185,6 +185,7 @@ fn connection_reports_the_oldest_retrying_watcher() {
             state: WatchState::Retrying {
                 since: at(second),
                 reason: "connection refused".into(),
+                retry_in: std::time::Duration::from_millis(1500),
             },
         }));
     }
@@ -193,7 +194,8 @@ fn connection_reports_the_oldest_retrying_watcher() {
         Connection::Retrying {
             kind: Kind::GitRepository,
             since: at(10),
-            reason: "connection refused".into()
+            reason: "connection refused".into(),
+            retry_in: std::time::Duration::from_millis(1500),
         }
     );
     assert!(!state.apply(Update::Watch {
@@ -201,6 +203,7 @@ fn connection_reports_the_oldest_retrying_watcher() {
         state: WatchState::Retrying {
             since: at(30),
             reason: "connection refused".into(),
+            retry_in: std::time::Duration::from_millis(1500),
         },
     }));
 }

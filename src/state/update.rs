@@ -134,6 +134,8 @@ pub enum WatchState {
         since: Timestamp,
         /// The last error, in words.
         reason: String,
+        /// How long until the next attempt (the watcher's backoff, at most 2 s).
+        retry_in: std::time::Duration,
     },
     /// The API refused the watch.
     Forbidden {

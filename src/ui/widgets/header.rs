@@ -39,8 +39,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             kind,
             since,
             reason,
+            retry_in,
         } => spans.push(Span::styled(
-            format!(" ▲ retrying since {}: {reason} ({kind}) ", view.age(since)),
+            format!(
+                " ▲ {} (failing since {}): {reason} ({kind}) ",
+                crate::ui::panes::retrying_in(retry_in),
+                view.age(since)
+            ),
             view.style(Slot::HeaderAlert),
         )),
     }

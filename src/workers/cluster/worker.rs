@@ -205,7 +205,7 @@ pub async fn run(
             None => {
                 // Not connected: keep serving commands (a context switch may fix it), retry.
                 tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(5)) => continue 'connect,
+                    _ = tokio::time::sleep(watch::MAX_RETRY) => continue 'connect,
                     cmd = commands.recv() => match cmd {
                         None | Some(Command::Shutdown) => return,
                         Some(Command::SwitchContext { context }) => options.context = Some(context),
@@ -399,6 +399,7 @@ async fn start(
                     state: WatchState::Retrying {
                         since: Timestamp::now(),
                         reason: reason.clone(),
+                        retry_in: watch::MAX_RETRY,
                     },
                 })
                 .await;
