@@ -1,5 +1,8 @@
-//! `HTTPS_PROXY`/`NO_PROXY` for the API server, as kubectl honours them: a tiny CONNECT proxy
-//! on loopback counts the tunnels fluxdeck's client opens to the sandbox through it.
+//! `HTTPS_PROXY`/`NO_PROXY` for the API server, as kubectl honours them, and a proxy for ECR
+//! calls: a tiny proxy on loopback (CONNECT tunnels and plain absolute-form requests) counts
+//! the connections fluxdeck's clients open to the sandbox and its registry through it.
+
+mod registry_support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -64,12 +67,32 @@ async fn tunnel(mut client: TcpStream, count: &AtomicUsize) -> std::io::Result<(
     }
     let text = String::from_utf8_lossy(&head).into_owned();
     let mut words = text.split_whitespace();
-    let (Some("CONNECT"), Some(target)) = (words.next(), words.next()) else {
-        client
-            .write_all(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n")
-            .await?;
+    let (method, uri) = (
+        words.next().unwrap_or_default(),
+        words.next().unwrap_or_default(),
+    );
+    if method != "CONNECT" {
+        // A plain request in absolute form (`GET http://host:port/path`): forward it as is.
+        let Some(authority) = uri
+            .strip_prefix("http://")
+            .and_then(|rest| rest.split('/').next())
+        else {
+            client
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await?;
+            return Ok(());
+        };
+        assert!(
+            authority.starts_with("127.0.0.1:"),
+            "request to {authority}"
+        );
+        let mut upstream = TcpStream::connect(authority).await?;
+        count.fetch_add(1, Ordering::SeqCst);
+        upstream.write_all(&head).await?;
+        tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
         return Ok(());
-    };
+    }
+    let target = uri;
     // Loopback only: this proxy never reaches out.
     assert!(target.starts_with("127.0.0.1:"), "tunnel to {target}");
     let mut upstream = TcpStream::connect(target).await?;
@@ -120,4 +143,34 @@ async fn the_api_server_is_reached_through_https_proxy_unless_no_proxy_names_it(
 
     drop(proxy);
     sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecr_calls_go_through_the_proxy() {
+    use fluxdeck::sandbox::registry::RegistryStore;
+    use fluxdeck::workers::registry::build_client;
+
+    let store = std::sync::Arc::new(RegistryStore::new("123456789012", "us-west-2"));
+    let server = store
+        .start(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let repo = registry_support::repo("123456789012.dkr.ecr.us-west-2.amazonaws.com/team/app");
+    let proxy = Proxy::start().await;
+    let mut config = registry_support::config(&server.url);
+    config.proxy = Some(proxy.url());
+    let ecr = build_client(&config, &repo).await.unwrap();
+    ecr.create_repository()
+        .repository_name("team/app")
+        .send()
+        .await
+        .unwrap();
+    assert!(proxy.tunnels() >= 1, "the ECR call went through the proxy");
+
+    let direct = build_client(&registry_support::config(&server.url), &repo)
+        .await
+        .unwrap();
+    let before = proxy.tunnels();
+    direct.describe_repositories().send().await.unwrap();
+    assert_eq!(proxy.tunnels(), before, "no proxy when none is set");
 }
