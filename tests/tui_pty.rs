@@ -310,9 +310,13 @@ fn an_outage_shows_retrying_and_the_panes_heal_by_themselves() {
 
     let started = Instant::now();
     sb.faults(json!({"closeWatches": true, "unavailableSeconds": 8.0}));
-    let screen = tui.wait_text("retrying since", WAIT).unwrap();
+    let screen = tui.wait_text("(failing since", WAIT).unwrap();
     let header = screen.lines().next().unwrap_or_default().to_owned();
-    assert!(header.contains("▲ retrying since"), "{header}");
+    // The wait before the next attempt, at most 2 s for an interactive client.
+    assert!(
+        header.contains("▲ retrying in 1 s") || header.contains("▲ retrying in 2 s"),
+        "{header}"
+    );
     assert!(header.contains("503"), "{header}");
     // The last known rows stay while the cluster is away.
     assert!(ks_line(&screen).is_some(), "{screen}");
