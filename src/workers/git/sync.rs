@@ -134,12 +134,7 @@ fn fetch_mirror(
     {
         refspecs.push(format!("+{name}:{name}"));
     }
-    // As git does: `http.proxy` from the git config, else HTTPS_PROXY/HTTP_PROXY (and
-    // NO_PROXY) from the environment.
-    let mut proxy = git2::ProxyOptions::new();
-    proxy.auto();
     let mut opts = FetchOptions::new();
-    opts.proxy_options(proxy);
     opts.remote_callbacks(creds.callbacks(&attempts))
         .prune(FetchPrune::On)
         .download_tags(AutotagOption::None)
