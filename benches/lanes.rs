@@ -183,7 +183,7 @@ impl Repo {
 
 /// 500 apps running build TAGS_PER_APP - 1, written by the last of 50,000 commits.
 fn world() -> (State, Repo, Vec<usize>) {
-    let mut state = State::new("team-000");
+    let mut state = State::new(fluxdeck::state::PodsWatch::All);
     let mut repo = Repo {
         commits: Vec::with_capacity(COMMITS + 5000),
     };

@@ -71,5 +71,8 @@ async fn a_missing_context_or_file_is_a_clear_error() {
     .err()
     .unwrap()
     .to_string();
-    assert!(err.contains("cannot read the kubeconfig"), "{err}");
+    assert!(
+        err.contains("no kubeconfig: ") && err.contains("nope does not exist"),
+        "{err}"
+    );
 }

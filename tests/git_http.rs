@@ -194,7 +194,7 @@ async fn a_password_in_the_url_is_used_but_never_printed() {
     assert!(matches!(err, GitError::AuthFailed { .. }), "{err}");
     let text = err.to_string();
     assert!(!text.contains(BAD), "{text}");
-    assert!(text.contains("git:***@"), "{text}");
+    assert!(text.contains("git:********@"), "{text}");
     assert_eq!(server.refused(), 1);
     w.stop().await;
 }

@@ -16,9 +16,9 @@ use fluxdeck::model::commit::{BehindBy, CommitMark};
 use fluxdeck::model::key::{Kind, ObjectKey};
 use fluxdeck::sandbox::registry::{RegistryServer, RegistryStore};
 use fluxdeck::sandbox::{Sandbox, SandboxConfig};
-use fluxdeck::state::{Command, Drift, NextPick, State, Update};
+use fluxdeck::state::{Command, Drift, NextPick, PodsWatch, State, Update};
 use fluxdeck::workers::cluster::connect::ConnectOptions;
-use fluxdeck::workers::cluster::worker::{ClusterConfig, run as run_cluster};
+use fluxdeck::workers::cluster::worker::{ClusterConfig, FluxNamespaces, run as run_cluster};
 use fluxdeck::workers::git::{CredentialConfig, GitWorkerConfig, Helpers};
 use fluxdeck::workers::registry::ScannerConfig;
 use fluxdeck::workers::router::{RouterChannels, RouterConfig, spawn_router};
@@ -101,8 +101,8 @@ impl Running {
                     kubeconfig: Some(dir.join("kc")),
                     context: None,
                 },
-                namespace: None,
-                pods_namespace: NS.into(),
+                namespace: FluxNamespaces::All,
+                pods: PodsWatch::Namespace(NS.into()),
                 read_only: true,
                 action_timeout: Duration::from_secs(30),
             },
@@ -138,7 +138,7 @@ impl Running {
             cluster,
             updates,
             commands,
-            state: State::new(NS),
+            state: State::new(PodsWatch::Namespace(NS.into())),
         }
     }
 

@@ -26,9 +26,20 @@ fn wait_for_sock_shop(tui: &mut Tui) -> String {
     tui.wait_line("sock-shop", "git/sock-shop-tenant", WAIT)
         .unwrap();
     tui.wait_for("the sock-shop pods", WAIT, |s| {
-        s.contains("Pods · sock-shop (") && s.contains("carts-")
+        // -A: every pod; the first Kustomization row (flux-system/apps) applied no workload.
+        s.contains("Pods · all namespaces (") && s.contains("carts-")
     })
     .unwrap()
+}
+
+/// Puts the cursor on the sock-shop Kustomization (the last row): the pods pane follows
+/// its workloads, the front-end among them.
+fn follow_sock_shop(tui: &mut Tui) {
+    tui.send_keys("G");
+    tui.wait_for("the pods of sock-shop's workloads", WAIT, |s| {
+        s.contains("Pods · workloads of sock-shop/sock-shop (") && s.contains("front-en")
+    })
+    .unwrap();
 }
 
 /// A current-Flux sock-shop sandbox and the TUI on it, with the sock-shop rows shown.
@@ -107,6 +118,7 @@ fn suspend_in_store(sb: &TestSandbox) {
 #[test]
 fn sock_shop_rows_and_image_panes_appear_and_q_restores_the_terminal() {
     let (sb, mut tui) = sock_shop_tui(&[], MEDIUM);
+    follow_sock_shop(&mut tui);
     // Rows may arrive before every kind's first list is done; the header follows.
     tui.wait_text("● connected", WAIT).unwrap();
     let tag = latest_tag(&sb, "v1");
@@ -298,9 +310,13 @@ fn an_outage_shows_retrying_and_the_panes_heal_by_themselves() {
 
     let started = Instant::now();
     sb.faults(json!({"closeWatches": true, "unavailableSeconds": 8.0}));
-    let screen = tui.wait_text("retrying since", WAIT).unwrap();
+    let screen = tui.wait_text("(failing since", WAIT).unwrap();
     let header = screen.lines().next().unwrap_or_default().to_owned();
-    assert!(header.contains("▲ retrying since"), "{header}");
+    // The wait before the next attempt, at most 2 s for an interactive client.
+    assert!(
+        header.contains("▲ retrying in 1 s") || header.contains("▲ retrying in 2 s"),
+        "{header}"
+    );
     assert!(header.contains("503"), "{header}");
     // The last known rows stay while the cluster is away.
     assert!(ks_line(&screen).is_some(), "{screen}");
@@ -365,6 +381,7 @@ fn flux_2_6_fills_the_image_panes() {
     });
     let mut tui = open(&sb, &[], MEDIUM);
     wait_for_sock_shop(&mut tui);
+    follow_sock_shop(&mut tui);
     let tag = latest_tag(&sb, "v1beta2");
     tui.wait_text(&tag, WAIT).unwrap();
     // The pods pane shows the tag too: wait for the image pane's list to be done.

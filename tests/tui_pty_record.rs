@@ -71,7 +71,7 @@ fn a_recorded_demo_replays_into_the_lanes_it_showed() {
     assert_eq!(build, Some(Some("Enter".to_owned())), "the :build request");
     let updates: Vec<(jiff::Timestamp, Update)> = record::updates(entries).collect();
     assert!(updates.len() > 50, "{} updates recorded", updates.len());
-    let mut state = State::new("sock-shop");
+    let mut state = State::new(fluxdeck::state::PodsWatch::Namespace("sock-shop".into()));
     for (at, update) in updates {
         state.apply_at(update, at);
     }

@@ -3,7 +3,7 @@
 
 mod ui_support;
 
-use fluxdeck::state::Command;
+use fluxdeck::state::{Command, PodsWatch};
 use ratatui::style::Color;
 use ui_support::{Harness, pipeline};
 
@@ -21,8 +21,8 @@ fn switches_are_sent_to_the_workers() {
             Command::SwitchNamespace {
                 namespace: Some("flux-system".into())
             },
-            Command::SwitchPodsNamespace {
-                namespace: "default".into()
+            Command::SwitchPods {
+                watch: PodsWatch::Namespace("default".into())
             },
             Command::SwitchContext {
                 context: "prod".into()

@@ -7,6 +7,7 @@ mod ui_support;
 
 use fluxdeck::model::event::KubeEvent;
 use fluxdeck::model::key::{Kind, ObjectKey};
+use fluxdeck::model::object::Object;
 use fluxdeck::state::{
     ActionEvent, ActionId, ActionKind, ActionPhase, Command, Permission, Update, WatchState,
 };
@@ -129,6 +130,7 @@ fn retrying_connection() {
                 state: WatchState::Retrying {
                     since: ago(42),
                     reason: "connection refused (127.0.0.1:6443)".into(),
+                    retry_in: std::time::Duration::from_millis(1500),
                 },
             },
             Update::Watch {
@@ -136,6 +138,7 @@ fn retrying_connection() {
                 state: WatchState::Retrying {
                     since: ago(40),
                     reason: "connection refused (127.0.0.1:6443)".into(),
+                    retry_in: std::time::Duration::from_millis(1500),
                 },
             },
         ]);
@@ -208,6 +211,72 @@ fn details_mask_secret_values() {
         }
         snap("details_secret", &mut ui);
     }
+}
+
+#[test]
+fn details_mask_a_password_in_a_url() {
+    const TOKEN: &str = "TOKEN-not-a-real-one";
+    let url =
+        format!("https://alice:{TOKEN}@git-codecommit.eu-west-1.amazonaws.com/v1/repos/sock-shop");
+    let mut repo = fixture("gitrepository-sock-shop-tenant.json");
+    repo["spec"]["url"] = url.clone().into();
+    repo["status"]["conditions"][0]["message"] = format!("failed to checkout '{url}'").into();
+    let mut ui = Harness::new(160, 48);
+    ui.updates(pipeline());
+    ui.updates([Update::Applied(Object::from_value(&repo).unwrap())]);
+    ui.keys("Tab j Enter");
+    let tenant = ObjectKey::new(Kind::GitRepository, "sock-shop", "sock-shop-tenant");
+    ui.updates([Update::Details {
+        key: tenant,
+        object: repo,
+        related: vec![],
+    }]);
+    let mut seen = ui.screen();
+    assert!(!seen.contains(TOKEN), "{seen}");
+    ui.keys("Shift-Tab g");
+    for _ in 0..6 {
+        let screen = ui.screen();
+        assert!(!screen.contains(TOKEN), "{screen}");
+        seen.push_str(&screen);
+        ui.keys("PageDown");
+    }
+    assert!(seen.contains("alice:********@git-codecommit"), "{seen}");
+    assert!(
+        seen.contains("url: https://alice:********@"),
+        "the YAML: {seen}"
+    );
+}
+
+#[test]
+fn pods_follow_the_kustomization_under_the_cursor() {
+    let mut ks = fixture("kustomization-sock-shop.json");
+    ks["status"]["inventory"]["entries"] = serde_json::json!([
+        {"id": "sock-shop_sock-shop_kustomize.toolkit.fluxcd.io_Kustomization", "v": "v1"},
+        {"id": "sock-shop_front-end_apps_Deployment", "v": "v1"},
+        {"id": "sock-shop_front-end__Service", "v": "v1"},
+        {"id": "sock-shop_carts_apps_Deployment", "v": "v1"},
+    ]);
+    let mut ui = Harness::new(160, 48);
+    ui.updates(pipeline());
+    ui.updates([Update::Applied(Object::from_value(&ks).unwrap())]);
+    // The first row (flux-system/apps) applied no workload: every watched pod.
+    let screen = ui.screen();
+    assert!(screen.contains("Pods · sock-shop (14)"), "{screen}");
+    assert!(screen.contains("user-db-"), "{screen}");
+    // On sock-shop/sock-shop: the pods of its two Deployments, and the title says whose.
+    ui.keys("G");
+    let screen = ui.screen();
+    assert!(
+        screen.contains("Pods · workloads of sock-shop/sock-shop (2)"),
+        "{screen}"
+    );
+    assert!(screen.contains("front-end-6d8f9c7b5d-k7m2p"), "{screen}");
+    assert!(screen.contains("carts-7f9c6d8b4d-x2kqp"), "{screen}");
+    assert!(!screen.contains("carts-db-"), "{screen}");
+    assert!(!screen.contains("user-db-"), "{screen}");
+    // The state still holds every watched pod (the release lanes read them).
+    ui.keys("g");
+    assert!(ui.screen().contains("Pods · sock-shop (14)"));
 }
 
 #[test]

@@ -19,10 +19,11 @@ use crate::sandbox::live::LiveConfig;
 use crate::sandbox::pace::Pace;
 use crate::sandbox::scenario::AWS_REGION;
 use crate::sandbox::{Sandbox, SandboxConfig};
+use crate::state::PodsWatch;
 use crate::ui::keymap::user_keys_path;
 use crate::ui::themes::Themes;
 use crate::workers::cluster::connect::ConnectOptions;
-use crate::workers::cluster::worker::ClusterConfig;
+use crate::workers::cluster::worker::{ClusterConfig, FluxNamespaces};
 use crate::workers::git::{CredentialConfig, GitWorkerConfig, Helpers};
 use crate::workers::registry::EcrClientConfig;
 use crate::workers::router::RouterConfig;
@@ -150,7 +151,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let tui = TuiConfig {
         theme: args.theme.clone(),
         read_only: args.readonly,
-        app_namespace: APP_NAMESPACE.into(),
+        pods: PodsWatch::Namespace(APP_NAMESPACE.into()),
         keys_file: user_keys_path(),
         themes_dir: Themes::default_user_dir(),
         no_color: std::env::var("NO_COLOR").ok(),
@@ -203,8 +204,9 @@ async fn run_on(
             kubeconfig: Some(kubeconfig),
             context: None,
         },
-        namespace: None,
-        pods_namespace: APP_NAMESPACE.into(),
+        // The demo's cluster spreads the pipeline over flux-system and sock-shop.
+        namespace: FluxNamespaces::All,
+        pods: PodsWatch::Namespace(APP_NAMESPACE.into()),
         read_only,
         action_timeout: Duration::from_secs(300),
     };

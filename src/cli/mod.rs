@@ -42,10 +42,13 @@ pub struct GlobalArgs {
     /// The kubeconfig context to use (default: the current context).
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,
-    /// Namespace to show (default: the context's namespace).
+    /// Namespace of the Flux panes. Without -n: the kubeconfig context's namespace, or
+    /// `default` when the context sets none, as kubectl (in a pod: the service account's).
+    /// Switch at run time with `:ns NS`.
     #[arg(short = 'n', long, global = true, value_name = "NS")]
     pub namespace: Option<String>,
-    /// Show objects in all namespaces.
+    /// All namespaces: the Flux panes and the pods pane watch every namespace (overrides -n;
+    /// --app-namespace still picks the pods). Switch at run time with `:ns all`.
     #[arg(short = 'A', long, global = true)]
     pub all_namespaces: bool,
     /// Where to write logs (default: $XDG_STATE_HOME/fluxdeck/fluxdeck.log).

@@ -87,7 +87,7 @@ pub fn run(global: &GlobalArgs, args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let config = TuiConfig {
         theme: args.theme.clone(),
         read_only: true,
-        app_namespace: "default".into(),
+        pods: crate::state::PodsWatch::All,
         keys_file: user_keys_path(),
         themes_dir: Themes::default_user_dir(),
         no_color: std::env::var("NO_COLOR").ok(),

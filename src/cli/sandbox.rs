@@ -14,15 +14,20 @@ use crate::sandbox::crds::FluxVersion;
 use crate::sandbox::live::LiveConfig;
 use crate::sandbox::pace::Pace;
 use crate::sandbox::scenario::{Scenario, ScenarioOptions};
-use crate::sandbox::{Sandbox, SandboxConfig};
+use crate::sandbox::{CONTEXT, Sandbox, SandboxConfig};
 
 /// Arguments of `fluxdeck sandbox`.
 ///
 /// The sandbox is a real HTTPS server on loopback (the same port also answers plain HTTP)
 /// that speaks the Kubernetes API: discovery, list/watch/get/create/update/patch/delete,
-/// tables for kubectl, the Flux CRDs and simulated Flux controllers. It writes a kubeconfig
-/// (context `fluxdeck-sandbox`, a random bearer token, the sandbox's CA) to `--kubeconfig`
-/// (default: `$XDG_STATE_HOME/fluxdeck/sandbox/kubeconfig`).
+/// tables for kubectl, the Flux CRDs and simulated Flux controllers. It adds its cluster,
+/// user and context (all named `fluxdeck-sandbox`: a random bearer token, the sandbox's CA)
+/// to the kubeconfig `--kubeconfig` names (default:
+/// `$XDG_STATE_HOME/fluxdeck/sandbox/kubeconfig`), as kind and k3d do: the file's other
+/// entries and its permissions are kept, its current context changes only when it has none
+/// or with `--switch-context`, and on exit (Ctrl-C, SIGTERM) exactly those entries are taken
+/// out again (a file the sandbox created is deleted). Every write is a temporary file and a
+/// rename. Comments in the file are not kept.
 ///
 /// Fault controls for tests (same token): `POST /sandbox/faults` with a JSON object of
 /// `closeWatches`, `expireResourceVersions`, `unavailableSeconds`, `latencyMs`, `deny`
@@ -32,6 +37,7 @@ use crate::sandbox::{Sandbox, SandboxConfig};
 /// Examples:
 ///   fluxdeck sandbox
 ///   fluxdeck sandbox --listen 127.0.0.1:6443 --kubeconfig /tmp/kc && kubectl --kubeconfig /tmp/kc get ks -A
+///   fluxdeck sandbox --kubeconfig ~/.kube/config   (then: kubectl --context fluxdeck-sandbox get ks -A)
 ///   fluxdeck sandbox --scenario scale:2000 --flux 2.6
 ///   fluxdeck sandbox --scenario sock-shop-live --speed 5
 ///
@@ -82,6 +88,10 @@ pub struct SandboxArgs {
     /// `/bench/stats`, `POST /bench/touch`) without authentication. For benchmarks only.
     #[arg(long)]
     pub bench_api: bool,
+    /// Make `fluxdeck-sandbox` the kubeconfig's current context while the sandbox runs (it
+    /// is by default only when the file has no current context); restored on exit.
+    #[arg(long)]
+    pub switch_context: bool,
 }
 
 /// The default kubeconfig path of the sandbox.
@@ -140,12 +150,27 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
             ..SandboxConfig::default()
         })
         .await?;
-        sb.write_kubeconfig(&kubeconfig)?;
+        let signals = Signals::listen().context("cannot listen for signals")?;
+        let merged = match sb.merge_kubeconfig(&kubeconfig, args.switch_context) {
+            Ok(m) => m,
+            Err(e) => {
+                sb.shutdown().await;
+                return Err(e.into());
+            }
+        };
         let mut lines = vec![
             format!("fluxdeck sandbox ({scenario}) serving on {}", sb.url),
-            format!("kubeconfig: {}", kubeconfig.display()),
             format!(
-                "try: kubectl --kubeconfig {} get kustomizations -A",
+                "kubeconfig: {} (context {CONTEXT}{}; removed again on exit)",
+                kubeconfig.display(),
+                if merged.switched_context() {
+                    ", now the current context"
+                } else {
+                    ", not the current context: pass --context"
+                }
+            ),
+            format!(
+                "try: kubectl --kubeconfig {} --context {CONTEXT} get kustomizations -A",
                 kubeconfig.display()
             ),
         ];
@@ -166,7 +191,7 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
                 ),
                 format!("CI build logs: {}", text("ciLogs")),
                 format!(
-                    "watch it: FLUXDECK_GIT_TOKEN=$(cat {}) AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox fluxdeck --kubeconfig {} -A --ecr-endpoint {}",
+                    "watch it: FLUXDECK_GIT_TOKEN=$(cat {}) AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox fluxdeck --kubeconfig {} --context {CONTEXT} -A --ecr-endpoint {}",
                     text("gitTokenFile"),
                     kubeconfig.display(),
                     text("ecrEndpoint")
@@ -183,20 +208,36 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
             }
             let _ = out.flush();
         }
-        wait_for_signal()
-            .await
-            .context("cannot listen for signals")?;
+        signals.wait().await;
         sb.shutdown().await;
+        merged.remove()?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Waits for SIGINT or SIGTERM.
-pub async fn wait_for_signal() -> std::io::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r,
-        _ = term.recv() => Ok(()),
+/// SIGINT and SIGTERM, caught from the moment this is made (so a signal that comes while
+/// the kubeconfig is being merged still ends in the clean-up, not in a killed process).
+pub struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Starts catching SIGINT and SIGTERM (inside a tokio runtime).
+    pub fn listen() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Waits for the first of them.
+    pub async fn wait(mut self) {
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
     }
 }

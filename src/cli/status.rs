@@ -17,10 +17,10 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::GlobalArgs;
-use super::tui::{SourceArgs, cluster_config_with, router_config};
+use super::tui::{SourceArgs, cluster_config_with, pods_watch_for, router_config};
 use crate::model::conditions::{FluxStatus, Readiness};
 use crate::model::key::{Kind, ObjectKey};
-use crate::state::{State, WatchState};
+use crate::state::{PodsWatch, State, WatchState};
 use crate::workers::Channels;
 
 /// Print Flux objects like `flux get all`; exit 0 when all are Ready, 1 otherwise
@@ -53,9 +53,10 @@ pub struct StatusArgs {
     /// How long to wait for the first lists (e.g. `30s`, `2m`).
     #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// Namespace of the application pods (read for the release lanes).
-    #[arg(long, value_name = "NS", default_value = "sock-shop")]
-    pub app_namespace: String,
+    /// Which pods the release lanes read: a namespace, `all`, or `auto` (the default: the
+    /// namespaces of the Kustomizations' workloads, or all namespaces with -A).
+    #[arg(long, value_name = "NS")]
+    pub app_namespace: Option<String>,
     /// Where commits and image tags come from, as for the TUI.
     #[command(flatten)]
     pub sources: SourceArgs,
@@ -568,10 +569,10 @@ fn first_list_over(state: &WatchState) -> bool {
 /// `timeout` passes (an error naming the kinds still waiting and why).
 pub async fn collect(
     channels: &mut Channels,
-    app_namespace: &str,
+    pods: PodsWatch,
     timeout: Duration,
 ) -> anyhow::Result<State> {
-    let mut state = State::new(app_namespace);
+    let mut state = State::new(pods);
     let mut listed: BTreeSet<Kind> = BTreeSet::new();
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
@@ -670,7 +671,8 @@ pub fn humanize(d: Duration) -> String {
 pub fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitCode> {
     super::init_logging(global);
     // Status writes nothing: the cluster worker refuses every write.
-    let cluster = cluster_config_with(global, &args.app_namespace, true);
+    let pods = pods_watch_for(global, args.app_namespace.as_deref());
+    let cluster = cluster_config_with(global, pods.clone(), true);
     let router = router_config(&args.sources)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -678,7 +680,7 @@ pub fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitCode> {
         .build()?;
     let report = runtime.block_on(async {
         let (mut channels, tasks) = crate::workers::start(cluster, router);
-        let state = collect(&mut channels, &args.app_namespace, args.timeout).await;
+        let state = collect(&mut channels, pods, args.timeout).await;
         drop(tasks);
         state.map(|s| report(&s))
     })?;
@@ -724,7 +726,7 @@ mod tests {
     }
 
     fn state(updates: Vec<Update>) -> State {
-        let mut s = State::new("sock-shop");
+        let mut s = State::new(crate::state::PodsWatch::Namespace("sock-shop".into()));
         s.apply(Update::Session(Session {
             context: Some("ctx".into()),
             namespace: None,

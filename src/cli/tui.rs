@@ -18,7 +18,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use crate::state::{Command, Update};
+use crate::state::{Command, PodsWatch, Update};
 use crate::ui::app::{App, AppConfig};
 use crate::ui::clock::SystemClock;
 use crate::ui::keymap::{Keymap, user_keys_path};
@@ -26,7 +26,7 @@ use crate::ui::themes::{Themes, initial_theme_name};
 
 use super::GlobalArgs;
 use crate::workers::cluster::connect::ConnectOptions;
-use crate::workers::cluster::worker::ClusterConfig;
+use crate::workers::cluster::worker::{ClusterConfig, FluxNamespaces};
 use crate::workers::registry::EcrClientConfig;
 use crate::workers::router::RouterConfig;
 
@@ -42,9 +42,13 @@ pub struct TuiArgs {
     /// Toggle at run time with `:readonly`.
     #[arg(long)]
     pub readonly: bool,
-    /// Namespace of the application pods pane (switch with `:pods NS`).
-    #[arg(long, value_name = "NS", default_value = "sock-shop")]
-    pub app_namespace: String,
+    /// Which pods the pods pane watches: a namespace, `all`, or `auto`. Default (`auto`):
+    /// the namespaces that hold the workloads (Deployments, StatefulSets, DaemonSets) in the
+    /// watched Kustomizations' inventories, or all namespaces with -A. The pane shows the pods of
+    /// the Kustomization under the cursor, or all watched pods when it applied no workload.
+    /// Switch at run time with `:pods NS|all|auto`.
+    #[arg(long, value_name = "NS")]
+    pub app_namespace: Option<String>,
     /// Ring the terminal bell and send a desktop notification (OSC 9; wrapped for tmux's
     /// passthrough when $TMUX is set, which needs `set -g allow-passthrough on`) when a
     /// release rolls out or stays blocked for 10 s, once per release and state.
@@ -92,8 +96,8 @@ pub struct TuiConfig {
     pub theme: Option<String>,
     /// Start read-only.
     pub read_only: bool,
-    /// The pods pane's namespace.
-    pub app_namespace: String,
+    /// Which pods are watched.
+    pub pods: PodsWatch,
     /// The user's key file (`$XDG_CONFIG_HOME/fluxdeck/keys.toml`).
     pub keys_file: Option<PathBuf>,
     /// The user's theme directory (`$XDG_CONFIG_HOME/fluxdeck/themes`).
@@ -110,11 +114,11 @@ pub struct TuiConfig {
 
 impl TuiConfig {
     /// The configuration from the flags, the user's config directory and `NO_COLOR`.
-    pub fn from_args(args: &TuiArgs) -> TuiConfig {
+    pub fn from_args(global: &GlobalArgs, args: &TuiArgs) -> TuiConfig {
         TuiConfig {
             theme: args.theme.clone(),
             read_only: args.readonly,
-            app_namespace: args.app_namespace.clone(),
+            pods: pods_watch(global, args),
             keys_file: user_keys_path(),
             themes_dir: Themes::default_user_dir(),
             no_color: std::env::var("NO_COLOR").ok(),
@@ -138,21 +142,26 @@ impl TuiConfig {
             theme,
             themes,
             keymap,
-            app_namespace: self.app_namespace.clone(),
+            pods: self.pods.clone(),
         })
     }
 }
 
 /// The default command: opens the TUI on the kubeconfig's cluster, with the cluster
-/// worker feeding it. Flux panes show all namespaces unless `-n NS` is given.
+/// worker feeding it. Flux panes show the context's namespace (as kubectl), `-n NS`, or all
+/// namespaces with `-A`.
 pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
     crate::ui::heap::use_one_arena();
     super::init_logging(global);
-    let config = TuiConfig::from_args(&args);
+    let config = TuiConfig::from_args(global, &args);
     // Read the config before touching the terminal, so its errors print plainly.
     config.app_config()?;
     let cluster = cluster_config(global, &args);
     let router = router_config(&args.sources)?;
+    // No kubeconfig or an unknown context is said at once, in one line; a cluster that is
+    // down is not checked here (the worker keeps retrying).
+    crate::workers::cluster::connect::preflight(&cluster.connect)?;
+    need_a_terminal()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -161,31 +170,64 @@ pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The cluster worker's configuration from the global flags.
-pub fn cluster_config(global: &GlobalArgs, args: &TuiArgs) -> ClusterConfig {
-    cluster_config_with(global, &args.app_namespace, args.readonly)
+/// The TUI draws on stdout and reads keys from stdin: both must be a terminal, or it would
+/// wait on a query nobody answers or draw into a file.
+fn need_a_terminal() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let not: Vec<&str> = [
+        ("stdin", io::stdin().is_terminal()),
+        ("stdout", io::stdout().is_terminal()),
+    ]
+    .into_iter()
+    .filter(|(_, tty)| !tty)
+    .map(|(name, _)| name)
+    .collect();
+    let what = match not.as_slice() {
+        [] => return Ok(()),
+        [one] => format!("{one} is not one"),
+        _ => "stdin and stdout are not terminals".to_owned(),
+    };
+    Err(anyhow::anyhow!(
+        "fluxdeck's TUI needs a terminal: {what}; run it in a terminal, not in a pipe or a script"
+    ))
 }
 
-/// The cluster worker's configuration from the global flags, a pods namespace and whether
+/// The cluster worker's configuration from the global flags.
+pub fn cluster_config(global: &GlobalArgs, args: &TuiArgs) -> ClusterConfig {
+    cluster_config_with(global, pods_watch(global, args), args.readonly)
+}
+
+/// The cluster worker's configuration from the global flags, the pods to watch and whether
 /// every write is refused.
-pub fn cluster_config_with(
-    global: &GlobalArgs,
-    pods_namespace: &str,
-    read_only: bool,
-) -> ClusterConfig {
+pub fn cluster_config_with(global: &GlobalArgs, pods: PodsWatch, read_only: bool) -> ClusterConfig {
     ClusterConfig {
         connect: ConnectOptions {
             kubeconfig: global.kubeconfig.clone(),
             context: global.context.clone(),
         },
-        namespace: if global.all_namespaces {
-            None
-        } else {
-            global.namespace.clone()
+        namespace: match (&global.namespace, global.all_namespaces) {
+            (_, true) => FluxNamespaces::All,
+            (Some(ns), false) => FluxNamespaces::Namespace(ns.clone()),
+            (None, false) => FluxNamespaces::Context,
         },
-        pods_namespace: pods_namespace.to_owned(),
+        pods,
         read_only,
         action_timeout: std::time::Duration::from_secs(300),
+    }
+}
+
+/// Which pods to watch: `--app-namespace`, else all of them with `-A`, else the namespaces
+/// of the Kustomizations' workloads.
+pub fn pods_watch(global: &GlobalArgs, args: &TuiArgs) -> PodsWatch {
+    pods_watch_for(global, args.app_namespace.as_deref())
+}
+
+/// [`pods_watch`] for any command with an `--app-namespace` flag.
+pub fn pods_watch_for(global: &GlobalArgs, app_namespace: Option<&str>) -> PodsWatch {
+    match (app_namespace, global.all_namespaces) {
+        (Some(word), _) => PodsWatch::from_word(word),
+        (None, true) => PodsWatch::All,
+        (None, false) => PodsWatch::Workloads,
     }
 }
 
@@ -261,8 +303,10 @@ where
     S: futures::Stream<Item = io::Result<crossterm::event::Event>> + Unpin,
 {
     let _guard = TerminalGuard::enter()?;
+    // Not `Terminal::clear`: it asks the terminal where the cursor is (ESC[6n) and fails
+    // when no answer comes within 2 s (a slow SSH link, a terminal that ignores the query).
+    // The guard cleared the alternate screen; a full-screen viewport never asks.
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
     app.run(&mut terminal, events, updates).await
 }
 
@@ -274,7 +318,13 @@ impl TerminalGuard {
         install_panic_hook();
         terminal::enable_raw_mode()?;
         let guard = TerminalGuard;
-        execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            cursor::Hide,
+            terminal::Clear(terminal::ClearType::All),
+            cursor::MoveTo(0, 0)
+        )?;
         Ok(guard)
     }
 }
@@ -314,7 +364,7 @@ mod tests {
         TuiConfig {
             theme: theme.map(str::to_owned),
             read_only: false,
-            app_namespace: "sock-shop".into(),
+            pods: PodsWatch::Workloads,
             keys_file: keys,
             themes_dir: None,
             no_color: no_color.map(str::to_owned),
@@ -347,14 +397,14 @@ mod tests {
         TuiArgs {
             theme: None,
             readonly: false,
-            app_namespace: "sock-shop".into(),
+            app_namespace: None,
+            notify: false,
+            record: None,
             sources: SourceArgs {
                 repos: vec!["/srv/flux-repo".into(), "https://example.com/r.git".into()],
                 ecr_endpoint: endpoint.map(str::to_owned),
                 ecr_region: Some("eu-west-1".into()),
             },
-            notify: false,
-            record: None,
         }
     }
 
@@ -369,5 +419,39 @@ mod tests {
         assert_eq!(router.ecr.region.as_deref(), Some("eu-west-1"));
         let err = router_config(&args(Some("127.0.0.1:5000")).sources).unwrap_err();
         assert!(err.to_string().contains("127.0.0.1:5000"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod pods_tests {
+    use super::*;
+
+    #[test]
+    fn app_namespace_then_all_namespaces_then_the_workloads_pick_the_pods() {
+        let global = |all| GlobalArgs {
+            all_namespaces: all,
+            ..GlobalArgs::default()
+        };
+        let args = |ns: Option<&str>| TuiArgs {
+            theme: None,
+            readonly: false,
+            app_namespace: ns.map(str::to_owned),
+            notify: false,
+            record: None,
+            sources: SourceArgs::default(),
+        };
+        assert_eq!(
+            pods_watch(&global(false), &args(None)),
+            PodsWatch::Workloads
+        );
+        assert_eq!(pods_watch(&global(true), &args(None)), PodsWatch::All);
+        assert_eq!(
+            pods_watch(&global(true), &args(Some("team-a"))),
+            PodsWatch::Namespace("team-a".into())
+        );
+        assert_eq!(
+            pods_watch(&global(false), &args(Some("all"))),
+            PodsWatch::All
+        );
     }
 }

@@ -16,7 +16,7 @@ use crate::state::{Lane, Release, Stage, State};
 
 use super::GlobalArgs;
 use super::status::{Format, parse_duration, release_report};
-use super::tui::{SourceArgs, cluster_config_with, router_config};
+use super::tui::{SourceArgs, cluster_config_with, pods_watch_for, router_config};
 
 /// `fluxdeck wait`.
 #[derive(Debug, Args)]
@@ -57,9 +57,10 @@ pub struct WaitArgs {
     /// schema/status.schema.json).
     #[arg(short = 'o', long, value_name = "FORMAT", default_value = "table")]
     pub output: Format,
-    /// Namespace of the application pods.
-    #[arg(long, value_name = "NS", default_value = "sock-shop")]
-    pub app_namespace: String,
+    /// Which pods the release lanes read: a namespace, `all`, or `auto` (the default: the
+    /// namespaces of the Kustomizations' workloads, or all namespaces with -A).
+    #[arg(long, value_name = "NS")]
+    pub app_namespace: Option<String>,
     /// Where commits and image tags come from, as for the TUI.
     #[command(flatten)]
     pub sources: SourceArgs,
@@ -240,7 +241,8 @@ fn stage_line(release: &Release, stage: Stage) -> String {
 pub fn run(global: &GlobalArgs, args: WaitArgs) -> anyhow::Result<ExitCode> {
     super::init_logging(global);
     let target = Target::from_args(args.image.as_deref(), args.commit.as_deref())?;
-    let cluster = cluster_config_with(global, &args.app_namespace, true);
+    let pods = pods_watch_for(global, args.app_namespace.as_deref());
+    let cluster = cluster_config_with(global, pods.clone(), true);
     let router = router_config(&args.sources)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -249,7 +251,7 @@ pub fn run(global: &GlobalArgs, args: WaitArgs) -> anyhow::Result<ExitCode> {
     let app = args.app.clone();
     let outcome = runtime.block_on(async {
         let (mut channels, tasks) = crate::workers::start(cluster, router);
-        let mut state = State::new(&args.app_namespace);
+        let mut state = State::new(pods);
         let deadline = tokio::time::Instant::now() + args.timeout;
         let mut printed: Option<Stage> = None;
         let mut err = std::io::stderr();

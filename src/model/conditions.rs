@@ -70,7 +70,11 @@ impl Condition {
             type_,
             status: CondStatus::parse(str_at(value, &["status"]).unwrap_or("")),
             reason: str_at(value, &["reason"]).unwrap_or("").into(),
-            message: bounded(str_at(value, &["message"]).unwrap_or(""), MESSAGE_MAX),
+            // Controllers quote the URL they failed on, password and all.
+            message: bounded(
+                &super::mask::mask_url_passwords(str_at(value, &["message"]).unwrap_or("")),
+                MESSAGE_MAX,
+            ),
             last_transition: time_at(value, &["lastTransitionTime"]),
             observed_generation: super::json::i64_at(value, &["observedGeneration"]),
         })

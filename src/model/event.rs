@@ -41,9 +41,11 @@ impl KubeEvent {
             type_: str_at(event, &["type"]).unwrap_or("Normal").to_owned(),
             reason: str_at(event, &["reason"]).unwrap_or("").to_owned(),
             message: bounded(
-                str_at(event, &["message"])
-                    .or_else(|| str_at(event, &["note"]))
-                    .unwrap_or(""),
+                &super::mask::mask_url_passwords(
+                    str_at(event, &["message"])
+                        .or_else(|| str_at(event, &["note"]))
+                        .unwrap_or(""),
+                ),
                 EVENT_MESSAGE_MAX,
             ),
             count,

@@ -5,6 +5,13 @@
 //! `kubectl.kubernetes.io/last-applied-configuration`, or as YAML text in a ConfigMap or
 //! a Flux `postBuild` value. Every one of those is masked here, once, when details arrive,
 //! so no unmasked value is ever kept in memory by the UI.
+//!
+//! A password in a URL's userinfo (`https://alice:TOKEN@git-codecommit.../repo`, as a
+//! GitRepository's `spec.url` may hold it) is masked the same way, in any string of a
+//! details document and wherever a URL is shown or logged ([`mask_url_password`],
+//! [`mask_url_passwords`]).
+
+use std::borrow::Cow;
 
 use serde_json::Value;
 
@@ -35,8 +42,64 @@ pub fn mask_secrets(value: &mut Value) -> bool {
         Value::Array(items) => items
             .iter_mut()
             .fold(false, |masked, item| mask_secrets(item) | masked),
-        Value::String(text) => mask_text(text),
+        Value::String(text) => {
+            let url = match mask_url_passwords(text) {
+                Cow::Owned(masked) => {
+                    *text = masked;
+                    true
+                }
+                Cow::Borrowed(_) => false,
+            };
+            mask_text(text) | url
+        }
         _ => false,
+    }
+}
+
+/// `url` with the password of its userinfo replaced by [`MASK`]
+/// (`https://alice:TOKEN@host/r` → `https://alice:********@host/r`); anything else as it is.
+/// A user name alone (`ssh://git@host/r`) is not a secret and stays.
+pub fn mask_url_password(url: &str) -> Cow<'_, str> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Cow::Borrowed(url);
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, password)) if password != MASK => {
+                Cow::Owned(format!("{scheme}://{user}:{MASK}@{host}{path}"))
+            }
+            _ => Cow::Borrowed(url),
+        },
+        None => Cow::Borrowed(url),
+    }
+}
+
+/// `text` with the password of every URL in it masked (error messages and embedded JSON or
+/// YAML may quote a URL); URLs end at white space, quotes, brackets and commas.
+pub fn mask_url_passwords(text: &str) -> Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    let boundary =
+        |c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '(' | ')' | '<' | '>' | ',' | '`');
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    for token in text.split_inclusive(boundary) {
+        let (word, end) = match token.char_indices().last() {
+            Some((i, c)) if boundary(c) => token.split_at(i),
+            _ => (token, ""),
+        };
+        let masked = mask_url_password(word);
+        changed |= matches!(masked, Cow::Owned(_));
+        out.push_str(&masked);
+        out.push_str(end);
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
@@ -97,6 +160,53 @@ mod tests {
 
     fn contains(value: &Value, needle: &str) -> bool {
         value.to_string().contains(needle)
+    }
+
+    #[test]
+    fn masks_the_password_of_a_url_and_nothing_else() {
+        let m = |u| mask_url_password(u).into_owned();
+        assert_eq!(
+            m("https://alice:s3cr3t@git-codecommit.eu-west-1.amazonaws.com/v1/repos/r"),
+            "https://alice:********@git-codecommit.eu-west-1.amazonaws.com/v1/repos/r"
+        );
+        assert_eq!(m("https://a:b:c@h?x=1"), "https://a:********@h?x=1");
+        assert_eq!(m("ssh://git@github.com/o/r"), "ssh://git@github.com/o/r");
+        assert_eq!(m("https://h/p@q:r"), "https://h/p@q:r");
+        assert_eq!(m("git@github.com:o/r"), "git@github.com:o/r");
+        let text = "failed to fetch 'https://u:pw@h/r' (http://a:b@c), see https://h/x";
+        assert_eq!(
+            mask_url_passwords(text),
+            "failed to fetch 'https://u:********@h/r' (http://a:********@c), see https://h/x"
+        );
+        assert!(matches!(
+            mask_url_passwords("no urls here"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn masks_url_passwords_in_specs_and_in_last_applied_configuration() {
+        let url = "https://alice:TOKEN-1234@git-codecommit.eu-west-1.amazonaws.com/v1/repos/r";
+        let last_applied = json!({"spec": {"url": url}}).to_string();
+        let mut repo = json!({
+            "kind": "GitRepository",
+            "metadata": {"annotations": {
+                "kubectl.kubernetes.io/last-applied-configuration": last_applied}},
+            "spec": {"url": url},
+            "status": {"conditions": [{"message": format!("failed to checkout '{url}'")}]},
+        });
+        assert!(mask_secrets(&mut repo));
+        assert!(!contains(&repo, "TOKEN-1234"), "{repo}");
+        assert_eq!(
+            repo["spec"]["url"],
+            "https://alice:********@git-codecommit.eu-west-1.amazonaws.com/v1/repos/r"
+        );
+        let embedded =
+            repo["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+                .as_str()
+                .unwrap();
+        let embedded: Value = serde_json::from_str(embedded).unwrap();
+        assert_eq!(embedded["spec"]["url"], repo["spec"]["url"]);
     }
 
     #[test]

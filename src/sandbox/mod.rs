@@ -9,6 +9,7 @@ pub mod ci;
 pub mod controllers;
 pub mod crds;
 pub mod git;
+pub mod kubeconfig;
 pub mod kustomize;
 pub mod live;
 pub mod pace;
@@ -310,7 +311,29 @@ impl Sandbox {
         )
     }
 
-    /// Writes the kubeconfig to `path` atomically, readable by the owner only.
+    /// The cluster, user and context this sandbox puts into a kubeconfig.
+    pub fn kubeconfig_entry(&self) -> kubeconfig::Entry {
+        use base64::Engine;
+        kubeconfig::Entry {
+            server: self.url.clone(),
+            ca_data: base64::engine::general_purpose::STANDARD.encode(self.ca_pem.as_bytes()),
+            token: self.token.clone(),
+        }
+    }
+
+    /// Merges this sandbox's entries into the kubeconfig at `path` (see [`kubeconfig::merge`]);
+    /// call [`kubeconfig::Merged::remove`] on the way out.
+    pub fn merge_kubeconfig(
+        &self,
+        path: &Path,
+        switch_context: bool,
+    ) -> Result<kubeconfig::Merged, kubeconfig::KubeconfigError> {
+        kubeconfig::merge(path, &self.kubeconfig_entry(), switch_context)
+    }
+
+    /// Writes a kubeconfig holding only this sandbox to `path` (a file of the caller's own,
+    /// e.g. in a temporary or state directory: it is replaced), atomically, readable by the
+    /// owner only. `fluxdeck sandbox --kubeconfig` merges instead (`merge_kubeconfig`).
     pub fn write_kubeconfig(&self, path: &Path) -> Result<(), SandboxError> {
         let err = |source| SandboxError::Kubeconfig {
             path: path.display().to_string(),

@@ -25,6 +25,8 @@ pub enum Connection {
         since: Timestamp,
         /// Its last error.
         reason: String,
+        /// How long until its next attempt.
+        retry_in: std::time::Duration,
     },
 }
 
@@ -46,15 +48,20 @@ impl State {
             .watchers
             .iter()
             .filter_map(|(kind, state)| match state {
-                WatchState::Retrying { since, reason } => Some((*since, *kind, reason)),
+                WatchState::Retrying {
+                    since,
+                    reason,
+                    retry_in,
+                } => Some((*since, *kind, reason, *retry_in)),
                 _ => None,
             })
             .min();
-        if let Some((since, kind, reason)) = retrying {
+        if let Some((since, kind, reason, retry_in)) = retrying {
             return Connection::Retrying {
                 kind,
                 since,
                 reason: reason.clone(),
+                retry_in,
             };
         }
         if self.watchers.is_empty() {

@@ -11,7 +11,7 @@
 //! - `RefreshGit`, `RefreshRegistry`, `ShowDiff`, `LoadMoreCommits` and `TrackRepository`
 //!   are served by the router (`workers::router`), which answers with `Update::Commits`, `Update::CommitDiff`
 //!   and `Update::RegistryScan`; the cluster worker ignores them.
-//! - Switches (`SwitchNamespace`, `SwitchContext`, `SwitchPodsNamespace`) restart the
+//! - Switches (`SwitchNamespace`, `SwitchContext`, `SwitchPods`) restart the
 //!   affected watchers, which relist; the worker then sends `Update::Session`.
 
 use std::fmt;
@@ -96,10 +96,10 @@ pub enum Command {
         /// The context name.
         context: String,
     },
-    /// Watch pods in another namespace.
-    SwitchPodsNamespace {
-        /// The namespace.
-        namespace: String,
+    /// Watch other pods (`:pods NS|all|auto`).
+    SwitchPods {
+        /// Which.
+        watch: super::update::PodsWatch,
     },
     /// Fetch every tracked repository now instead of at the next interval.
     RefreshGit,

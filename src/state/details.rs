@@ -89,4 +89,19 @@ mod tests {
         assert!(yaml.contains("\n---\n"));
         assert_eq!(d.conditions.len(), 2);
     }
+
+    #[test]
+    fn yaml_and_conditions_mask_a_password_in_a_url() {
+        let mut d = Details::pending(ObjectKey::new(Kind::GitRepository, "sock-shop", "t"));
+        let mut repo = testdata::json("gitrepository-sock-shop-tenant.json");
+        let url = "https://alice:TOKEN-9@git-codecommit.eu-west-1.amazonaws.com/v1/repos/r";
+        repo["spec"]["url"] = url.into();
+        repo["status"]["conditions"][0]["message"] = format!("cannot clone '{url}'").into();
+        d.set_object(repo, vec![]);
+        let yaml = d.yaml.unwrap().join("\n");
+        assert!(!yaml.contains("TOKEN-9"), "{yaml}");
+        assert!(yaml.contains("alice:********@git-codecommit"), "{yaml}");
+        assert!(d.conditions.iter().all(|c| !c.message.contains("TOKEN-9")));
+        assert!(d.conditions[0].message.contains("alice:********@"));
+    }
 }

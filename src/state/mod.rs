@@ -36,7 +36,7 @@ pub use details::Details;
 pub use lanes::{Lane, Lanes, Release, Stage, Stuck};
 pub use registry::{Drift, ImagePreview, NextPick, RegistryScan, RepoScan, ScanResult};
 pub use table::{Row, Table};
-pub use update::{ActionEvent, ActionPhase, Permission, Session, Update, WatchState};
+pub use update::{ActionEvent, ActionPhase, Permission, PodsWatch, Session, Update, WatchState};
 
 /// Everything fluxdeck knows, as the workers reported it.
 #[derive(Debug, Default)]
@@ -61,11 +61,11 @@ pub struct State {
 }
 
 impl State {
-    /// An empty state whose pods pane follows `app_namespace` until a worker says otherwise.
-    pub fn new(app_namespace: &str) -> State {
+    /// An empty state whose pods are those of `pods` until a worker says otherwise.
+    pub fn new(pods: PodsWatch) -> State {
         State {
             session: Session {
-                pods_namespace: app_namespace.to_owned(),
+                pods,
                 ..Session::default()
             },
             ..State::default()
@@ -105,6 +105,13 @@ impl State {
                 self.with_table(key.kind, |t| t.remove(&key)) && {
                     let (lanes, inputs) = self.split();
                     lanes.object(&key, inputs, true, now);
+                    true
+                }
+            }
+            Update::Forget { kind, namespace } => {
+                self.with_table(kind, |t| t.forget(kind, namespace.as_deref())) && {
+                    let (lanes, inputs) = self.split();
+                    lanes.refresh_all(inputs, now);
                     true
                 }
             }
@@ -592,6 +599,8 @@ fn is_image(kind: Kind) -> bool {
 /// The table operations `State::with_table` needs, independent of the row type.
 trait TableOps {
     fn remove(&mut self, key: &ObjectKey) -> bool;
+    /// Removes the rows of `kind` in `namespace` (all namespaces when `None`).
+    fn forget(&mut self, kind: Kind, namespace: Option<&str>) -> bool;
     fn begin_relist(&mut self, kind: Kind);
     fn end_relist(&mut self, kind: Kind) -> bool;
     fn relisting(&self, kind: Kind) -> bool;
@@ -601,6 +610,16 @@ trait TableOps {
 impl<T: Row> TableOps for Table<T> {
     fn remove(&mut self, key: &ObjectKey) -> bool {
         Table::remove(self, key)
+    }
+    fn forget(&mut self, kind: Kind, namespace: Option<&str>) -> bool {
+        let gone: Vec<ObjectKey> = self
+            .iter()
+            .map(Row::key)
+            .filter(|k| k.kind == kind && namespace.is_none_or(|ns| k.namespace.as_str() == ns))
+            .cloned()
+            .collect();
+        gone.iter()
+            .fold(false, |changed, k| Table::remove(self, k) | changed)
     }
     fn begin_relist(&mut self, kind: Kind) {
         Table::begin_relist(self, kind)

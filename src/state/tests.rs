@@ -19,7 +19,7 @@ fn at(second: i64) -> Timestamp {
 
 #[test]
 fn applies_the_sock_shop_pipeline() {
-    let mut state = State::new("sock-shop");
+    let mut state = State::new(PodsWatch::Namespace("sock-shop".into()));
     for fixture in [
         "kustomization-flux-system.json",
         "kustomization-apps.json",
@@ -45,7 +45,7 @@ fn applies_the_sock_shop_pipeline() {
         .map(|k| k.key.name.as_str())
         .collect();
     assert_eq!(names, ["apps", "flux-system", "sock-shop"]);
-    assert_eq!(state.session().pods_namespace, "sock-shop");
+    assert_eq!(state.session().pods_scope(), "sock-shop");
     assert!(
         state
             .flux_status(&ks_key("sock-shop", "sock-shop"))
@@ -185,6 +185,7 @@ fn connection_reports_the_oldest_retrying_watcher() {
             state: WatchState::Retrying {
                 since: at(second),
                 reason: "connection refused".into(),
+                retry_in: std::time::Duration::from_millis(1500),
             },
         }));
     }
@@ -193,7 +194,8 @@ fn connection_reports_the_oldest_retrying_watcher() {
         Connection::Retrying {
             kind: Kind::GitRepository,
             since: at(10),
-            reason: "connection refused".into()
+            reason: "connection refused".into(),
+            retry_in: std::time::Duration::from_millis(1500),
         }
     );
     assert!(!state.apply(Update::Watch {
@@ -201,6 +203,7 @@ fn connection_reports_the_oldest_retrying_watcher() {
         state: WatchState::Retrying {
             since: at(30),
             reason: "connection refused".into(),
+            retry_in: std::time::Duration::from_millis(1500),
         },
     }));
 }
@@ -293,7 +296,8 @@ fn actions_commits_sessions_and_scans_report_changes() {
     let session = Session {
         context: Some("sandbox".into()),
         namespace: None,
-        pods_namespace: "sock-shop".into(),
+        pods: PodsWatch::Workloads,
+        pods_namespaces: vec!["sock-shop".into()],
         server: None,
     };
     assert!(state.apply(Update::Session(session.clone())));
@@ -310,4 +314,53 @@ fn actions_commits_sessions_and_scans_report_changes() {
     assert!(state.apply(Update::RegistryScan(scan.clone())));
     assert!(!state.apply(Update::RegistryScan(scan)));
     assert_eq!(state.registry().scans().len(), 1);
+}
+
+#[test]
+fn forget_drops_the_rows_of_a_namespace_or_of_all() {
+    let mut state = State::new(PodsWatch::Workloads);
+    for pod in testdata::items("pods-sock-shop.json") {
+        state.apply(Update::Applied(Object::from_value(&pod).unwrap()));
+    }
+    let mut other = testdata::items("pods-sock-shop.json").remove(0);
+    other["metadata"]["namespace"] = "shop-2".into();
+    state.apply(Update::Applied(Object::from_value(&other).unwrap()));
+    assert_eq!(state.pods().len(), 15);
+    assert!(state.apply(Update::Forget {
+        kind: Kind::Pod,
+        namespace: Some("sock-shop".into()),
+    }));
+    let left: Vec<_> = state.pods().iter().map(|p| p.key.to_string()).collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(!state.apply(Update::Forget {
+        kind: Kind::Pod,
+        namespace: Some("sock-shop".into()),
+    }));
+    assert!(state.apply(Update::Forget {
+        kind: Kind::Pod,
+        namespace: None,
+    }));
+    assert!(state.pods().is_empty());
+}
+
+#[test]
+fn the_pods_scope_says_where_pods_are_watched() {
+    let session = |pods, namespaces: &[&str]| Session {
+        pods,
+        pods_namespaces: namespaces.iter().map(|n| n.to_string()).collect(),
+        ..Session::default()
+    };
+    assert_eq!(session(PodsWatch::All, &[]).pods_scope(), "all namespaces");
+    assert_eq!(
+        session(PodsWatch::Namespace("team-a".into()), &["team-a"]).pods_scope(),
+        "team-a"
+    );
+    assert_eq!(
+        session(PodsWatch::Workloads, &["a", "b"]).pods_scope(),
+        "a, b"
+    );
+    assert_eq!(
+        session(PodsWatch::Workloads, &[]).pods_scope(),
+        "workload namespaces (none yet)"
+    );
 }

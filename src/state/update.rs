@@ -42,6 +42,14 @@ pub enum Update {
     /// The relist of `kind` is complete (watcher `InitDone`): objects of that kind not seen
     /// since `RelistStarted` are removed, and the watcher counts as connected.
     RelistDone(Kind),
+    /// Every row of `kind` in `namespace` (`None`: in every namespace) goes: its watcher
+    /// stopped (the pods of a namespace no workload is in any more).
+    Forget {
+        /// The kind.
+        kind: Kind,
+        /// The namespace; `None` for all.
+        namespace: Option<String>,
+    },
     /// The connection state of the watcher for `kind` changed.
     Watch {
         /// Which watcher.
@@ -126,6 +134,8 @@ pub enum WatchState {
         since: Timestamp,
         /// The last error, in words.
         reason: String,
+        /// How long until the next attempt (the watcher's backoff, at most 2 s).
+        retry_in: std::time::Duration,
     },
     /// The API refused the watch.
     Forbidden {
@@ -140,6 +150,31 @@ pub enum WatchState {
     },
 }
 
+/// Which pods the pod watcher watches.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum PodsWatch {
+    /// The namespaces that hold the workloads in the watched Kustomizations' inventories
+    /// (the default: a tenant may list pods only where its apps run).
+    #[default]
+    Workloads,
+    /// One namespace (`--app-namespace NS`, `:pods NS`).
+    Namespace(String),
+    /// All namespaces (`-A`, `:pods all`).
+    All,
+}
+
+impl PodsWatch {
+    /// `:pods` and `--app-namespace` words: `all`, `auto` (the workloads' namespaces) or a
+    /// namespace.
+    pub fn from_word(word: &str) -> PodsWatch {
+        match word {
+            "all" => PodsWatch::All,
+            "auto" => PodsWatch::Workloads,
+            ns => PodsWatch::Namespace(ns.to_owned()),
+        }
+    }
+}
+
 /// The cluster context and the namespaces being watched.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Session {
@@ -149,8 +184,25 @@ pub struct Session {
     pub server: Option<String>,
     /// The namespace of the Flux panes; `None` for all namespaces.
     pub namespace: Option<String>,
-    /// The namespace of the pods pane (`--app-namespace`, `:pods NS`).
-    pub pods_namespace: String,
+    /// Which pods are watched (`-A`, `--app-namespace`, `:pods`).
+    pub pods: PodsWatch,
+    /// The namespaces whose pods are watched now, for [`PodsWatch::Workloads`].
+    pub pods_namespaces: Vec<String>,
+}
+
+impl Session {
+    /// Where the watched pods are, as the header and the pods pane say it: a namespace,
+    /// `all namespaces`, or the workloads' namespaces.
+    pub fn pods_scope(&self) -> String {
+        match &self.pods {
+            PodsWatch::Namespace(ns) => ns.clone(),
+            PodsWatch::All => "all namespaces".to_owned(),
+            PodsWatch::Workloads if self.pods_namespaces.is_empty() => {
+                "workload namespaces (none yet)".to_owned()
+            }
+            PodsWatch::Workloads => self.pods_namespaces.join(", "),
+        }
+    }
 }
 
 /// An RBAC permission fluxdeck checks (SelfSubjectAccessReview resource attributes).

@@ -59,8 +59,8 @@ pub struct AppConfig {
     pub themes: Themes,
     /// The keymap.
     pub keymap: Keymap,
-    /// The namespace of the pods pane until a worker reports its session.
-    pub app_namespace: String,
+    /// Which pods are watched, until a worker reports its session.
+    pub pods: crate::state::PodsWatch,
 }
 
 /// The running app.
@@ -93,7 +93,7 @@ impl App {
     pub fn new(config: AppConfig, commands: mpsc::Sender<Command>, clock: Box<dyn Clock>) -> App {
         let ui = UiState::new(config.read_only, &config.theme.name);
         App {
-            state: State::new(&config.app_namespace),
+            state: State::new(config.pods.clone()),
             ui,
             keymap: config.keymap,
             themes: config.themes,
@@ -306,7 +306,7 @@ impl App {
             Command::FetchDetails { .. } => "details request",
             Command::SwitchNamespace { .. } => "namespace switch",
             Command::SwitchContext { .. } => "context switch",
-            Command::SwitchPodsNamespace { .. } => "pods namespace switch",
+            Command::SwitchPods { .. } => "pods switch",
             Command::RefreshGit => "git refresh",
             Command::RefreshRegistry => "registry scan",
             Command::ShowDiff { .. } => "diff request",
@@ -478,7 +478,7 @@ mod tests {
             theme: Theme::plain("plain"),
             themes: Themes::new(None),
             keymap: Keymap::defaults(),
-            app_namespace: "shop".into(),
+            pods: crate::state::PodsWatch::Namespace("shop".into()),
         };
         let sink = Sink::default();
         let mut app = App::new(config, commands, Box::new(clock.clone()))

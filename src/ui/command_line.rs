@@ -9,8 +9,9 @@ pub enum LineCommand {
     Namespace(Option<String>),
     /// `:ctx NAME`: another kubeconfig context.
     Context(String),
-    /// `:pods NS`: the namespace of the pods pane.
-    Pods(String),
+    /// `:pods NS|all|auto`: which pods are watched (`auto`: the namespaces of the
+    /// Kustomizations' workloads).
+    Pods(crate::state::PodsWatch),
     /// `:theme NAME`.
     Theme(String),
     /// `:readonly` toggles; `:readonly on|off` sets.
@@ -26,7 +27,7 @@ pub enum LineCommand {
 }
 
 /// The commands, for help and error messages.
-pub const USAGE: &str = ":ns NAME|all  :ctx NAME  :pods NS  :theme NAME  :readonly [on|off]  :repo [KEY]  :releases [APP]  :build [ok|broken|missing]  :q";
+pub const USAGE: &str = ":ns NAME|all  :ctx NAME  :pods NS|all|auto  :theme NAME  :readonly [on|off]  :repo [KEY]  :releases [APP]  :build [ok|broken|missing]  :q";
 
 /// Reads a command line (without the `:`); the error says what was expected.
 pub fn parse(line: &str) -> Result<LineCommand, String> {
@@ -54,7 +55,8 @@ pub fn parse(line: &str) -> Result<LineCommand, String> {
             }))
         }
         "ctx" | "context" => need("a context name").map(LineCommand::Context),
-        "pods" | "pod" | "po" => need("a namespace").map(LineCommand::Pods),
+        "pods" | "pod" | "po" => need("a namespace, `all` or `auto`")
+            .map(|w| LineCommand::Pods(crate::state::PodsWatch::from_word(&w))),
         "theme" | "skin" => need("a theme name").map(LineCommand::Theme),
         "readonly" | "ro" => match arg {
             None => Ok(LineCommand::ReadOnly(None)),
@@ -118,7 +120,17 @@ mod tests {
         assert_eq!(parse("ctx prod"), Ok(LineCommand::Context("prod".into())));
         assert_eq!(
             parse("pods default"),
-            Ok(LineCommand::Pods("default".into()))
+            Ok(LineCommand::Pods(crate::state::PodsWatch::Namespace(
+                "default".into()
+            )))
+        );
+        assert_eq!(
+            parse("pods all"),
+            Ok(LineCommand::Pods(crate::state::PodsWatch::All))
+        );
+        assert_eq!(
+            parse("pods auto"),
+            Ok(LineCommand::Pods(crate::state::PodsWatch::Workloads))
         );
         assert_eq!(parse("theme light"), Ok(LineCommand::Theme("light".into())));
         assert_eq!(parse("readonly"), Ok(LineCommand::ReadOnly(None)));

@@ -16,7 +16,7 @@ use super::release_keys;
 use super::theme::Theme;
 use super::themes::Themes;
 use super::ui_state::{Confirm, DetailsTab, Level, Mode, PaneId, UiState};
-use super::view::{ChainRows, CommitRows, LaneRows};
+use super::view::{ChainRows, CommitRows, LaneRows, pod_rows};
 
 /// What the app must do after a key, beyond the `UiState` change.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,7 +64,7 @@ macro_rules! with_view {
                 $body
             }
             PaneId::Pods => {
-                let $rows = $state.pods();
+                let $rows = &pod_rows($state, $ui.kustomizations.selected());
                 let $view = &mut $ui.pods;
                 $body
             }
@@ -208,13 +208,18 @@ fn run_line(ui: &mut UiState, cx: &Context<'_>, line: &str) -> Vec<Effect> {
             );
             vec![Effect::Send(Command::SwitchContext { context })]
         }
-        LineCommand::Pods(namespace) => {
-            ui.say(
-                Level::Info,
-                format!("switching pods to namespace {namespace}"),
-                cx.now,
-            );
-            vec![Effect::Send(Command::SwitchPodsNamespace { namespace })]
+        LineCommand::Pods(watch) => {
+            let text = match &watch {
+                crate::state::PodsWatch::Namespace(ns) => {
+                    format!("switching pods to namespace {ns}")
+                }
+                crate::state::PodsWatch::All => "switching pods to all namespaces".to_owned(),
+                crate::state::PodsWatch::Workloads => {
+                    "switching pods to the namespaces of the Kustomizations' workloads".to_owned()
+                }
+            };
+            ui.say(Level::Info, text, cx.now);
+            vec![Effect::Send(Command::SwitchPods { watch })]
         }
         LineCommand::Theme(name) => match cx.themes.get(&name) {
             Ok(theme) => {

@@ -163,7 +163,7 @@ mod tests {
             (source(3, 250, json!({})), 251),
             (kustomization(3, json!({"spec": {"suspend": true}})), 260),
         ];
-        let mut live = State::new("shop");
+        let mut live = State::new(crate::state::PodsWatch::Namespace("shop".into()));
         let mut recorder = Recorder::create(&path).unwrap();
         for (update, at) in run {
             recorder
@@ -197,7 +197,7 @@ mod tests {
             key: Some("r".into()),
             command
         }));
-        let mut replayed = State::new("shop");
+        let mut replayed = State::new(crate::state::PodsWatch::Namespace("shop".into()));
         for (at, update) in updates(entries) {
             replayed.apply_at(update, at);
         }

@@ -86,14 +86,15 @@ impl Haystack for Kustomization {
 
 impl Haystack for Source {
     fn matches(&self, needle: &str) -> bool {
-        let url = self.url.as_deref().unwrap_or("");
+        // The filter matches what is shown: a URL's password is never on screen.
+        let url = crate::model::mask::mask_url_password(self.url.as_deref().unwrap_or(""));
         let revision = self.artifact_revision.as_deref().unwrap_or("");
         any_contains(
             [
                 self.key.name.as_str(),
                 &self.key.namespace,
                 self.key.kind.name(),
-                url,
+                &url,
                 revision,
             ],
             needle,
@@ -105,6 +106,109 @@ impl Haystack for Pod {
     fn matches(&self, needle: &str) -> bool {
         any_contains([self.key.name.as_str(), &self.status], needle)
             || self.image_tags().any(|t| t.to_lowercase().contains(needle))
+    }
+}
+
+/// The pods pane's rows: the pods of the workloads in the inventory of the Kustomization
+/// under the Kustomizations pane's cursor, or every watched pod when that Kustomization
+/// applied no workload (or there is none). The state's pods table keeps every watched pod.
+pub struct PodRows<'a> {
+    table: &'a Table<Pod>,
+    /// The Kustomization whose workloads' pods are shown.
+    pub following: Option<&'a Kustomization>,
+    /// The keys shown when following, sorted.
+    only: Vec<ObjectKey>,
+    /// Even: the table's revision, doubled (all pods); odd: a digest of what is followed.
+    revision: u64,
+}
+
+/// The pods pane's rows while the Kustomization `selected` is under the cursor.
+pub fn pod_rows<'a>(state: &'a State, selected: Option<&ObjectKey>) -> PodRows<'a> {
+    let table = state.pods();
+    let following = selected
+        .and_then(|key| state.kustomizations().get(key))
+        .filter(|ks| !ks.workloads.is_empty());
+    let Some(ks) = following else {
+        return PodRows {
+            table,
+            following: None,
+            only: Vec::new(),
+            revision: table.revision().wrapping_mul(2),
+        };
+    };
+    let mut only = Vec::new();
+    let mut namespaces: Vec<&str> = ks.workloads.iter().map(|w| w.namespace.as_str()).collect();
+    namespaces.dedup();
+    for ns in namespaces {
+        for pod in table.in_namespace(ns) {
+            let owned = pod.workload.as_deref().and_then(|w| w.split_once('/'));
+            if let Some((kind, name)) = owned
+                && ks
+                    .workloads
+                    .iter()
+                    .any(|w| w.namespace == ns && w.kind == kind && w.name == name)
+            {
+                only.push(pod.key.clone());
+            }
+        }
+    }
+    only.sort();
+    let revision = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (table.revision(), &ks.key, &ks.workloads).hash(&mut h);
+        h.finish() | 1
+    };
+    PodRows {
+        table,
+        following: Some(ks),
+        only,
+        revision,
+    }
+}
+
+impl PodRows<'_> {
+    /// The pod of row key `key`.
+    pub fn get(&self, key: &ObjectKey) -> Option<&Pod> {
+        self.table.get(key)
+    }
+}
+
+impl Rows for PodRows<'_> {
+    type Key = ObjectKey;
+    fn revision(&self) -> u64 {
+        self.revision
+    }
+    fn len(&self) -> usize {
+        match self.following {
+            Some(_) => self.only.len(),
+            None => self.table.len(),
+        }
+    }
+    fn key_at(&self, index: usize) -> Option<&ObjectKey> {
+        match self.following {
+            Some(_) => self.only.get(index),
+            None => self.table.at(index).map(Row::key),
+        }
+    }
+    fn position(&self, key: &ObjectKey) -> Result<usize, usize> {
+        match self.following {
+            Some(_) => self.only.binary_search(key),
+            None => self.table.position(key),
+        }
+    }
+    fn changes_since(&self, revision: u64) -> Option<Vec<ObjectKey>> {
+        // Incremental only between two revisions of all pods; a followed subset is small.
+        match self.following {
+            None if revision.is_multiple_of(2) => self
+                .table
+                .changes_since(revision / 2)
+                .map(|keys| keys.cloned().collect()),
+            _ => None,
+        }
+    }
+    fn matches(&self, key: &ObjectKey, needle: &str) -> bool {
+        self.table.get(key).is_some_and(|pod| pod.matches(needle))
     }
 }
 

@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-pub use super::rows::{ChainRows, CommitRows, Haystack, LaneRows, Rows, any_contains};
+pub use super::rows::{
+    ChainRows, CommitRows, Haystack, LaneRows, PodRows, Rows, any_contains, pod_rows,
+};
 
 /// One pane's view of its rows.
 #[derive(Clone, Debug)]

@@ -55,7 +55,17 @@ pub struct Tui {
 
 impl Tui {
     /// Starts `fluxdeck ARGS` in a `rows`×`cols` terminal with a private HOME.
-    pub fn spawn(args: &[&str], (rows, cols): (u16, u16)) -> Tui {
+    pub fn spawn(args: &[&str], size: (u16, u16)) -> Tui {
+        Tui::spawn_with(args, size, true)
+    }
+
+    /// Like [`Tui::spawn`], in a terminal that never answers a query (cursor position,
+    /// device attributes), as a slow link or a terminal that ignores them behaves.
+    pub fn spawn_mute(args: &[&str], size: (u16, u16)) -> Tui {
+        Tui::spawn_with(args, size, false)
+    }
+
+    fn spawn_with(args: &[&str], (rows, cols): (u16, u16), answer: bool) -> Tui {
         let home = tempfile::tempdir().unwrap();
         let pty = native_pty_system();
         let pair = pty
@@ -92,6 +102,8 @@ impl Tui {
             raw: Vec::new(),
             eof: false,
             answered: Vec::new(),
+            answer,
+            queries: Vec::new(),
         }));
         let thread = {
             let shared = shared.clone();
@@ -219,7 +231,12 @@ impl Tui {
         }
     }
 
-    /// The replies sent to the program's terminal queries so far.
+    /// The queries the program sent to its terminal so far (`6n`, `c`, ...).
+    pub fn queries(&self) -> Vec<String> {
+        lock(&self.shared).queries.clone()
+    }
+
+    /// Replies the terminal sent.
     pub fn answered(&self) -> Vec<String> {
         lock(&self.shared).answered.clone()
     }

@@ -64,11 +64,13 @@ impl TestSandbox {
         &self.kubeconfig
     }
 
-    /// `--kubeconfig PATH` for the program under test.
-    pub fn kubeconfig_args(&self) -> [String; 2] {
+    /// `--kubeconfig PATH -A` for the program under test (the sandbox's Flux objects live
+    /// in several namespaces; its context sets none, which would mean `default`).
+    pub fn kubeconfig_args(&self) -> [String; 3] {
         [
             "--kubeconfig".to_owned(),
             self.kubeconfig.display().to_string(),
+            "-A".to_owned(),
         ]
     }
 

@@ -15,6 +15,10 @@ pub(super) struct Shared {
     pub(super) eof: bool,
     /// Replies sent to terminal queries, for diagnostics.
     pub(super) answered: Vec<String>,
+    /// Answer queries, as a terminal does (`false`: a terminal that never answers).
+    pub(super) answer: bool,
+    /// Every query seen (`6n`, `c`, ...), answered or not.
+    pub(super) queries: Vec<String>,
 }
 
 pub(super) type Writer = Arc<Mutex<Box<dyn Write + Send>>>;
@@ -99,8 +103,12 @@ pub(super) fn read_loop(
                     s.parser.process(&chunk[start..=i]);
                     start = i + 1;
                     if let Some(r) = reply(&params, fin, s.parser.screen()) {
-                        s.answered.push(r.escape_debug().to_string());
-                        replies.push(r);
+                        let query = format!("{}{}", String::from_utf8_lossy(&params), fin as char);
+                        s.queries.push(query);
+                        if s.answer {
+                            s.answered.push(r.escape_debug().to_string());
+                            replies.push(r);
+                        }
                     }
                 }
             }

@@ -25,6 +25,7 @@ pub fn config(endpoint: &str) -> EcrClientConfig {
         ))),
         max_attempts: 1,
         operation_timeout: Duration::from_secs(20),
+        proxy: None,
     }
 }
 

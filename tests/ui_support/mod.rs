@@ -6,7 +6,7 @@
 
 use fluxdeck::model::key::Kind;
 use fluxdeck::model::object::Object;
-use fluxdeck::state::{Command, Session, Update};
+use fluxdeck::state::{Command, PodsWatch, Session, Update};
 use fluxdeck::ui::app::{App, AppConfig};
 use fluxdeck::ui::clock::ManualClock;
 use fluxdeck::ui::keymap::{KeyChord, Keymap};
@@ -60,7 +60,8 @@ pub fn session() -> Update {
         context: Some("sandbox".into()),
         server: Some("http://127.0.0.1:6443".into()),
         namespace: None,
-        pods_namespace: "sock-shop".into(),
+        pods: PodsWatch::Namespace("sock-shop".into()),
+        pods_namespaces: vec!["sock-shop".into()],
     })
 }
 
@@ -142,7 +143,7 @@ impl Harness {
             theme: themes.get(theme).unwrap(),
             themes,
             keymap: Keymap::defaults(),
-            app_namespace: "sock-shop".into(),
+            pods: PodsWatch::Namespace("sock-shop".into()),
         };
         let (tx, rx) = mpsc::channel(64);
         let clock = ManualClock::new(now());

@@ -209,7 +209,7 @@ pub(crate) fn merge(base: &mut Value, extra: Value) {
 
 /// The app as it runs `main-aaaaaaa-1` (commit 2 wrote it), at second 100.
 pub(crate) fn running() -> State {
-    let mut state = State::new("shop");
+    let mut state = State::new(crate::state::PodsWatch::Namespace("shop".into()));
     for u in [
         repository(90, &["main-aaaaaaa-1"], json!({})),
         policy(Some("main-aaaaaaa-1"), json!({})),

@@ -550,7 +550,7 @@ fn events_out_of_order_end_in_the_same_lane() {
 
 #[test]
 fn without_registry_or_git_access_the_stages_are_unknown_not_wrong() {
-    let mut state = State::new("shop");
+    let mut state = State::new(crate::state::PodsWatch::Namespace("shop".into()));
     for u in [
         repository(90, &["main-aaaaaaa-1"], json!({})),
         policy(Some("main-bbbbbbb-2"), json!({})),

@@ -48,9 +48,17 @@ pub fn empty_line(view: &View<'_>, kinds: &[Kind], noun: &str, scope: &str) -> L
                     view.style(Slot::Error),
                 );
             }
-            Some(WatchState::Retrying { since, reason }) => {
+            Some(WatchState::Retrying {
+                since,
+                reason,
+                retry_in,
+            }) => {
                 return Line::styled(
-                    format!("retrying since {}: {reason}", view.age(*since)),
+                    format!(
+                        "{}, failing since {}: {reason}",
+                        retrying_in(*retry_in),
+                        view.age(*since)
+                    ),
                     view.style(Slot::Warn),
                 );
             }
@@ -74,10 +82,15 @@ pub fn empty_line(view: &View<'_>, kinds: &[Kind], noun: &str, scope: &str) -> L
     Line::styled(format!("no {noun} in {scope}"), view.style(Slot::Muted))
 }
 
+/// "retrying in N s" (whole seconds, rounded up, so a 300 ms wait says 1 s, never 0 s).
+pub fn retrying_in(wait: std::time::Duration) -> String {
+    format!("retrying in {} s", wait.as_millis().div_ceil(1000).max(1))
+}
+
 /// "namespace X" or "any namespace", for empty-pane lines.
 pub fn flux_scope(view: &View<'_>) -> String {
     match &view.state.session().namespace {
-        Some(ns) => format!("namespace {ns}"),
+        Some(ns) => format!("namespace {ns} (all namespaces: -A or :ns all)"),
         None => "any namespace".to_owned(),
     }
 }

@@ -1,14 +1,19 @@
 //! The pods pane: the application's pods with the columns `kubectl get pods` prints, plus
-//! the image tag, which is what changes from one release to the next.
+//! the image tag, which is what changes from one release to the next. It follows the
+//! Kustomization under the cursor: the pods of the workloads in its inventory (the title
+//! says whose), or every watched pod when it applied no workload.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
 use crate::model::key::{Kind, ObjectKey};
+use crate::state::{Connection, PodsWatch};
 use crate::ui::render::View;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::PaneId;
+use crate::ui::view::pod_rows;
 use crate::ui::widgets::list::{self, Column, ListRow, ListSpec, styled};
+use ratatui::text::Line;
 
 use super::empty_line;
 
@@ -21,22 +26,53 @@ const COLUMNS: &[Column] = &[
     ("AGE", Constraint::Length(5)),
 ];
 
+/// Why no pod is watched when the pods follow the Kustomizations' workloads and none has
+/// applied one (yet): they may be in another namespace than the Flux panes show.
+fn no_workloads_yet(view: &View<'_>) -> Option<Line<'static>> {
+    let session = view.state.session();
+    (session.pods == PodsWatch::Workloads
+        && session.pods_namespaces.is_empty()
+        && view.state.connection() != Connection::NotConnected)
+        .then(|| {
+            Line::styled(
+                "no Kustomization shown has applied a workload yet; their pods appear here \
+                 (or watch some with :pods NS or :pods all)",
+                view.style(Slot::Muted),
+            )
+        })
+}
+
 /// Draws the pane.
 pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
-    let table = view.state.pods();
-    let namespace = view.state.session().pods_namespace.clone();
+    let table = &pod_rows(view.state, view.ui.kustomizations.selected());
+    let watched = view.state.session().pods_scope();
+    let (subtitle, scope) = match table.following {
+        Some(ks) => {
+            let whose = format!("{}/{}", ks.key.namespace, ks.key.name);
+            (
+                format!("workloads of {whose}"),
+                format!("the workloads of Kustomization {whose} (watching {watched})"),
+            )
+        }
+        None => {
+            let scope = match &view.state.session().pods {
+                PodsWatch::Namespace(ns) => format!("namespace {ns}"),
+                PodsWatch::All => "any namespace".to_owned(),
+                PodsWatch::Workloads => {
+                    format!("the Kustomizations' workload namespaces ({watched})")
+                }
+            };
+            (watched, scope)
+        }
+    };
     let spec = ListSpec {
         pane: PaneId::Pods,
-        subtitle: Some(namespace.clone()),
+        subtitle: Some(subtitle),
         columns: COLUMNS,
         syncing: view.state.syncing(Kind::Pod),
         loading: view.state.loading(Kind::Pod),
-        empty: empty_line(
-            view,
-            &[Kind::Pod],
-            "pods",
-            &format!("namespace {namespace}"),
-        ),
+        empty: no_workloads_yet(view)
+            .unwrap_or_else(|| empty_line(view, &[Kind::Pod], "pods", &scope)),
     };
     list::draw(
         frame,

@@ -171,7 +171,7 @@ fn facts(view: &View<'_>, key: &ObjectKey) -> Option<String> {
             let src = view.state.sources().get(key)?;
             Some(format!(
                 " {} · {} · stored {}",
-                src.url.as_deref().unwrap_or("-"),
+                crate::model::mask::mask_url_password(src.url.as_deref().unwrap_or("-")),
                 src.reference.as_deref().unwrap_or("default branch"),
                 short(&src.artifact_revision)
             ))

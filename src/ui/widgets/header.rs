@@ -39,8 +39,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             kind,
             since,
             reason,
+            retry_in,
         } => spans.push(Span::styled(
-            format!(" ▲ retrying since {}: {reason} ({kind}) ", view.age(since)),
+            format!(
+                " ▲ {} (failing since {}): {reason} ({kind}) ",
+                crate::ui::panes::retrying_in(retry_in),
+                view.age(since)
+            ),
             view.style(Slot::HeaderAlert),
         )),
     }
@@ -58,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
     spans.extend([
         Span::styled(format!("│ ctx {context} "), header),
         Span::styled(format!("│ ns {namespace} "), header),
-        Span::styled(format!("│ app {} ", session.pods_namespace), header),
+        Span::styled(format!("│ app {} ", session.pods_scope()), header),
     ]);
     let used: usize = spans.iter().map(Span::width).sum();
     let help = format!(

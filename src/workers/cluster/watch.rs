@@ -4,6 +4,9 @@
 //! backoff notices when the API answers again, so the header clears even on an idle cluster
 //! where the resumed watch brings no event.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -28,6 +31,10 @@ pub struct WatchSpec {
     pub version: String,
     /// The namespace; `None` for all namespaces.
     pub namespace: Option<String>,
+    /// This watcher covers only part of its kind's rows (one of several namespaces whose
+    /// pods are watched): its relists must not replace the others' rows, so it sends them
+    /// as `Applied`, then `Deleted` for what its relist no longer holds.
+    pub partial: bool,
 }
 
 impl WatchSpec {
@@ -132,11 +139,42 @@ async fn watch(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update>)
         return;
     }
     let config = watcher::Config::default().page_size(LIST_PAGE);
-    let stream = watcher::watcher(api.clone(), config).default_backoff();
+    let backoff = InteractiveBackoff::new();
+    let last_wait = backoff.last.clone();
+    let stream = watcher::watcher(api.clone(), config).backoff(backoff);
     futures::pin_mut!(stream);
     let mut failing_since: Option<Timestamp> = None;
     let mut probe: Option<tokio::task::JoinHandle<()>> = None;
+    // A partial watcher's rows, and those its relist in progress has seen.
+    let mut known: HashSet<ObjectKey> = HashSet::new();
+    let mut seen: HashSet<ObjectKey> = HashSet::new();
     while let Some(ev) = stream.next().await {
+        let ev = match ev {
+            Ok(ev) if spec.partial => {
+                match &ev {
+                    watcher::Event::Init => seen.clear(),
+                    watcher::Event::InitApply(o) => {
+                        seen.insert(key_of(kind, o));
+                    }
+                    watcher::Event::Apply(o) => {
+                        known.insert(key_of(kind, o));
+                    }
+                    watcher::Event::Delete(o) => {
+                        known.remove(&key_of(kind, o));
+                    }
+                    watcher::Event::InitDone => {
+                        for gone in known.difference(&seen) {
+                            if !send(Update::Deleted(gone.clone())).await {
+                                return;
+                            }
+                        }
+                        known = std::mem::take(&mut seen);
+                    }
+                }
+                Ok(ev)
+            }
+            other => other,
+        };
         let update = match ev {
             Ok(ev) => {
                 if failing_since.take().is_some() {
@@ -153,6 +191,14 @@ async fn watch(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update>)
                     }
                 }
                 match ev {
+                    watcher::Event::Init if spec.partial => None,
+                    watcher::Event::InitApply(o) if spec.partial => {
+                        row(kind, &o).map(Update::Applied)
+                    }
+                    watcher::Event::InitDone if spec.partial => Some(Update::Watch {
+                        kind,
+                        state: WatchState::Connected,
+                    }),
                     watcher::Event::Init => Some(Update::RelistStarted(kind)),
                     watcher::Event::InitApply(o) => row(kind, &o).map(Update::Relisted),
                     watcher::Event::InitDone => Some(Update::RelistDone(kind)),
@@ -168,6 +214,8 @@ async fn watch(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update>)
                     _ => WatchState::Retrying {
                         since: *failing_since.get_or_insert_with(Timestamp::now),
                         reason: describe(&e),
+                        // The stream chose this wait before it passed the error on.
+                        retry_in: Duration::from_millis(last_wait.load(Ordering::Relaxed)),
                     },
                 };
                 failing_since.get_or_insert_with(Timestamp::now);
@@ -188,12 +236,12 @@ async fn watch(client: kube::Client, spec: WatchSpec, out: mpsc::Sender<Update>)
     }
 }
 
-/// While a watcher fails, asks the API for one object every few seconds; on the first
+/// While a watcher fails, asks the API for one object with the same backoff; on the first
 /// answer reports the watcher connected again (the watch resumes on its own).
 async fn probe_until_ok(api: Api<RawObject>, kind: Kind, out: mpsc::Sender<Update>) {
-    let mut delay = Duration::from_millis(500);
+    let mut backoff = InteractiveBackoff::new();
     loop {
-        tokio::time::sleep(delay).await;
+        tokio::time::sleep(backoff.next().unwrap_or(MAX_RETRY)).await;
         if api
             .list_metadata(&ListParams::default().limit(1))
             .await
@@ -207,6 +255,82 @@ async fn probe_until_ok(api: Api<RawObject>, kind: Kind, out: mpsc::Sender<Updat
                 .await;
             return;
         }
-        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// The longest wait between two attempts: an interactive client is live again within this
+/// of the API answering (kube-runtime's default backoff grows to 30 s, which after a long
+/// outage kept the panes stale ~10 s after the API was back).
+pub const MAX_RETRY: Duration = Duration::from_secs(2);
+
+/// The first wait after an error.
+const FIRST_RETRY: Duration = Duration::from_millis(250);
+
+/// Exponential backoff for an interactive client: 250 ms doubling up to [`MAX_RETRY`],
+/// each wait jittered down to half of it (so the watchers of every kind, which fail
+/// together, do not retry in lockstep). Keeps its last wait for the UI's "retrying in N s".
+pub struct InteractiveBackoff {
+    step: Duration,
+    /// The last wait handed out, in milliseconds.
+    pub last: Arc<AtomicU64>,
+}
+
+impl InteractiveBackoff {
+    /// A backoff at its first step.
+    pub fn new() -> InteractiveBackoff {
+        InteractiveBackoff {
+            step: FIRST_RETRY,
+            last: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+impl Default for InteractiveBackoff {
+    fn default() -> Self {
+        InteractiveBackoff::new()
+    }
+}
+
+impl Iterator for InteractiveBackoff {
+    type Item = Duration;
+    fn next(&mut self) -> Option<Duration> {
+        let step = u64::try_from(self.step.as_millis()).unwrap_or(u64::MAX);
+        self.step = (self.step * 2).min(MAX_RETRY);
+        let wait = rand::random_range(step / 2..=step);
+        self.last.store(wait, Ordering::Relaxed);
+        Some(Duration::from_millis(wait))
+    }
+}
+
+impl kube::runtime::utils::Backoff for InteractiveBackoff {
+    fn reset(&mut self) {
+        self.step = FIRST_RETRY;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kube::runtime::utils::Backoff;
+
+    #[test]
+    fn the_backoff_doubles_to_2_s_with_jitter_and_resets() {
+        let mut b = InteractiveBackoff::new();
+        let waits: Vec<Duration> = (&mut b).take(12).collect();
+        assert!(
+            waits[0] >= FIRST_RETRY / 2 && waits[0] <= FIRST_RETRY,
+            "{waits:?}"
+        );
+        assert!(waits.iter().all(|w| *w <= MAX_RETRY), "{waits:?}");
+        assert!(waits[6..].iter().all(|w| *w >= MAX_RETRY / 2), "{waits:?}");
+        assert_eq!(
+            Duration::from_millis(b.last.load(Ordering::Relaxed)),
+            waits[11]
+        );
+        // Jittered: a dozen capped waits are not all the same.
+        let capped: Vec<Duration> = (&mut b).take(12).collect();
+        assert!(capped.windows(2).any(|w| w[0] != w[1]), "{capped:?}");
+        b.reset();
+        assert!(b.next().is_some_and(|w| w <= FIRST_RETRY));
     }
 }

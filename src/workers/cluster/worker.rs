@@ -3,14 +3,14 @@
 //! namespace/context switches). Everything it learns goes out as `Update`s; it never touches
 //! the screen.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch as watch_channel};
 use tokio::task::JoinHandle;
 
 use super::connect::{ConnectOptions, Connection, connect};
@@ -18,21 +18,47 @@ use super::discovery::{ServedKind, discover};
 use super::watch::{self, WatchSpec};
 use crate::model::event::KubeEvent;
 use crate::model::key::{Kind, ObjectKey};
+use crate::model::kustomization::Kustomization;
+use crate::model::object::Object;
 use crate::state::{
-    ActionEvent, ActionId, ActionKind, ActionPhase, Command, Permission, Session, Update,
-    WatchState,
+    ActionEvent, ActionId, ActionKind, ActionPhase, Command, Permission, PodsWatch, Session,
+    Update, WatchState,
 };
 use crate::workers::actions::{self, Action, Outcome, Progress, Target};
+
+/// Which namespaces the Flux panes watch, as kubectl picks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum FluxNamespaces {
+    /// No `-n`: the kubeconfig context's namespace, or `default` when it sets none (in a
+    /// pod, the service account's namespace).
+    #[default]
+    Context,
+    /// `-n NS` (or `:ns NS`).
+    Namespace(String),
+    /// `-A` (or `:ns all`).
+    All,
+}
+
+impl FluxNamespaces {
+    /// The namespace to watch (`None`: all) once connected with `conn`.
+    pub fn resolve(&self, conn: &Connection) -> Option<String> {
+        match self {
+            FluxNamespaces::Context => Some(conn.default_namespace.clone()),
+            FluxNamespaces::Namespace(ns) => Some(ns.clone()),
+            FluxNamespaces::All => None,
+        }
+    }
+}
 
 /// How the cluster worker starts.
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {
     /// Kubeconfig and context.
     pub connect: ConnectOptions,
-    /// Namespace of the Flux panes; `None` for all namespaces (`-A`).
-    pub namespace: Option<String>,
-    /// Namespace of the pods pane.
-    pub pods_namespace: String,
+    /// Namespaces of the Flux panes.
+    pub namespace: FluxNamespaces,
+    /// Which pods are watched.
+    pub pods: PodsWatch,
     /// Refuse every write.
     pub read_only: bool,
     /// How long an action follows its object before giving up.
@@ -48,9 +74,18 @@ struct Running {
     conn: Connection,
     served: Vec<ServedKind>,
     namespace: Option<String>,
-    pods_namespace: String,
+    pods: PodsWatch,
     flux_watchers: Vec<JoinHandle<()>>,
-    pod_watcher: Option<JoinHandle<()>>,
+    /// One pod watcher per namespace (`None`: all namespaces).
+    pod_watchers: BTreeMap<Option<String>, JoinHandle<()>>,
+    /// Whether the pod watchers are partial (one per workload namespace).
+    pods_partial: bool,
+    /// The namespaces of the watched Kustomizations' inventory workloads, kept by the tap
+    /// on the Kustomization watcher.
+    workload_namespaces: (
+        watch_channel::Sender<BTreeSet<String>>,
+        watch_channel::Receiver<BTreeSet<String>>,
+    ),
 }
 
 impl Running {
@@ -58,7 +93,7 @@ impl Running {
         for w in self.flux_watchers.drain(..) {
             w.abort();
         }
-        if let Some(w) = self.pod_watcher.take() {
+        for (_, w) in std::mem::take(&mut self.pod_watchers) {
             w.abort();
         }
     }
@@ -72,7 +107,84 @@ impl Running {
             context: Some(self.conn.context.clone()),
             server: Some(self.conn.server.clone()),
             namespace: self.namespace.clone(),
-            pods_namespace: self.pods_namespace.clone(),
+            pods: self.pods.clone(),
+            pods_namespaces: self.pod_watchers.keys().filter_map(Clone::clone).collect(),
+        }
+    }
+
+    /// The pod watchers `pods` asks for: one for all namespaces, one for a namespace, or
+    /// one per namespace that holds a watched Kustomization's workload. Starts the missing
+    /// ones, stops the others (their pods leave the state), and reports the session when
+    /// anything changed.
+    async fn sync_pod_watchers(&mut self, updates: &mpsc::Sender<Update>) {
+        let partial = self.pods == PodsWatch::Workloads;
+        let wanted: BTreeSet<Option<String>> = match &self.pods {
+            PodsWatch::All => [None].into(),
+            PodsWatch::Namespace(ns) => [Some(ns.clone())].into(),
+            PodsWatch::Workloads => self
+                .workload_namespaces
+                .1
+                .borrow()
+                .iter()
+                .map(|ns| Some(ns.clone()))
+                .collect(),
+        };
+        let mut changed = false;
+        if partial != self.pods_partial {
+            for (_, w) in std::mem::take(&mut self.pod_watchers) {
+                w.abort();
+                let _ = w.await;
+            }
+            if partial {
+                // A full watcher's rows are nobody's now; partial watchers add their own.
+                let _ = updates
+                    .send(Update::Forget {
+                        kind: Kind::Pod,
+                        namespace: None,
+                    })
+                    .await;
+            }
+            self.pods_partial = partial;
+            changed = true;
+        }
+        let stale: Vec<Option<String>> = self
+            .pod_watchers
+            .keys()
+            .filter(|ns| !wanted.contains(*ns))
+            .cloned()
+            .collect();
+        for ns in stale {
+            if let Some(w) = self.pod_watchers.remove(&ns) {
+                w.abort();
+                // Awaited, so none of its updates can come after the `Forget`.
+                let _ = w.await;
+            }
+            if partial {
+                let _ = updates
+                    .send(Update::Forget {
+                        kind: Kind::Pod,
+                        namespace: ns,
+                    })
+                    .await;
+            }
+            changed = true;
+        }
+        for ns in wanted {
+            if self.pod_watchers.contains_key(&ns) {
+                continue;
+            }
+            let spec = WatchSpec {
+                kind: Kind::Pod,
+                version: "v1".into(),
+                namespace: ns.clone(),
+                partial,
+            };
+            let handle = tokio::spawn(watch::run(self.conn.client.clone(), spec, updates.clone()));
+            self.pod_watchers.insert(ns, handle);
+            changed = true;
+        }
+        if changed {
+            let _ = updates.send(Update::Session(self.session())).await;
         }
     }
 }
@@ -86,26 +198,21 @@ pub async fn run(
     let mut read_only = config.read_only;
     let mut options = config.connect.clone();
     let mut namespace = config.namespace.clone();
-    let mut pods_namespace = config.pods_namespace.clone();
+    let mut pods = config.pods.clone();
     'connect: loop {
-        let mut running = match start(
-            &options,
-            namespace.clone(),
-            pods_namespace.clone(),
-            &updates,
-        )
-        .await
-        {
+        let mut running = match start(&options, &namespace, pods.clone(), &updates).await {
             Some(r) => r,
             None => {
                 // Not connected: keep serving commands (a context switch may fix it), retry.
                 tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(5)) => continue 'connect,
+                    _ = tokio::time::sleep(watch::MAX_RETRY) => continue 'connect,
                     cmd = commands.recv() => match cmd {
                         None | Some(Command::Shutdown) => return,
                         Some(Command::SwitchContext { context }) => options.context = Some(context),
-                        Some(Command::SwitchNamespace { namespace: ns }) => namespace = ns,
-                        Some(Command::SwitchPodsNamespace { namespace: ns }) => pods_namespace = ns,
+                        Some(Command::SwitchNamespace { namespace: ns }) => {
+                            namespace = ns.map_or(FluxNamespaces::All, FluxNamespaces::Namespace);
+                        }
+                        Some(Command::SwitchPods { watch }) => pods = watch,
                         Some(Command::SetReadOnly { read_only: r }) => read_only = r,
                         Some(other) => refuse_unconnected(&updates, other).await,
                     },
@@ -114,7 +221,16 @@ pub async fn run(
             }
         };
         loop {
-            let Some(cmd) = commands.recv().await else {
+            let cmd = tokio::select! {
+                cmd = commands.recv() => cmd,
+                changed = running.workload_namespaces.1.changed() => {
+                    if changed.is_ok() && running.pods == PodsWatch::Workloads {
+                        running.sync_pod_watchers(&updates).await;
+                    }
+                    continue;
+                }
+            };
+            let Some(cmd) = cmd else {
                 running.stop();
                 return;
             };
@@ -169,7 +285,9 @@ pub async fn run(
                     tokio::spawn(async move { fetch_details(client, served, key, out).await });
                 }
                 Command::SwitchNamespace { namespace: ns } => {
-                    namespace = ns.clone();
+                    namespace = ns
+                        .clone()
+                        .map_or(FluxNamespaces::All, FluxNamespaces::Namespace);
                     running.namespace = ns;
                     for w in running.flux_watchers.drain(..) {
                         w.abort();
@@ -178,13 +296,10 @@ pub async fn run(
                     let _ = updates.send(Update::Session(running.session())).await;
                     check_permissions(&running, &updates);
                 }
-                Command::SwitchPodsNamespace { namespace: ns } => {
-                    pods_namespace = ns.clone();
-                    running.pods_namespace = ns;
-                    if let Some(w) = running.pod_watcher.take() {
-                        w.abort();
-                    }
-                    running.pod_watcher = Some(spawn_pod_watcher(&running, &updates));
+                Command::SwitchPods { watch } => {
+                    pods = watch.clone();
+                    running.pods = watch;
+                    running.sync_pod_watchers(&updates).await;
                     let _ = updates.send(Update::Session(running.session())).await;
                 }
                 Command::SwitchContext { context } => {
@@ -272,8 +387,8 @@ async fn refuse_unconnected(updates: &mpsc::Sender<Update>, cmd: Command) {
 
 async fn start(
     options: &ConnectOptions,
-    namespace: Option<String>,
-    pods_namespace: String,
+    namespace: &FluxNamespaces,
+    pods: PodsWatch,
     updates: &mpsc::Sender<Update>,
 ) -> Option<Running> {
     let fail = |reason: String| async move {
@@ -284,6 +399,7 @@ async fn start(
                     state: WatchState::Retrying {
                         since: Timestamp::now(),
                         reason: reason.clone(),
+                        retry_in: watch::MAX_RETRY,
                     },
                 })
                 .await;
@@ -304,12 +420,14 @@ async fn start(
         }
     };
     let mut running = Running {
+        namespace: namespace.resolve(&conn),
         conn,
         served,
-        namespace,
-        pods_namespace,
+        pods,
         flux_watchers: Vec::new(),
-        pod_watcher: None,
+        pod_watchers: BTreeMap::new(),
+        pods_partial: false,
+        workload_namespaces: watch_channel::channel(BTreeSet::new()),
     };
     let _ = updates.send(Update::Session(running.session())).await;
     for kind in Kind::ALL.into_iter().filter(|k| k.is_flux()) {
@@ -328,42 +446,95 @@ async fn start(
         }
     }
     running.flux_watchers = spawn_flux_watchers(&running, updates);
-    running.pod_watcher = Some(spawn_pod_watcher(&running, updates));
+    running.sync_pod_watchers(updates).await;
     check_permissions(&running, updates);
     Some(running)
 }
 
 fn spawn_flux_watchers(running: &Running, updates: &mpsc::Sender<Update>) -> Vec<JoinHandle<()>> {
-    running
-        .served
-        .iter()
-        .filter_map(|s| {
-            let kind = kind_of(s)?;
-            let spec = WatchSpec {
-                kind,
-                version: s.version.clone(),
-                namespace: running.namespace.clone(),
-            };
-            Some(tokio::spawn(watch::run(
-                running.conn.client.clone(),
-                spec,
+    let mut handles = Vec::new();
+    for s in &running.served {
+        let Some(kind) = kind_of(s) else { continue };
+        let spec = WatchSpec {
+            kind,
+            version: s.version.clone(),
+            namespace: running.namespace.clone(),
+            partial: false,
+        };
+        let client = running.conn.client.clone();
+        if kind == Kind::Kustomization {
+            // The Kustomizations say where their workloads run: the pod watchers follow.
+            let (tx, rx) = mpsc::channel(1024);
+            handles.push(tokio::spawn(watch::run(client, spec, tx)));
+            handles.push(tokio::spawn(tap_workload_namespaces(
+                rx,
                 updates.clone(),
-            )))
-        })
-        .collect()
+                running.workload_namespaces.0.clone(),
+            )));
+        } else {
+            handles.push(tokio::spawn(watch::run(client, spec, updates.clone())));
+        }
+    }
+    handles
 }
 
-fn spawn_pod_watcher(running: &Running, updates: &mpsc::Sender<Update>) -> JoinHandle<()> {
-    let spec = WatchSpec {
-        kind: Kind::Pod,
-        version: "v1".into(),
-        namespace: Some(running.pods_namespace.clone()),
+/// Passes the Kustomization watcher's updates on, keeping the set of namespaces their
+/// inventories' workloads are in (`namespaces`: it changes only when a namespace comes or
+/// goes, and a relist counts once it is done).
+async fn tap_workload_namespaces(
+    mut rx: mpsc::Receiver<Update>,
+    out: mpsc::Sender<Update>,
+    namespaces: watch_channel::Sender<BTreeSet<String>>,
+) {
+    let mut by_ks: HashMap<ObjectKey, BTreeSet<String>> = HashMap::new();
+    let mut relist: Option<HashMap<ObjectKey, BTreeSet<String>>> = None;
+    let of = |ks: &Kustomization| -> BTreeSet<String> {
+        ks.workloads
+            .iter()
+            .filter(|w| !w.namespace.is_empty())
+            .map(|w| w.namespace.to_string())
+            .collect()
     };
-    tokio::spawn(watch::run(
-        running.conn.client.clone(),
-        spec,
-        updates.clone(),
-    ))
+    while let Some(update) = rx.recv().await {
+        let mut settled = true;
+        match &update {
+            Update::RelistStarted(_) => {
+                relist = Some(HashMap::new());
+                settled = false;
+            }
+            Update::Relisted(Object::Kustomization(ks)) => {
+                relist
+                    .get_or_insert_with(HashMap::new)
+                    .insert(ks.key.clone(), of(ks));
+                settled = false;
+            }
+            Update::RelistDone(_) => {
+                if let Some(r) = relist.take() {
+                    by_ks = r;
+                }
+            }
+            Update::Applied(Object::Kustomization(ks)) => {
+                by_ks.insert(ks.key.clone(), of(ks));
+            }
+            Update::Deleted(key) => {
+                by_ks.remove(key);
+            }
+            _ => settled = false,
+        }
+        if settled {
+            let now: BTreeSet<String> = by_ks.values().flatten().cloned().collect();
+            namespaces.send_if_modified(|current| {
+                let changed = *current != now;
+                if changed {
+                    *current = now;
+                }
+                changed
+            });
+        }
+        if out.send(update).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// One SelfSubjectAccessReview per served Flux kind (patch, in the watched namespace).
@@ -514,6 +685,7 @@ async fn fetch_details(
         kind: key.kind,
         version,
         namespace: Some(key.namespace.to_string()),
+        partial: false,
     };
     let api = spec.api::<DynamicObject>(&client);
     let object = match api.get(&key.name).await {

@@ -228,39 +228,15 @@ pub fn is_url(s: &str) -> bool {
     }
 }
 
-/// The URL with any password in it replaced by `***`.
+/// The URL with any password in it masked (see [`crate::model::mask::mask_url_password`]).
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
+    crate::model::mask::mask_url_password(url).into_owned()
 }
 
-/// `text` with the password of every URL in it replaced by `***` (libgit2 messages may
-/// quote the URL they failed on).
+/// `text` with the password of every URL in it masked (libgit2 messages may quote the URL
+/// they failed on).
 pub fn redact_text(text: &str) -> String {
-    let boundary = |c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '(' | ')' | '<' | '>');
-    let mut out = String::with_capacity(text.len());
-    let mut token = String::new();
-    for c in text.chars() {
-        if boundary(c) {
-            out.push_str(&redact_url(&token));
-            token.clear();
-            out.push(c);
-        } else {
-            token.push(c);
-        }
-    }
-    out.push_str(&redact_url(&token));
-    out
+    crate::model::mask::mask_url_passwords(text).into_owned()
 }
 
 /// A readable, collision-free directory name for a URL's mirror: host and path squashed to
@@ -327,7 +303,7 @@ mod tests {
         let url = "https://bob:s3cret@git.example.com/team/repo.git";
         assert_eq!(
             redact_url(url),
-            "https://bob:***@git.example.com/team/repo.git"
+            "https://bob:********@git.example.com/team/repo.git"
         );
         let name = cache_name(url);
         assert!(!name.contains("s3cret"), "{name}");
@@ -341,7 +317,7 @@ mod tests {
         assert_eq!(redact_url("git@github.com:x/y"), "git@github.com:x/y");
         assert_eq!(
             redact_text("failed to connect to 'https://u:pw@h/r': refused (http://a:b@c)"),
-            "failed to connect to 'https://u:***@h/r': refused (http://a:***@c)"
+            "failed to connect to 'https://u:********@h/r': refused (http://a:********@c)"
         );
     }
 
@@ -415,7 +391,10 @@ mod tests {
                 .unwrap()
                 .starts_with("/c")
         );
-        assert_eq!(remote.origin.to_string(), "--repo https://u:***@h/r.git");
-        assert_eq!(remote.display_location(), "https://u:***@h/r.git");
+        assert_eq!(
+            remote.origin.to_string(),
+            "--repo https://u:********@h/r.git"
+        );
+        assert_eq!(remote.display_location(), "https://u:********@h/r.git");
     }
 }

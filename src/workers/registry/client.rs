@@ -35,6 +35,9 @@ pub struct EcrClientConfig {
     pub max_attempts: u32,
     /// Time limit for one API call, all attempts included.
     pub operation_timeout: Duration,
+    /// A proxy for every ECR call; `None`: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` from the
+    /// environment, as the API server and git use them.
+    pub proxy: Option<String>,
 }
 
 impl Default for EcrClientConfig {
@@ -46,6 +49,7 @@ impl Default for EcrClientConfig {
             // The SDK's standard retry mode; the scanner backs off on top of it.
             max_attempts: 3,
             operation_timeout: Duration::from_secs(60),
+            proxy: None,
         }
     }
 }
@@ -80,6 +84,9 @@ pub enum ClientError {
     /// The region override is not a region name.
     #[error("the ECR region {0:?} is not an AWS region name such as us-west-2: fix or unset it")]
     BadRegion(String),
+    /// The proxy for ECR calls is not a proxy URL.
+    #[error("the proxy for ECR calls {0} is not usable: give http://HOST:PORT")]
+    BadProxy(String),
 }
 
 impl EcrClientConfig {
@@ -111,6 +118,36 @@ impl EcrClientConfig {
     }
 }
 
+/// The SDK's HTTPS client (rustls with aws-lc, as the SDK's default) with a proxy: `proxy`,
+/// else the environment's. The SDK's default client uses no proxy at all.
+fn http_client(proxy: Option<&str>) -> Result<aws_sdk_ecr::config::SharedHttpClient, ClientError> {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    let proxy = match proxy {
+        Some(url) => {
+            ProxyConfig::all(url).map_err(|e| ClientError::BadProxy(format!("{url}: {e}")))?
+        }
+        None => ProxyConfig::from_env(),
+    };
+    Ok(
+        aws_smithy_http_client::Builder::new().build_with_connector_fn(
+            move |settings, components| {
+                let mut builder = aws_smithy_http_client::Connector::builder();
+                if let Some(settings) = settings {
+                    builder = builder.connector_settings(settings.clone());
+                }
+                if let Some(sleep) = components.and_then(|c| c.sleep_impl()) {
+                    builder = builder.sleep_impl(sleep);
+                }
+                builder
+                    .proxy_config(proxy.clone())
+                    .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+                    .build()
+            },
+        ),
+    )
+}
+
 /// Builds an ECR client for `repo`'s region (see the module doc for precedence).
 pub async fn build_client(
     config: &EcrClientConfig,
@@ -136,6 +173,7 @@ pub async fn build_client(
     if let Some(credentials) = &config.credentials {
         loader = loader.credentials_provider(credentials.clone());
     }
+    loader = loader.http_client(http_client(config.proxy.as_deref())?);
     let sdk_config = loader.load().await;
     Ok(aws_sdk_ecr::Client::new(&sdk_config))
 }

@@ -225,7 +225,7 @@ mod tests {
     }
 
     fn sample() -> State {
-        let mut state = State::new("apps");
+        let mut state = State::default();
         apply(
             &mut state,
             json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
@@ -308,7 +308,7 @@ mod tests {
         assert_eq!(d.applied["https://example.com/repo.git"].len(), 1);
         assert!(d.applied["/tmp/local"].is_empty());
         assert_eq!(d.tracks["/tmp/local"].interval, DEFAULT_GIT_INTERVAL);
-        let bad = desired(&State::new("x"), &["  ".into()], &[]);
+        let bad = desired(&State::default(), &["  ".into()], &[]);
         assert!(bad.tracks.is_empty());
         assert!(bad.broken["  "].1.to_string().contains("--repo"));
     }

@@ -166,7 +166,7 @@ impl Router {
             requested: Vec::new(),
             relisting: BTreeSet::new(),
             deferred: false,
-            mirror: State::new(""),
+            mirror: State::default(),
             sent: Desired::default(),
             locations: BTreeMap::new(),
         }
@@ -800,7 +800,7 @@ mod tests {
         let mut r = router();
         r.to_ui = to_ui;
         r.git = git;
-        r.mirror = State::new("");
+        r.mirror = State::default();
         r.sent = Desired::default();
         let (_tx, mut rx) = mpsc::channel(1);
         let batches = [

@@ -381,7 +381,7 @@ fn releases_command_shows_the_pane_filtered_to_an_app() {
 
 #[test]
 fn only_the_lanes_on_screen_are_laid_out_and_the_selection_stays_visible() {
-    let mut state = State::new("shop");
+    let mut state = State::new(crate::state::PodsWatch::Namespace("shop".into()));
     for i in 0..40 {
         let name = format!("app-{i:02}");
         state.apply_at(
