@@ -221,7 +221,7 @@ async fn status_follows_readiness_in_its_exit_code_and_its_json_meets_the_schema
         .await;
     c.wait_for(TENANT, "the tenant fails", |o| ready(o) == Some("False"))
         .await;
-    let run = c.fluxdeck(&["status", "-o", "json"]).await;
+    let run = c.fluxdeck(&["status", "-A", "-o", "json"]).await;
     assert_eq!(
         run.code, 1,
         "a failing object: {}\n{}",

@@ -553,8 +553,23 @@ fn write_aligned(out: &mut String, rows: &[Vec<String>]) {
 }
 
 /// The kinds `status` waits for: every Flux kind, and the pods of the app namespace.
-fn waited_kinds() -> impl Iterator<Item = Kind> {
-    Kind::ALL.into_iter()
+fn waited_kinds(state: &State) -> impl Iterator<Item = Kind> + '_ {
+    Kind::ALL
+        .into_iter()
+        .filter(|k| *k != Kind::Pod || pods_watched(state))
+}
+
+/// Whether pods are watched: always for a namespace or all of them; for the workloads'
+/// namespaces (the default) only once the Kustomizations, listed, name some (none: there is
+/// no pod list to wait for).
+fn pods_watched(state: &State) -> bool {
+    let session = state.session();
+    session.pods != PodsWatch::Workloads
+        || !session.pods_namespaces.is_empty()
+        || !state
+            .watchers()
+            .get(&Kind::Kustomization)
+            .is_some_and(first_list_over)
 }
 
 /// Whether the first list of `kind` is over: listed, or refused, or not served.
@@ -581,7 +596,7 @@ pub async fn collect(
                 listed.insert(*kind);
             }
         }
-        if waited_kinds().all(|k| listed.contains(&k)) {
+        if waited_kinds(&state).all(|k| listed.contains(&k)) {
             // The lanes also read the config repositories and the registry: give the git
             // worker and the scanner a few seconds for their first answer.
             let settle = (tokio::time::Instant::now() + LANES_SETTLE).min(deadline);
@@ -639,7 +654,7 @@ pub fn lanes_settled(state: &State) -> bool {
 /// The kinds still waiting for their first list, grouped by the watcher's last error.
 fn waiting(state: &State, listed: &BTreeSet<Kind>) -> String {
     let mut by_reason: Vec<(String, Vec<&str>)> = Vec::new();
-    for kind in waited_kinds().filter(|k| !listed.contains(k)) {
+    for kind in waited_kinds(state).filter(|k| !listed.contains(k)) {
         let reason = match state.watchers().get(&kind) {
             Some(WatchState::Retrying { reason, .. }) => reason.clone(),
             Some(_) => "listing".to_owned(),

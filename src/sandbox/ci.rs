@@ -138,6 +138,9 @@ pub struct Ci {
     builds: Mutex<VecDeque<Build>>,
     log_dir: Option<PathBuf>,
     pushed: std::sync::atomic::AtomicU64,
+    /// When the last build was asked for (by the schedule or on demand): the schedule's next
+    /// build is one period after it.
+    last_request: Mutex<tokio::time::Instant>,
 }
 
 /// Engineers whose commits the CI builds, with the subjects they write.
@@ -241,6 +244,7 @@ impl Ci {
             builds: Mutex::new(VecDeque::new()),
             log_dir,
             pushed: std::sync::atomic::AtomicU64::new(0),
+            last_request: Mutex::new(tokio::time::Instant::now()),
         }
     }
 
@@ -355,6 +359,7 @@ impl Ci {
 
     /// Queues a build of `app` (the next application in turn when `None`); returns it.
     pub fn request(self: &Arc<Self>, kind: BuildKind, app: Option<&str>) -> Result<Build, String> {
+        *lock(&self.last_request) = tokio::time::Instant::now();
         let index = match app {
             Some(name) => self
                 .apps
@@ -611,15 +616,20 @@ impl Ci {
             })
     }
 
-    /// Starts a build every `every` (paced), until the handle is aborted.
+    /// Starts a build every `every` (paced) after the last one asked for, until the handle
+    /// is aborted: a build asked for on demand (`:build broken`) restarts the wait, as a
+    /// push to a watched branch would, so it is not superseded by a scheduled one at once.
     pub fn schedule(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
         let ci = self.clone();
         tokio::spawn(async move {
             let every = ci.pace.delay(every).max(Duration::from_millis(10));
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            *lock(&ci.last_request) = tokio::time::Instant::now();
             loop {
-                tick.tick().await;
+                let due = *lock(&ci.last_request) + every;
+                if tokio::time::Instant::now() < due {
+                    tokio::time::sleep_until(due).await;
+                    continue;
+                }
                 if let Err(e) = ci.request(BuildKind::Ok, None) {
                     tracing::warn!("sandbox CI: {e}");
                 }
