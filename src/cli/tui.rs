@@ -56,8 +56,9 @@ pub struct TuiArgs {
     pub repos: Vec<String>,
     /// Send every ECR call (DescribeImages) to this endpoint instead of AWS: a VPC endpoint,
     /// moto, or the sandbox's ECR-compatible registry. $AWS_ENDPOINT_URL_ECR is honoured
-    /// when unset. Credentials come from the default AWS chain (environment, $AWS_PROFILE and
-    /// SSO profiles, web identity, ECS and instance roles).
+    /// when unset. Credentials come from the default AWS chain (environment, $AWS_PROFILE with
+    /// keys, credential_process, SSO (sso_session or legacy; run `aws sso login --profile
+    /// NAME` first) or assume-role, web identity, ECS and instance roles).
     #[arg(long, value_name = "URL")]
     pub ecr_endpoint: Option<String>,
     /// The AWS region for ECR calls. Default: the region in each image's ECR host
