@@ -213,11 +213,16 @@ async fn an_sso_profile_without_a_token_names_the_profile_and_aws_sso_login() {
             "{profile}: {err:?}"
         );
         let text = err.to_string();
+        eprintln!("{profile}: {text} ({elapsed:?})");
         assert!(
             text.contains(&format!(
                 "AWS profile '{profile}' signs in with AWS SSO and has no valid SSO token: run `aws sso login --profile {profile}`"
             )),
             "{profile}: {text}"
+        );
+        assert!(
+            !text.contains("ProviderError"),
+            "{profile}: the message carries the SDK's debug dump: {text}"
         );
         assert!(
             elapsed < Duration::from_secs(2),

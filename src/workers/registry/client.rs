@@ -204,7 +204,7 @@ struct SsoHint {
 #[error(
     "AWS profile '{profile}' signs in with AWS SSO and has no valid SSO token: run `aws sso login --profile {profile}`"
 )]
-struct SsoLoginNeeded {
+pub(crate) struct SsoLoginNeeded {
     profile: String,
     #[source]
     source: CredentialsError,
