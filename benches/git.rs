@@ -183,6 +183,8 @@ fn first_screen(c: &mut Criterion) {
             token_vars: Vec::new(),
             ssh_agent: false,
             ssh_keys: Vec::new(),
+            ssh_home: None,
+            ssh_system_known_hosts: Vec::new(),
             helpers: Helpers::Off,
         },
         page_size: PAGE,

@@ -8,107 +8,19 @@
 mod registry_support;
 
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fluxdeck::workers::registry::{
     EcrRepo, EcrScanner, ImageRepoSpec, RegistryEvent, ScanError, ScannerConfig, scan,
     spawn_scanner,
 };
 use jiff::Timestamp;
+use registry_support::moto::Moto;
 use registry_support::{client, config, manifest, repo};
 use tokio::sync::{mpsc, watch};
 
 const FRONT_END: &str = "123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end";
-
-fn moto_binary() -> Option<PathBuf> {
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv/bin/moto_server");
-    if venv.is_file() {
-        return Some(venv);
-    }
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|dir| dir.join("moto_server"))
-        .find(|p| p.is_file())
-}
-
-/// A running `moto_server`; dropping it kills the process.
-struct Moto {
-    child: Child,
-    url: String,
-    port: u16,
-    log: tempfile::NamedTempFile,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Moto {
-    /// Starts moto, or `None` (with a message) when it is not installed outside CI.
-    fn start() -> Option<Moto> {
-        let Some(binary) = moto_binary() else {
-            let msg = "moto_server not found (target/ci-venv/bin or PATH): install it with \
-                       `python3 -m venv target/ci-venv && target/ci-venv/bin/pip install \"moto[server]>=5,<6\"`";
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("{msg}; CI=true requires it");
-            }
-            eprintln!("SKIPPED: {msg}");
-            return None;
-        };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let log = tempfile::NamedTempFile::new().unwrap();
-        let child = Command::new(&binary)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(log.reopen().unwrap())
-            .stderr(log.reopen().unwrap())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
-        let mut moto = Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            port,
-            log,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!("moto_server exited with {status}: {}", moto.output());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not listen within 60 s: {}",
-                moto.output()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Some(moto)
-    }
-
-    fn output(&self) -> String {
-        std::fs::read_to_string(self.log.path()).unwrap_or_default()
-    }
-
-    async fn reset(&self) {
-        let resp = reqwest::Client::new()
-            .post(format!("{}/moto-api/reset", self.url))
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "moto reset: {}", resp.status());
-    }
-}
 
 async fn create_repository(url: &str, repo: &EcrRepo) {
     client(url, repo)

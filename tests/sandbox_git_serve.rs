@@ -460,6 +460,8 @@ async fn fluxdecks_git_worker_reads_the_served_repository_with_a_credential_help
             token_vars: Vec::new(),
             ssh_agent: false,
             ssh_keys: Vec::new(),
+            ssh_home: None,
+            ssh_system_known_hosts: Vec::new(),
             helpers: Helpers::ConfigFile(gitconfig),
         },
         page_size: 50,

@@ -225,6 +225,8 @@ async fn run_on(
                 token_vars: Vec::new(),
                 ssh_agent: false,
                 ssh_keys: Vec::new(),
+                ssh_home: None,
+                ssh_system_known_hosts: Vec::new(),
                 helpers: Helpers::ConfigFile(gitconfig),
             },
             ..GitWorkerConfig::default()

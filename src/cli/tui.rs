@@ -70,16 +70,19 @@ pub struct SourceArgs {
     /// Also show the log of this config repository in the commits pane (repeatable). A local
     /// path (working tree or bare) is read in place and never written; a URL is mirrored
     /// under $XDG_CACHE_HOME/fluxdeck/git. The GitRepositories the Kustomizations and
-    /// ImageUpdateAutomations use are followed without this flag. Git credentials, tried in
-    /// this order: the SSH agent, then ~/.ssh/id_ed25519 and ~/.ssh/id_rsa (ssh URLs); a token
+    /// ImageUpdateAutomations use are followed without this flag. SSH URLs go where
+    /// ~/.ssh/config sends them (HostName, Port, User, IdentityFile), and the host key must be
+    /// in ~/.ssh/known_hosts. Git credentials, tried in this order: every key in the SSH agent,
+    /// then the host's IdentityFile or ~/.ssh/id_ed25519, id_ecdsa, id_rsa (ssh URLs); a token
     /// in $FLUXDECK_GIT_TOKEN or $GIT_TOKEN, then your git credential helpers (https URLs).
     /// Cluster Secrets are never read, and nothing is ever pushed.
     #[arg(long = "repo", value_name = "PATH|URL")]
     pub repos: Vec<String>,
     /// Send every ECR call (DescribeImages) to this endpoint instead of AWS: a VPC endpoint,
     /// moto, or the sandbox's ECR-compatible registry. $AWS_ENDPOINT_URL_ECR is honoured
-    /// when unset. Credentials come from the default AWS chain (environment, $AWS_PROFILE and
-    /// SSO profiles, web identity, ECS and instance roles).
+    /// when unset. Credentials come from the default AWS chain (environment, $AWS_PROFILE with
+    /// keys, credential_process, SSO (sso_session or legacy; run `aws sso login --profile
+    /// NAME` first) or assume-role, web identity, ECS and instance roles).
     #[arg(long, value_name = "URL")]
     pub ecr_endpoint: Option<String>,
     /// The AWS region for ECR calls. Default: the region in each image's ECR host

@@ -107,6 +107,8 @@ pub fn isolated_credentials() -> CredentialConfig {
         token_vars: Vec::new(),
         ssh_agent: false,
         ssh_keys: Vec::new(),
+        ssh_home: None,
+        ssh_system_known_hosts: Vec::new(),
         helpers: Helpers::Off,
     }
 }

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod moto;
+
 use std::time::Duration;
 
 use aws_sdk_ecr::config::{Credentials, SharedCredentialsProvider};
@@ -25,7 +27,7 @@ pub fn config(endpoint: &str) -> EcrClientConfig {
         ))),
         max_attempts: 1,
         operation_timeout: Duration::from_secs(20),
-        proxy: None,
+        ..EcrClientConfig::default()
     }
 }
 

@@ -4,9 +4,14 @@
 //! and when none is left the fetch fails with the list of kinds tried, so a wrong credential
 //! costs exactly one refused request and never a retry loop):
 //!
-//! 1. SSH remotes: the SSH agent (`SSH_AUTH_SOCK`), then the key files (`~/.ssh/id_ed25519`,
-//!    `~/.ssh/id_rsa`, unencrypted ones; encrypted keys belong in the agent). The user is the
-//!    URL's, else `git`.
+//! 1. SSH remotes, resolved through `~/.ssh/config` first ([`super::ssh_config`]: `HostName`,
+//!    `Port`, `User`, `IdentityFile`, `IdentitiesOnly`): every key the SSH agent holds
+//!    (`SSH_AUTH_SOCK`; not with `IdentitiesOnly yes`), then the host's `IdentityFile`s, or
+//!    without any the default key files (`~/.ssh/id_ed25519`, `~/.ssh/id_ecdsa`,
+//!    `~/.ssh/id_rsa`; unencrypted ones: encrypted keys belong in the agent). The user is the
+//!    URL's, else the config's `User` (CodeCommit's `APKA...` key id), else `git`. The host
+//!    key is checked against `known_hosts` ([`super::known_hosts`]) before any credential is
+//!    offered; an unknown or changed host is refused with the command that fixes it.
 //! 2. HTTPS remotes: a token from the first set environment variable of
 //!    `FLUXDECK_GIT_TOKEN`, `GIT_TOKEN` (each tried once), sent as the Basic password with the
 //!    URL's user or `git`; then git's credential helpers (`credential.helper` in gitconfig, so
@@ -16,9 +21,12 @@
 //! A password written in the URL is used by libgit2 before any of these.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use git2::{Cred, CredentialType, RemoteCallbacks};
+use git2::{CertificateCheckStatus, Cred, CredentialType, RemoteCallbacks};
+
+use super::known_hosts;
+use super::ssh_config::{SshConfig, SshHost, SshUrl};
 
 /// Where git credential helpers are configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,21 +46,34 @@ pub struct CredentialConfig {
     pub token_vars: Vec<String>,
     /// Whether to ask the SSH agent.
     pub ssh_agent: bool,
-    /// Private key files to try for SSH, in order (missing files are skipped).
+    /// Private key files to try for SSH when `~/.ssh/config` names no `IdentityFile` for the
+    /// host, in order (missing files are skipped).
     pub ssh_keys: Vec<PathBuf>,
+    /// The home whose `.ssh/config` and `.ssh/known_hosts` SSH remotes use (default: the
+    /// user's home). `None`: no config, and only `ssh_system_known_hosts`.
+    pub ssh_home: Option<PathBuf>,
+    /// The system-wide known-hosts files (`/etc/ssh/ssh_known_hosts`,
+    /// `/etc/ssh/ssh_known_hosts2`), unless the config's `GlobalKnownHostsFile` says others.
+    pub ssh_system_known_hosts: Vec<PathBuf>,
     /// Git credential helpers for HTTPS.
     pub helpers: Helpers,
 }
 
 impl Default for CredentialConfig {
     fn default() -> Self {
-        let ssh = dirs::home_dir().map(|h| h.join(".ssh"));
+        let home = dirs::home_dir();
+        let ssh = home.as_ref().map(|h| h.join(".ssh"));
         CredentialConfig {
             token_vars: vec!["FLUXDECK_GIT_TOKEN".into(), "GIT_TOKEN".into()],
             ssh_agent: true,
             ssh_keys: ssh
-                .map(|d| vec![d.join("id_ed25519"), d.join("id_rsa")])
+                .map(|d| vec![d.join("id_ed25519"), d.join("id_ecdsa"), d.join("id_rsa")])
                 .unwrap_or_default(),
+            ssh_home: home,
+            ssh_system_known_hosts: vec![
+                PathBuf::from("/etc/ssh/ssh_known_hosts"),
+                PathBuf::from("/etc/ssh/ssh_known_hosts2"),
+            ],
             helpers: Helpers::UserConfig,
         }
     }
@@ -69,6 +90,8 @@ pub struct Attempts {
     next: usize,
     /// Times libgit2 asked for a user name (SSH without a user in the URL).
     username_asks: u32,
+    /// Why the SSH host key was refused, when it was.
+    pub host_key_refused: Option<String>,
 }
 
 /// One kind of credential, before it is looked up.
@@ -101,13 +124,48 @@ impl Candidate {
 }
 
 impl CredentialConfig {
+    /// For an SSH remote: the URL split, and what `~/.ssh/config` says about its host.
+    /// `None` for other URLs.
+    pub fn ssh_target(&self, url: &str) -> Option<(SshUrl, SshHost)> {
+        let parsed = SshUrl::parse(url)?;
+        let mut host = match &self.ssh_home {
+            Some(home) => SshConfig::load(home).resolve(
+                &parsed.host,
+                parsed.user.as_deref(),
+                parsed.port,
+                home,
+                &self.ssh_system_known_hosts,
+            ),
+            None => {
+                let mut host = SshConfig::default().resolve(
+                    &parsed.host,
+                    parsed.user.as_deref(),
+                    parsed.port,
+                    Path::new("/"),
+                    &[],
+                );
+                host.known_hosts_files = self.ssh_system_known_hosts.clone();
+                host
+            }
+        };
+        // libgit2 needs a user in the URL or asks for one; ssh's default would be the local
+        // user, git hosts expect `git`.
+        host.user.get_or_insert_with(|| "git".to_string());
+        Some((parsed, host))
+    }
+
     /// Every candidate in the documented order; availability is checked when asked.
-    fn candidates(&self) -> Vec<Candidate> {
+    fn candidates(&self, ssh: Option<&SshHost>) -> Vec<Candidate> {
         let mut out = Vec::new();
-        if self.ssh_agent {
+        if self.ssh_agent && !ssh.is_some_and(|h| h.identities_only) {
             out.push(Candidate::Agent);
         }
-        out.extend(self.ssh_keys.iter().cloned().map(Candidate::KeyFile));
+        match ssh {
+            Some(h) if !h.identity_files.is_empty() => {
+                out.extend(h.identity_files.iter().cloned().map(Candidate::KeyFile));
+            }
+            _ => out.extend(self.ssh_keys.iter().cloned().map(Candidate::KeyFile)),
+        }
         out.extend(self.token_vars.iter().cloned().map(Candidate::Token));
         if self.helpers != Helpers::Off {
             out.push(Candidate::Helper);
@@ -152,6 +210,7 @@ impl CredentialConfig {
         url: &str,
         user: Option<&str>,
         allowed: CredentialType,
+        ssh: Option<&SshHost>,
     ) -> Result<Cred, git2::Error> {
         if allowed.contains(CredentialType::USERNAME) {
             attempts.username_asks += 1;
@@ -161,7 +220,7 @@ impl CredentialConfig {
             }
             return Cred::username(user.filter(|u| !u.is_empty()).unwrap_or("git"));
         }
-        let candidates = self.candidates();
+        let candidates = self.candidates(ssh);
         while let Some(c) = candidates.get(attempts.next) {
             attempts.next += 1;
             if !c.allowed(allowed) {
@@ -181,12 +240,53 @@ impl CredentialConfig {
         ))
     }
 
-    /// Remote callbacks whose credential answers are recorded in `attempts`.
-    pub(crate) fn callbacks<'a>(&'a self, attempts: &'a RefCell<Attempts>) -> RemoteCallbacks<'a> {
+    /// Remote callbacks whose credential answers are recorded in `attempts`; for an SSH
+    /// remote (`ssh`), the host key is checked against its known-hosts files.
+    pub(crate) fn callbacks<'a>(
+        &'a self,
+        attempts: &'a RefCell<Attempts>,
+        ssh: Option<&'a SshHost>,
+    ) -> RemoteCallbacks<'a> {
         let mut cb = RemoteCallbacks::new();
         cb.credentials(move |url, user, allowed| {
-            self.answer(&mut attempts.borrow_mut(), url, user, allowed)
+            self.answer(&mut attempts.borrow_mut(), url, user, allowed, ssh)
         });
+        if let Some(target) = ssh {
+            cb.certificate_check(move |cert, _host| {
+                // TLS certificates are libgit2's to verify, as without this callback.
+                let Some(hostkey) = cert.as_hostkey() else {
+                    return Ok(CertificateCheckStatus::CertificatePassthrough);
+                };
+                let message = match hostkey.hostkey() {
+                    Some(key) => {
+                        let files = &target.known_hosts_files;
+                        let verdict =
+                            known_hosts::check(files, &target.hostname, target.port, key);
+                        match known_hosts::refusal(
+                            &verdict,
+                            &target.hostname,
+                            target.port,
+                            key,
+                            files,
+                        ) {
+                            None => return Ok(CertificateCheckStatus::CertificateOk),
+                            Some(message) => message,
+                        }
+                    }
+                    None => format!(
+                        "libgit2 did not hand over the SSH host key of {} port {}, so it cannot be checked against known_hosts; fluxdeck refuses the connection",
+                        target.hostname, target.port
+                    ),
+                };
+                tracing::warn!("{message}");
+                attempts.borrow_mut().host_key_refused = Some(message.clone());
+                Err(git2::Error::new(
+                    git2::ErrorCode::Certificate,
+                    git2::ErrorClass::Ssh,
+                    message,
+                ))
+            });
+        }
         cb
     }
 }
@@ -200,6 +300,8 @@ mod tests {
             token_vars: vec!["FLUXDECK_UNIT_TEST_TOKEN_THAT_IS_NEVER_SET".into()],
             ssh_agent: false,
             ssh_keys: keys,
+            ssh_home: None,
+            ssh_system_known_hosts: Vec::new(),
             helpers: Helpers::Off,
         }
     }
@@ -218,11 +320,23 @@ mod tests {
         let mut attempts = Attempts::default();
         let url = "ssh://git@example.invalid/repo";
         assert!(
-            cfg.answer(&mut attempts, url, Some("git"), CredentialType::SSH_KEY)
-                .is_ok()
+            cfg.answer(
+                &mut attempts,
+                url,
+                Some("git"),
+                CredentialType::SSH_KEY,
+                None
+            )
+            .is_ok()
         );
         assert_eq!(attempts.tried, vec![format!("key {}", key.display())]);
-        let second = cfg.answer(&mut attempts, url, Some("git"), CredentialType::SSH_KEY);
+        let second = cfg.answer(
+            &mut attempts,
+            url,
+            Some("git"),
+            CredentialType::SSH_KEY,
+            None,
+        );
         assert!(second.is_err());
         assert!(attempts.exhausted);
         assert_eq!(
@@ -244,6 +358,7 @@ mod tests {
             "https://example.invalid/r",
             None,
             CredentialType::USER_PASS_PLAINTEXT,
+            None,
         );
         assert!(r.is_err());
         assert!(attempts.exhausted);
@@ -271,6 +386,7 @@ mod tests {
                 url,
                 None,
                 CredentialType::USER_PASS_PLAINTEXT,
+                None,
             )
             .unwrap();
         assert!(cred.has_username(), "a user/password credential");
@@ -280,7 +396,8 @@ mod tests {
                 &mut attempts,
                 url,
                 None,
-                CredentialType::USER_PASS_PLAINTEXT
+                CredentialType::USER_PASS_PLAINTEXT,
+                None
             )
             .is_err()
         );
@@ -292,12 +409,72 @@ mod tests {
         let mut attempts = Attempts::default();
         let url = "ssh://example.invalid/r";
         assert!(
-            cfg.answer(&mut attempts, url, None, CredentialType::USERNAME)
+            cfg.answer(&mut attempts, url, None, CredentialType::USERNAME, None)
                 .is_ok()
         );
         assert!(
-            cfg.answer(&mut attempts, url, None, CredentialType::USERNAME)
+            cfg.answer(&mut attempts, url, None, CredentialType::USERNAME, None)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn ssh_config_identity_files_replace_the_defaults_and_identities_only_skips_the_agent() {
+        let home = tempfile::tempdir().unwrap();
+        let ssh = home.path().join(".ssh");
+        std::fs::create_dir_all(&ssh).unwrap();
+        std::fs::write(
+            ssh.join("config"),
+            "Host git-codecommit.*.amazonaws.com\n  User APKAEIBAERJR2EXAMPLE\n  IdentityFile ~/.ssh/codecommit\n  IdentitiesOnly yes\n",
+        )
+        .unwrap();
+        std::fs::write(ssh.join("codecommit"), "key text, read when connecting").unwrap();
+        std::fs::write(ssh.join("id_ed25519"), "x").unwrap();
+        let cfg = CredentialConfig {
+            ssh_agent: true,
+            ssh_home: Some(home.path().to_path_buf()),
+            ..config(vec![ssh.join("id_ed25519")])
+        };
+        let url = "ssh://git-codecommit.us-east-1.amazonaws.com/v1/repos/config";
+        let (parsed, target) = cfg.ssh_target(url).unwrap();
+        assert_eq!(target.user.as_deref(), Some("APKAEIBAERJR2EXAMPLE"));
+        assert_eq!(
+            parsed.resolved(&target),
+            "ssh://APKAEIBAERJR2EXAMPLE@git-codecommit.us-east-1.amazonaws.com:22/v1/repos/config"
+        );
+        assert_eq!(
+            cfg.candidates(Some(&target)),
+            vec![
+                Candidate::KeyFile(ssh.join("codecommit")),
+                Candidate::Token("FLUXDECK_UNIT_TEST_TOKEN_THAT_IS_NEVER_SET".into())
+            ]
+        );
+        let mut attempts = Attempts::default();
+        assert!(
+            cfg.answer(
+                &mut attempts,
+                url,
+                target.user.as_deref(),
+                CredentialType::SSH_KEY,
+                Some(&target),
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            attempts.tried,
+            vec![format!("key {}", ssh.join("codecommit").display())]
+        );
+        // Another host: the agent, then the default keys; the user defaults to `git`.
+        let (_, other) = cfg.ssh_target("other.example:org/repo.git").unwrap();
+        assert_eq!(other.user.as_deref(), Some("git"));
+        assert_eq!(
+            cfg.candidates(Some(&other))[..2],
+            [Candidate::Agent, Candidate::KeyFile(ssh.join("id_ed25519"))]
+        );
+        assert_eq!(
+            other.known_hosts_files,
+            vec![ssh.join("known_hosts"), ssh.join("known_hosts2")]
+        );
+        assert!(cfg.ssh_target("https://example.org/r.git").is_none());
     }
 }

@@ -32,6 +32,15 @@ pub enum GitError {
         /// The credential kinds tried, in order (names only, never values).
         tried: Vec<String>,
     },
+    /// The SSH server's host key is not the one known_hosts lists (unknown, changed or
+    /// revoked); the message names the host and the command that fixes it.
+    #[error("{message} ({origin})")]
+    HostKey {
+        /// Where the source came from.
+        origin: String,
+        /// What is wrong and what to run.
+        message: String,
+    },
     /// The server or the network did not answer as git expects.
     #[error(
         "cannot fetch {url} ({origin}): {message}; check the network, proxy and the URL; the next fetch retries"

@@ -5,6 +5,8 @@
 //!   the cache.
 //! - [`credentials`]: SSH agent and keys, tokens from the environment, git credential
 //!   helpers; each kind tried once per fetch. Never cluster Secrets; the worker never pushes.
+//! - [`ssh_config`] and [`known_hosts`]: SSH remotes as `ssh` reaches them (`~/.ssh/config`)
+//!   and their host keys checked against `known_hosts`.
 //! - [`log`]: the branch log a page at a time, automation commits and their image changes
 //!   ([`image_change`]).
 //! - [`applied`]: applied / pending marks and "behind by N" from `lastAppliedRevision`
@@ -19,10 +21,12 @@ pub mod diff;
 pub mod error;
 pub mod image_change;
 mod jobs;
+pub mod known_hosts;
 pub mod log;
 pub mod markers;
 pub mod protocol;
 pub mod source;
+pub mod ssh_config;
 mod sync;
 pub mod worker;
 

@@ -124,8 +124,13 @@ fn fetch_mirror(
 ) -> Result<(), GitError> {
     let attempts = RefCell::new(Attempts::default());
     let ctx = names.ctx("fetch");
+    // An SSH remote goes where ~/.ssh/config sends it (HostName, Port, User).
+    let ssh = creds.ssh_target(url);
+    let fetch_url = ssh
+        .as_ref()
+        .map_or_else(|| url.to_string(), |(parsed, host)| parsed.resolved(host));
     let mut remote = repo
-        .remote_anonymous(url)
+        .remote_anonymous(&fetch_url)
         .map_err(|e| ctx.classify(&e, None))?;
     let mut refspecs: Vec<String> = MIRROR_REFSPECS.iter().map(|s| s.to_string()).collect();
     if let TrackRef::Name(name) = &source.reference
@@ -135,13 +140,19 @@ fn fetch_mirror(
         refspecs.push(format!("+{name}:{name}"));
     }
     let mut opts = FetchOptions::new();
-    opts.remote_callbacks(creds.callbacks(&attempts))
+    opts.remote_callbacks(creds.callbacks(&attempts, ssh.as_ref().map(|(_, host)| host)))
         .prune(FetchPrune::On)
         .download_tags(AutotagOption::None)
         .update_fetchhead(false);
     let fetched = remote.fetch(&refspecs, Some(&mut opts), Some("fluxdeck fetch"));
     drop(opts);
     if let Err(e) = fetched {
+        if let Some(message) = attempts.borrow().host_key_refused.clone() {
+            return Err(GitError::HostKey {
+                origin: names.origin.clone(),
+                message,
+            });
+        }
         return Err(ctx.classify(&e, Some(&attempts.borrow())));
     }
     // The advertised HEAD is known from this fetch; without it (an empty remote, an old

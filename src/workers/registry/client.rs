@@ -7,16 +7,30 @@
 //! repository exists in exactly one region: an operator whose shell says `eu-west-1` would
 //! otherwise get "repository not found" for every `us-west-2` image.
 //!
-//! Credentials come from the default chain (environment, `AWS_PROFILE` and SSO profiles, web
-//! identity, ECS and instance roles) unless a static provider is given (the embedded demo
-//! talks to the sandbox registry, which needs no real credentials). Nothing here logs or
-//! formats a credential: [`EcrClientConfig`]'s `Debug` only says where they come from.
+//! Every private ECR host names its region, so `AWS_REGION` and the profile's `region` never
+//! decide where `DescribeImages` goes; the profile's `sso_region` still decides where an SSO
+//! profile signs in.
+//!
+//! Credentials come from the default chain (environment, `AWS_PROFILE` with static keys,
+//! `credential_process`, `sso_session` or legacy SSO, assume-role; web identity, ECS and
+//! instance roles) unless a static provider is given (the embedded demo talks to the sandbox
+//! registry, which needs no real credentials). When an SSO profile has no valid token the
+//! error names the profile and `aws sso login --profile NAME`; the SDK fails such a profile
+//! from its token cache, before any network call. Nothing here logs or formats a credential:
+//! [`EcrClientConfig`]'s `Debug` only says where they come from.
 
+use std::borrow::Cow;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, future};
+use aws_runtime::env_config::file::{
+    EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
+};
 use aws_sdk_ecr::config::{Region, SharedCredentialsProvider};
 
 use super::image_ref::EcrRepo;
@@ -31,6 +45,11 @@ pub struct EcrClientConfig {
     pub region: Option<String>,
     /// Static credentials instead of the default chain.
     pub credentials: Option<SharedCredentialsProvider>,
+    /// The AWS profile of the default chain (unset: `$AWS_PROFILE`, else `default`).
+    pub profile: Option<String>,
+    /// The AWS config file to read profiles from, alone (unset: `$AWS_CONFIG_FILE` or
+    /// `~/.aws/config`, with `$AWS_SHARED_CREDENTIALS_FILE` or `~/.aws/credentials`).
+    pub aws_config_file: Option<PathBuf>,
     /// Attempts per API call, including the SDK's own retries of throttling and 5xx (≥ 1).
     pub max_attempts: u32,
     /// Time limit for one API call, all attempts included.
@@ -46,6 +65,8 @@ impl Default for EcrClientConfig {
             endpoint_url: None,
             region: None,
             credentials: None,
+            profile: None,
+            aws_config_file: None,
             // The SDK's standard retry mode; the scanner backs off on top of it.
             max_attempts: 3,
             operation_timeout: Duration::from_secs(60),
@@ -67,6 +88,8 @@ impl std::fmt::Debug for EcrClientConfig {
                     "default chain"
                 },
             )
+            .field("profile", &self.profile)
+            .field("aws_config_file", &self.aws_config_file)
             .field("max_attempts", &self.max_attempts)
             .field("operation_timeout", &self.operation_timeout)
             .finish()
@@ -170,12 +193,98 @@ pub async fn build_client(
             .use_fips(repo.fips())
             .use_dual_stack(repo.dual_stack());
     }
+    if let Some(name) = &config.profile {
+        loader = loader.profile_name(name);
+    }
+    if let Some(files) = config.profile_files() {
+        loader = loader.profile_files(files);
+    }
     if let Some(credentials) = &config.credentials {
         loader = loader.credentials_provider(credentials.clone());
     }
     loader = loader.http_client(http_client(config.proxy.as_deref())?);
     let sdk_config = loader.load().await;
-    Ok(aws_sdk_ecr::Client::new(&sdk_config))
+    let mut ecr_config = aws_sdk_ecr::config::Builder::from(&sdk_config);
+    if config.credentials.is_none()
+        && let Some(chain) = sdk_config.credentials_provider()
+    {
+        ecr_config = ecr_config.credentials_provider(SsoHint {
+            chain,
+            profile: config.profile.clone(),
+            files: config.profile_files(),
+        });
+    }
+    Ok(aws_sdk_ecr::Client::from_conf(ecr_config.build()))
+}
+
+impl EcrClientConfig {
+    /// The profile files to read when `aws_config_file` replaces the default ones.
+    fn profile_files(&self) -> Option<ProfileFiles> {
+        self.aws_config_file.as_ref().map(|file| {
+            ProfileFiles::builder()
+                .with_file(ProfileFileKind::Config, file)
+                .build()
+        })
+    }
+}
+
+/// The default chain, with a hint added to its failures when the selected profile signs in
+/// with AWS SSO: what to run, for which profile.
+#[derive(Debug)]
+struct SsoHint {
+    chain: SharedCredentialsProvider,
+    profile: Option<String>,
+    files: Option<ProfileFiles>,
+}
+
+/// An SSO profile without a usable token.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "AWS profile '{profile}' signs in with AWS SSO and has no valid SSO token: run `aws sso login --profile {profile}`"
+)]
+pub(crate) struct SsoLoginNeeded {
+    profile: String,
+    #[source]
+    source: CredentialsError,
+}
+
+impl SsoHint {
+    async fn provide(&self) -> aws_credential_types::provider::Result {
+        let err = match self.chain.provide_credentials().await {
+            Ok(credentials) => return Ok(credentials),
+            Err(err) => err,
+        };
+        match sso_profile(self.profile.clone(), self.files.clone()).await {
+            Some(profile) => Err(CredentialsError::provider_error(SsoLoginNeeded {
+                profile,
+                source: err,
+            })),
+            None => Err(err),
+        }
+    }
+}
+
+impl ProvideCredentials for SsoHint {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(self.provide())
+    }
+}
+
+/// The selected profile's name when it signs in with SSO (`sso_session` or the legacy
+/// `sso_start_url`), read from the same files and environment the SDK read.
+async fn sso_profile(profile: Option<String>, files: Option<ProfileFiles>) -> Option<String> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let files = files.unwrap_or_default();
+    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, profile.map(Cow::Owned))
+        .await
+        .ok()?;
+    let name = set.selected_profile();
+    let selected = set.get_profile(name)?;
+    (selected.get("sso_session").is_some() || selected.get("sso_start_url").is_some())
+        .then(|| name.to_string())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use aws_sdk_ecr::config::http::HttpResponse;
 use aws_sdk_ecr::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_ecr::operation::describe_images::DescribeImagesError;
 
-use super::client::ClientError;
+use super::client::{ClientError, SsoLoginNeeded};
 use super::image_ref::EcrRepo;
 
 /// Why a scan failed.
@@ -256,6 +256,26 @@ fn classify_service(
 
 /// The chain's message when the failure was "no credentials".
 fn credentials_missing<E: StdError + 'static>(err: &E) -> Option<String> {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(sso) = e.downcast_ref::<SsoLoginNeeded>() {
+            // What to run, then the SDK's root cause (the token cache file it read), without
+            // the chain's debug dump.
+            // A bare I/O error says less than its parent, which names the file.
+            let mut root: &(dyn StdError + 'static) = sso;
+            while let Some(next) = root.source() {
+                if next.is::<std::io::Error>() {
+                    break;
+                }
+                root = next;
+            }
+            if std::ptr::addr_eq(root, sso) {
+                return Some(sso.to_string());
+            }
+            return Some(format!("{sso} ({root})"));
+        }
+        source = e.source();
+    }
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = source {
         if let Some(c) = e.downcast_ref::<CredentialsError>() {
