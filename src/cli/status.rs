@@ -185,25 +185,8 @@ pub struct Lane {
     pub stuck: Option<Stuck>,
 }
 
-/// The stages of a release lane, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LaneStage {
-    /// The tag is in the registry.
-    Pushed,
-    /// The ImageRepository's scan found it.
-    Scanned,
-    /// The ImagePolicy selected it.
-    Selected,
-    /// The ImageUpdateAutomation committed it.
-    Committed,
-    /// The GitRepository fetched that commit.
-    Fetched,
-    /// The Kustomization applied it.
-    Applied,
-    /// The pods run it.
-    RolledOut,
-}
+/// The stages of a release lane, in order (serialised kebab-case: `rolled-out`).
+pub use crate::state::Stage as LaneStage;
 
 /// When a lane reached one stage.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -347,7 +330,7 @@ pub fn release_report(
                 .iter()
                 .filter(|s| r.mark(**s).reached())
                 .map(|s| LaneStep {
-                    stage: lane_stage(*s),
+                    stage: *s,
                     at: r.mark(*s).at(),
                     seconds: r.duration(*s).map(|d| d.as_secs_f64()),
                 })
@@ -360,31 +343,18 @@ pub fn release_report(
         tag: current.map(|r| r.tag.clone()),
         stage: current
             .and_then(|r| r.last_reached())
-            .map_or(LaneStage::Pushed, lane_stage),
+            .unwrap_or(LaneStage::Pushed),
         rolled_out: current.is_some_and(|r| r.rolled_out()),
         stages,
         stuck: current
             .and_then(|r| state.stuck(lane, r, now))
             .map(|s| Stuck {
-                stage: lane_stage(s.stage),
+                stage: s.stage,
                 reason: s.reason,
                 object: s
                     .object
                     .map(|k| format!("{}/{}/{}", k.kind, k.namespace, k.name)),
             }),
-    }
-}
-
-pub fn lane_stage(stage: crate::state::Stage) -> LaneStage {
-    use crate::state::Stage as S;
-    match stage {
-        S::Pushed => LaneStage::Pushed,
-        S::Scanned => LaneStage::Scanned,
-        S::Selected => LaneStage::Selected,
-        S::Committed => LaneStage::Committed,
-        S::Fetched => LaneStage::Fetched,
-        S::Applied => LaneStage::Applied,
-        S::RolledOut => LaneStage::RolledOut,
     }
 }
 
@@ -499,10 +469,7 @@ pub fn table(report: &StatusReport) -> String {
                 .collect::<Vec<_>>(),
         ];
         for l in &report.lanes {
-            let stage = serde_json::to_value(l.stage)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let stage = l.stage.name().to_owned();
             rows.push(vec![
                 l.app.clone(),
                 l.tag.clone().unwrap_or_else(|| "-".to_owned()),

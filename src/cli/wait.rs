@@ -349,10 +349,7 @@ pub fn run(global: &GlobalArgs, args: WaitArgs) -> anyhow::Result<ExitCode> {
                     "{}\t{}\t{}",
                     r.app,
                     r.tag.as_deref().unwrap_or("-"),
-                    serde_json::to_value(stage)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
+                    stage.name()
                 );
             }
         }

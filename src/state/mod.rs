@@ -38,6 +38,24 @@ pub use registry::{Drift, ImagePreview, NextPick, RegistryScan, RepoScan, ScanRe
 pub use table::{Row, Table};
 pub use update::{ActionEvent, ActionPhase, Permission, PodsWatch, Session, Update, WatchState};
 
+/// The tables of a `State` the release lanes read, borrowed field by field (so that
+/// `State::split` can lend the lanes mutably beside them).
+macro_rules! lane_inputs {
+    ($state:expr) => {
+        lanes::refresh::Inputs {
+            kustomizations: &$state.kustomizations,
+            sources: &$state.sources,
+            repositories: &$state.image_repositories,
+            policies: &$state.image_policies,
+            automations: &$state.image_automations,
+            pods: &$state.pods,
+            chains: &$state.image_chains,
+            registry: &$state.registry,
+            commit_logs: &$state.commit_logs,
+        }
+    };
+}
+
 /// Everything fluxdeck knows, as the workers reported it.
 #[derive(Debug, Default)]
 pub struct State {
@@ -317,35 +335,12 @@ impl State {
 
     /// The lanes and, apart, the tables they read (borrowed field by field).
     fn split(&mut self) -> (&mut Lanes, lanes::refresh::Inputs<'_>) {
-        (
-            &mut self.lanes,
-            lanes::refresh::Inputs {
-                kustomizations: &self.kustomizations,
-                sources: &self.sources,
-                repositories: &self.image_repositories,
-                policies: &self.image_policies,
-                automations: &self.image_automations,
-                pods: &self.pods,
-                chains: &self.image_chains,
-                registry: &self.registry,
-                commit_logs: &self.commit_logs,
-            },
-        )
+        (&mut self.lanes, lane_inputs!(self))
     }
 
     /// The tables the lanes read.
     pub fn lane_inputs(&self) -> lanes::refresh::Inputs<'_> {
-        lanes::refresh::Inputs {
-            kustomizations: &self.kustomizations,
-            sources: &self.sources,
-            repositories: &self.image_repositories,
-            policies: &self.image_policies,
-            automations: &self.image_automations,
-            pods: &self.pods,
-            chains: &self.image_chains,
-            registry: &self.registry,
-            commit_logs: &self.commit_logs,
-        }
+        lane_inputs!(self)
     }
 
     /// The release lanes, one per ImagePolicy.

@@ -33,7 +33,8 @@ pub const KEPT_RELEASES: usize = 20;
 pub const KEPT_FILTERED: usize = 5;
 
 /// The stages of a release, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Stage {
     /// The registry has the tag (its push time).
     Pushed,
