@@ -323,14 +323,6 @@ impl Lanes {
         self.lanes.get(policy)
     }
 
-    /// The lanes whose image is `name` (a registry path, any tag), for `wait --image`.
-    pub fn by_image<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Lane> + 'a {
-        let name = refresh::normalize_image(name);
-        self.lanes
-            .values()
-            .filter(move |l| l.image.as_deref().map(refresh::normalize_image) == Some(name.clone()))
-    }
-
     /// Bumped whenever any lane changes.
     pub fn revision(&self) -> u64 {
         self.revision

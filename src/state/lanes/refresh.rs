@@ -193,7 +193,7 @@ impl Lanes {
             self.index_pod(&pod.key, inputs);
         }
         for key in &all {
-            self.place(key, inputs);
+            self.place(key);
             self.refresh(key, inputs, None, now);
         }
         self.revision += 1;
@@ -223,7 +223,7 @@ impl Lanes {
         }
         let all: Vec<ObjectKey> = self.lanes.keys().cloned().collect();
         for key in &all {
-            self.place(key, inputs);
+            self.place(key);
             self.refresh(key, inputs, None, now);
         }
     }
@@ -237,7 +237,7 @@ impl Lanes {
             Kind::Kustomization => {
                 let mut lanes = self.index_kustomization(key, inputs);
                 for lane in &lanes {
-                    self.place(lane, inputs);
+                    self.place(lane);
                 }
                 lanes.extend(
                     self.in_flight(self.index.by_kustomization.get(key).into_iter().flatten()),
@@ -505,7 +505,7 @@ impl Lanes {
         lanes.dedup();
         let pending: Vec<ObjectKey> = std::mem::take(&mut self.index.pending_place);
         for lane in &pending {
-            self.place(lane, inputs);
+            self.place(lane);
         }
         self.index.pod_lanes.insert(key.clone(), now_in);
         lanes
@@ -513,7 +513,7 @@ impl Lanes {
 
     /// Works out which Kustomizations apply `lane`: those whose inventory holds one of its
     /// workloads, else those reading the source its automations push to.
-    fn place(&mut self, lane_key: &ObjectKey, _inputs: Inputs<'_>) {
+    fn place(&mut self, lane_key: &ObjectKey) {
         let Some(lane) = self.lanes.get_mut(lane_key) else {
             return;
         };
