@@ -547,6 +547,39 @@ fn first_list_over(state: &WatchState) -> bool {
     )
 }
 
+/// What a headless command (`status`, `wait`) runs: the TUI's workers, read-only (the
+/// cluster worker refuses every write), on their own runtime.
+pub struct Headless {
+    /// The pods watched for the release lanes.
+    pub pods: PodsWatch,
+    /// The cluster worker's configuration.
+    pub cluster: crate::workers::cluster::worker::ClusterConfig,
+    /// The router's.
+    pub router: crate::workers::router::RouterConfig,
+    /// The runtime to run them on.
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl Headless {
+    /// From the global flags, `--app-namespace` and the source flags.
+    pub fn new(
+        global: &GlobalArgs,
+        app_namespace: Option<&str>,
+        sources: &SourceArgs,
+    ) -> anyhow::Result<Headless> {
+        let pods = pods_watch_for(global, app_namespace);
+        Ok(Headless {
+            cluster: cluster_config_with(global, pods.clone(), true),
+            router: router_config(sources)?,
+            runtime: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?,
+            pods,
+        })
+    }
+}
+
 /// Reads updates into a fresh `State` until every watched kind's first list is over, or
 /// `timeout` passes (an error naming the kinds still waiting and why).
 pub async fn collect(
@@ -652,14 +685,12 @@ pub fn humanize(d: Duration) -> String {
 /// Runs `fluxdeck status`.
 pub fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitCode> {
     super::init_logging(global);
-    // Status writes nothing: the cluster worker refuses every write.
-    let pods = pods_watch_for(global, args.app_namespace.as_deref());
-    let cluster = cluster_config_with(global, pods.clone(), true);
-    let router = router_config(&args.sources)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let Headless {
+        pods,
+        cluster,
+        router,
+        runtime,
+    } = Headless::new(global, args.app_namespace.as_deref(), &args.sources)?;
     let report = runtime.block_on(async {
         let (mut channels, tasks) = crate::workers::start(cluster, router);
         let state = collect(&mut channels, pods, args.timeout).await;

@@ -15,8 +15,8 @@ use crate::model::image::ImageRef;
 use crate::state::{Lane, Release, Stage, State};
 
 use super::GlobalArgs;
-use super::status::{Format, parse_duration, release_report};
-use super::tui::{SourceArgs, cluster_config_with, pods_watch_for, router_config};
+use super::status::{Format, Headless, parse_duration, release_report};
+use super::tui::SourceArgs;
 
 /// `fluxdeck wait`.
 #[derive(Debug, Args)]
@@ -241,13 +241,12 @@ fn stage_line(release: &Release, stage: Stage) -> String {
 pub fn run(global: &GlobalArgs, args: WaitArgs) -> anyhow::Result<ExitCode> {
     super::init_logging(global);
     let target = Target::from_args(args.image.as_deref(), args.commit.as_deref())?;
-    let pods = pods_watch_for(global, args.app_namespace.as_deref());
-    let cluster = cluster_config_with(global, pods.clone(), true);
-    let router = router_config(&args.sources)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let Headless {
+        pods,
+        cluster,
+        router,
+        runtime,
+    } = Headless::new(global, args.app_namespace.as_deref(), &args.sources)?;
     let app = args.app.clone();
     let outcome = runtime.block_on(async {
         let (mut channels, tasks) = crate::workers::start(cluster, router);
