@@ -6,6 +6,7 @@
 //! and kept in `target/bench-data/`; every tenth commit is an automation commit that moves
 //! the development overlay's `$imagepolicy`-marked tag, the rest are human edits.
 
+use fluxdeck::workers::proxy::ProxyEnv;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -186,6 +187,7 @@ fn first_screen(c: &mut Criterion) {
             ssh_home: None,
             ssh_system_known_hosts: Vec::new(),
             helpers: Helpers::Off,
+            proxy: ProxyEnv::default(),
         },
         page_size: PAGE,
         ..GitWorkerConfig::default()

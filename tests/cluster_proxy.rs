@@ -1,6 +1,9 @@
-//! `HTTPS_PROXY`/`NO_PROXY` for the API server, as kubectl honours them, and a proxy for ECR
-//! calls: a tiny proxy on loopback (CONNECT tunnels and plain absolute-form requests) counts
-//! the connections fluxdeck's clients open to the sandbox and its registry through it.
+//! `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` for the API server and for ECR calls, as kubectl
+//! reads them. A tiny proxy on loopback (CONNECT tunnels and plain absolute-form requests)
+//! counts what goes through it. Go's rules never proxy a loopback address, so the clients are
+//! pointed at `*.proxied.test` names that only the proxy knows: it sends every one of them to
+//! 127.0.0.1 at the same port, where the sandbox and its registry listen. That the client
+//! never resolves those names itself proves the request went through the proxy.
 
 mod registry_support;
 
@@ -10,10 +13,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use fluxdeck::sandbox::{Sandbox, SandboxConfig};
 use fluxdeck::workers::cluster::connect::{ConnectOptions, connect_with_env};
 use fluxdeck::workers::cluster::discovery::discover;
+use fluxdeck::workers::proxy::ProxyEnv;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// A CONNECT-only HTTP proxy on 127.0.0.1; counts the tunnels it opened. Stopped on drop.
+/// An HTTP proxy on 127.0.0.1 that maps every host to 127.0.0.1 (same port); counts the
+/// connections it opened. Stopped on drop.
 struct Proxy {
     port: u16,
     tunnels: Arc<AtomicUsize>,
@@ -82,20 +87,13 @@ async fn tunnel(mut client: TcpStream, count: &AtomicUsize) -> std::io::Result<(
                 .await?;
             return Ok(());
         };
-        assert!(
-            authority.starts_with("127.0.0.1:"),
-            "request to {authority}"
-        );
-        let mut upstream = TcpStream::connect(authority).await?;
+        let mut upstream = TcpStream::connect(loopback(authority)).await?;
         count.fetch_add(1, Ordering::SeqCst);
         upstream.write_all(&head).await?;
         tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
         return Ok(());
     }
-    let target = uri;
-    // Loopback only: this proxy never reaches out.
-    assert!(target.starts_with("127.0.0.1:"), "tunnel to {target}");
-    let mut upstream = TcpStream::connect(target).await?;
+    let mut upstream = TcpStream::connect(loopback(uri)).await?;
     count.fetch_add(1, Ordering::SeqCst);
     client
         .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
@@ -104,8 +102,15 @@ async fn tunnel(mut client: TcpStream, count: &AtomicUsize) -> std::io::Result<(
     Ok(())
 }
 
+/// Where the proxy sends `host:port`: 127.0.0.1 at that port (loopback only: this proxy never
+/// reaches out).
+fn loopback(authority: &str) -> String {
+    let port = authority.rsplit(':').next().unwrap_or_default();
+    format!("127.0.0.1:{port}")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_api_server_is_reached_through_https_proxy_unless_no_proxy_names_it() {
+async fn the_api_server_is_reached_through_https_proxy_but_never_on_loopback() {
     let sb = Sandbox::start(SandboxConfig {
         controllers: None,
         ..SandboxConfig::default()
@@ -115,14 +120,38 @@ async fn the_api_server_is_reached_through_https_proxy_unless_no_proxy_names_it(
     let dir = tempfile::tempdir().unwrap();
     let kc = dir.path().join("kubeconfig");
     sb.write_kubeconfig(&kc).unwrap();
-    let options = ConnectOptions {
-        kubeconfig: Some(kc),
+    let direct = ConnectOptions {
+        kubeconfig: Some(kc.clone()),
+        context: None,
+    };
+    // The same API server under a name only the proxy resolves (its certificate is for
+    // 127.0.0.1, so this test skips verification: the proxy is what it checks).
+    let far = dir.path().join("kubeconfig-far");
+    let text = std::fs::read_to_string(&kc).unwrap();
+    assert!(text.contains("https://127.0.0.1:"), "{text}");
+    let text = text
+        .replace("https://127.0.0.1:", "https://api.proxied.test:")
+        .lines()
+        .filter(|l| !l.contains("certificate-authority-data"))
+        .map(|l| {
+            if l.trim_start().starts_with("server:") {
+                let indent = &l[..l.len() - l.trim_start().len()];
+                format!("{l}\n{indent}insecure-skip-tls-verify: true")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&far, text).unwrap();
+    let far = ConnectOptions {
+        kubeconfig: Some(far),
         context: None,
     };
     let proxy = Proxy::start().await;
     let proxy_url = proxy.url();
 
-    let conn = connect_with_env(&options, |name| {
+    let conn = connect_with_env(&far, |name| {
         (name == "HTTPS_PROXY").then(|| proxy_url.clone())
     })
     .await
@@ -131,15 +160,15 @@ async fn the_api_server_is_reached_through_https_proxy_unless_no_proxy_names_it(
     let through = proxy.tunnels();
     assert!(through >= 1, "the client went through the proxy");
 
-    let conn = connect_with_env(&options, |name| match name {
+    // 127.0.0.1 (the demo's sandbox) goes direct, as Go's rules say, proxy or not.
+    let conn = connect_with_env(&direct, |name| match name {
         "https_proxy" => Some(proxy_url.clone()),
-        "no_proxy" => Some("localhost,127.0.0.1".into()),
         _ => None,
     })
     .await
     .unwrap();
     discover(&conn.client).await.unwrap();
-    assert_eq!(proxy.tunnels(), through, "NO_PROXY bypasses the proxy");
+    assert_eq!(proxy.tunnels(), through, "loopback bypasses the proxy");
 
     drop(proxy);
     sb.shutdown().await;
@@ -157,8 +186,9 @@ async fn ecr_calls_go_through_the_proxy() {
         .unwrap();
     let repo = registry_support::repo("123456789012.dkr.ecr.us-west-2.amazonaws.com/team/app");
     let proxy = Proxy::start().await;
-    let mut config = registry_support::config(&server.url);
-    config.proxy = Some(proxy.url());
+    let port = server.url.rsplit(':').next().unwrap().trim_end_matches('/');
+    let mut config = registry_support::config(&format!("http://ecr.proxied.test:{port}"));
+    config.proxy = ProxyEnv::from_pairs([("HTTP_PROXY".to_string(), proxy.url())]);
     let ecr = build_client(&config, &repo).await.unwrap();
     ecr.create_repository()
         .repository_name("team/app")
@@ -167,10 +197,14 @@ async fn ecr_calls_go_through_the_proxy() {
         .unwrap();
     assert!(proxy.tunnels() >= 1, "the ECR call went through the proxy");
 
-    let direct = build_client(&registry_support::config(&server.url), &repo)
-        .await
-        .unwrap();
+    // The registry on 127.0.0.1 (the demo's) goes direct, proxy variables or not.
+    let mut config = registry_support::config(&server.url);
+    config.proxy = ProxyEnv::from_pairs([
+        ("HTTPS_PROXY".to_string(), proxy.url()),
+        ("HTTP_PROXY".to_string(), proxy.url()),
+    ]);
+    let direct = build_client(&config, &repo).await.unwrap();
     let before = proxy.tunnels();
     direct.describe_repositories().send().await.unwrap();
-    assert_eq!(proxy.tunnels(), before, "no proxy when none is set");
+    assert_eq!(proxy.tunnels(), before, "loopback bypasses the proxy");
 }

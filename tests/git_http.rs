@@ -1,7 +1,8 @@
 //! The git worker against authenticated smart HTTP: `git http-backend` behind a Basic-auth
 //! server on loopback. Right token from the environment, a git credential helper, wrong
 //! token (one refused attempt, a clear error, no retry on the interval), no credential, a
-//! password in the URL (never printed), and a repository that is not there.
+//! password in the URL (never printed), a repository that is not there, and HTTPS fetches through
+//! `HTTPS_PROXY` (never for a loopback address).
 
 mod git_support;
 
@@ -210,5 +211,128 @@ async fn a_repository_the_server_does_not_have_is_not_found() {
     let err = w.error().await;
     assert!(matches!(err, GitError::NotFound { .. }), "{err}");
     assert_eq!(server.refused(), 0);
+    w.stop().await;
+}
+
+/// An HTTPS proxy on 127.0.0.1 that records the targets of the CONNECT requests it gets and
+/// refuses each with 502: enough to see where a client's fetch goes, with no TLS server
+/// behind it. Stopped on drop.
+struct ConnectProbe {
+    addr: std::net::SocketAddr,
+    targets: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ConnectProbe {
+    fn start() -> ConnectProbe {
+        use std::io::{Read, Write};
+        use std::sync::atomic::AtomicBool;
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let targets = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (seen, st) = (targets.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if st.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut client) = conn else { continue };
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read(&mut byte).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    head.push(byte[0]);
+                }
+                let text = String::from_utf8_lossy(&head).into_owned();
+                let mut words = text.split_whitespace();
+                if words.next() == Some("CONNECT") {
+                    seen.lock()
+                        .unwrap()
+                        .push(words.next().unwrap_or_default().to_string());
+                }
+                let _ = client.write_all(
+                    b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+            }
+        });
+        ConnectProbe {
+            addr,
+            targets,
+            stop,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn targets(&self) -> Vec<String> {
+        self.targets.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ConnectProbe {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = std::net::TcpStream::connect(self.addr);
+    }
+}
+
+/// libgit2 takes a proxy for HTTPS remotes only (a CONNECT tunnel; it reaches `http://`
+/// remotes directly), so this test looks at the CONNECT the fetch sends, not at a clone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_fetches_go_through_https_proxy_but_never_on_loopback() {
+    use fluxdeck::workers::proxy::ProxyEnv;
+    env();
+    let dir = tempfile::tempdir().unwrap();
+    let probe = ConnectProbe::start();
+    let vars = || {
+        ProxyEnv::from_pairs([
+            ("HTTPS_PROXY".to_string(), probe.url()),
+            ("NO_PROXY".to_string(), "git.corp.example".to_string()),
+        ])
+    };
+    // A name only a proxy could resolve: the fetch asks the proxy for a tunnel to it.
+    let mut w = Running::start(
+        &dir.path().join("cache"),
+        50,
+        CredentialConfig {
+            proxy: vars(),
+            ..with_token(GOOD_VAR)
+        },
+    );
+    w.send(track(
+        "https://git.proxied.test/team/config.git",
+        Duration::from_secs(3600),
+    ))
+    .await;
+    let error = w.error().await.to_string();
+    assert_eq!(probe.targets(), ["git.proxied.test:443"], "{error}");
+    assert!(!error.contains("resolve"), "not resolved locally: {error}");
+    w.stop().await;
+
+    // A remote on 127.0.0.1 goes direct, as Go's rules say (nothing listens for TLS there,
+    // so the fetch fails, without asking the proxy).
+    let server = GitHttpServer::start(dir.path(), "git", GOOD);
+    let mut w = Running::start(
+        &dir.path().join("cache-direct"),
+        50,
+        CredentialConfig {
+            proxy: vars(),
+            ..with_token(GOOD_VAR)
+        },
+    );
+    w.send(track(
+        &format!("https://127.0.0.1:{}/remote.git", server.addr.port()),
+        Duration::from_secs(3600),
+    ))
+    .await;
+    let _ = w.error().await;
+    assert_eq!(probe.targets().len(), 1, "loopback bypasses the proxy");
     w.stop().await;
 }

@@ -18,6 +18,7 @@
 
 mod git_support;
 
+use fluxdeck::workers::proxy::ProxyEnv;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -128,6 +129,7 @@ fn credentials(home: &Path, agent: bool) -> CredentialConfig {
         ssh_home: Some(home.to_path_buf()),
         ssh_system_known_hosts: Vec::new(),
         helpers: Helpers::Off,
+        proxy: ProxyEnv::default(),
     }
 }
 

@@ -9,6 +9,7 @@
 //! change the outcome. Without `git` on `PATH` the tests say so and pass, except under
 //! `CI=true`, where they fail.
 
+use fluxdeck::workers::proxy::ProxyEnv;
 use std::cell::Cell;
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -463,6 +464,7 @@ async fn fluxdecks_git_worker_reads_the_served_repository_with_a_credential_help
             ssh_home: None,
             ssh_system_known_hosts: Vec::new(),
             helpers: Helpers::ConfigFile(gitconfig),
+            proxy: ProxyEnv::default(),
         },
         page_size: 50,
         ..GitWorkerConfig::default()

@@ -25,6 +25,7 @@ use crate::ui::themes::Themes;
 use crate::workers::cluster::connect::ConnectOptions;
 use crate::workers::cluster::worker::{ClusterConfig, FluxNamespaces};
 use crate::workers::git::{CredentialConfig, GitWorkerConfig, Helpers};
+use crate::workers::proxy::ProxyEnv;
 use crate::workers::registry::EcrClientConfig;
 use crate::workers::router::RouterConfig;
 
@@ -228,6 +229,8 @@ async fn run_on(
                 ssh_home: None,
                 ssh_system_known_hosts: Vec::new(),
                 helpers: Helpers::ConfigFile(gitconfig),
+                // The sandbox is on loopback, which no proxy serves.
+                proxy: ProxyEnv::default(),
             },
             ..GitWorkerConfig::default()
         },

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod cluster;
 pub mod git;
+pub mod proxy;
 pub mod registry;
 pub mod router;
 

@@ -5,6 +5,7 @@
 
 pub mod http_server;
 
+use fluxdeck::workers::proxy::ProxyEnv;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -110,6 +111,7 @@ pub fn isolated_credentials() -> CredentialConfig {
         ssh_home: None,
         ssh_system_known_hosts: Vec::new(),
         helpers: Helpers::Off,
+        proxy: ProxyEnv::default(),
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod moto;
 
+use fluxdeck::workers::proxy::ProxyEnv;
 use std::time::Duration;
 
 use aws_sdk_ecr::config::{Credentials, SharedCredentialsProvider};
@@ -27,6 +28,8 @@ pub fn config(endpoint: &str) -> EcrClientConfig {
         ))),
         max_attempts: 1,
         operation_timeout: Duration::from_secs(20),
+        // Proxy variables on the machine running the tests play no part.
+        proxy: ProxyEnv::default(),
         ..EcrClientConfig::default()
     }
 }

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
+use crate::workers::proxy::proxy_for;
+
 /// Where and how to connect.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
@@ -222,91 +224,6 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
     connect_with_env(options, |name| std::env::var(name).ok()).await
 }
 
-/// The proxy for `url` from proxy variables read with `var`, as Go's (and so kubectl's)
-/// `ProxyFromEnvironment`: `HTTPS_PROXY` (or `https_proxy`) for https URLs, `HTTP_PROXY`
-/// for http ones, none when `NO_PROXY` names the host (`*`, the host or an IP, a domain and
-/// its subdomains with or without a leading dot, `host:port`).
-pub fn proxy_for(url: &http::Uri, var: impl Fn(&str) -> Option<String>) -> Option<http::Uri> {
-    let get = |upper: &str| {
-        var(upper)
-            .or_else(|| var(&upper.to_ascii_lowercase()))
-            .filter(|v| !v.trim().is_empty())
-    };
-    let proxy = match url.scheme_str() {
-        Some("https") => get("HTTPS_PROXY"),
-        _ => get("HTTP_PROXY"),
-    }?;
-    let host = url.host()?.trim_start_matches('[').trim_end_matches(']');
-    let port = url
-        .port_u16()
-        .unwrap_or(if url.scheme_str() == Some("https") {
-            443
-        } else {
-            80
-        });
-    if let Some(no_proxy) = get("NO_PROXY")
-        && no_proxy
-            .split(',')
-            .map(str::trim)
-            .any(|rule| bypasses(rule, host, port))
-    {
-        return None;
-    }
-    // A proxy without a scheme is an http proxy, as Go reads it.
-    let proxy = if proxy.contains("://") {
-        proxy
-    } else {
-        format!("http://{proxy}")
-    };
-    proxy.parse().ok()
-}
-
-fn bypasses(rule: &str, host: &str, port: u16) -> bool {
-    if rule.is_empty() {
-        return false;
-    }
-    if rule == "*" {
-        return true;
-    }
-    let (rule_host, rule_port) = match rule.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') && p.parse::<u16>().is_ok() => (h, p.parse::<u16>().ok()),
-        _ => (rule, None),
-    };
-    if rule_port.is_some_and(|p| p != port) {
-        return false;
-    }
-    let rule_host = rule_host.trim_start_matches('[').trim_end_matches(']');
-    if let Some((net, bits)) = rule_host.split_once('/') {
-        return in_cidr(host, net, bits);
-    }
-    let domain = rule_host.trim_start_matches('.');
-    host.eq_ignore_ascii_case(domain)
-        || host
-            .to_ascii_lowercase()
-            .ends_with(&format!(".{}", domain.to_ascii_lowercase()))
-}
-
-fn in_cidr(host: &str, net: &str, bits: &str) -> bool {
-    use std::net::IpAddr;
-    let (Ok(host), Ok(net), Ok(bits)) = (
-        host.parse::<IpAddr>(),
-        net.parse::<IpAddr>(),
-        bits.parse::<u32>(),
-    ) else {
-        return false;
-    };
-    let (h, n, width) = match (host, net) {
-        (IpAddr::V4(h), IpAddr::V4(n)) => (u128::from(h.to_bits()), u128::from(n.to_bits()), 32),
-        (IpAddr::V6(h), IpAddr::V6(n)) => (h.to_bits(), n.to_bits(), 128),
-        _ => return false,
-    };
-    if bits > width {
-        return false;
-    }
-    let shift = width - bits;
-    bits == 0 || (h >> shift) == (n >> shift)
-}
-
 /// [`connect`] with the proxy variables read through `var` (tests pass their own).
 pub async fn connect_with_env(
     options: &ConnectOptions,
@@ -358,64 +275,4 @@ pub async fn connect_with_env(
         server,
         contexts,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn proxy(url: &str, vars: &[(&str, &str)]) -> Option<String> {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        proxy_for(&url.parse().unwrap(), |name| {
-            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-        })
-        .map(|u| u.to_string())
-    }
-
-    #[test]
-    fn proxies_follow_the_scheme_and_no_proxy_as_kubectl() {
-        let env = [
-            ("HTTPS_PROXY", "http://proxy.corp:3128"),
-            ("http_proxy", "proxy.corp:8080"),
-        ];
-        assert_eq!(
-            proxy("https://api.eks.example.com", &env).as_deref(),
-            Some("http://proxy.corp:3128/")
-        );
-        assert_eq!(
-            proxy("http://127.0.0.1:6443", &env).as_deref(),
-            Some("http://proxy.corp:8080/")
-        );
-        assert_eq!(proxy("https://h", &[]), None);
-        let with = |no: &str| {
-            let mut e = env.to_vec();
-            e.push(("NO_PROXY", no));
-            proxy("https://api.eks.example.com:443", &e)
-        };
-        for rule in [
-            "*",
-            "example.com",
-            ".example.com",
-            "api.eks.example.com",
-            "x, eks.example.com ",
-            "api.eks.example.com:443",
-        ] {
-            assert_eq!(with(rule), None, "{rule}");
-        }
-        for rule in ["other.com", "ample.com", "api.eks.example.com:6443", ""] {
-            assert!(with(rule).is_some(), "{rule}");
-        }
-        let ip = |no: &str| {
-            proxy(
-                "https://10.1.2.3:6443",
-                &[("HTTPS_PROXY", "http://p:1"), ("no_proxy", no)],
-            )
-        };
-        assert_eq!(ip("10.0.0.0/8"), None);
-        assert_eq!(ip("10.1.2.3"), None);
-        assert!(ip("192.168.0.0/16").is_some());
-    }
 }

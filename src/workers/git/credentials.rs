@@ -27,6 +27,7 @@ use git2::{CertificateCheckStatus, Cred, CredentialType, RemoteCallbacks};
 
 use super::known_hosts;
 use super::ssh_config::{SshConfig, SshHost, SshUrl};
+use crate::workers::proxy::ProxyEnv;
 
 /// Where git credential helpers are configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +58,8 @@ pub struct CredentialConfig {
     pub ssh_system_known_hosts: Vec<PathBuf>,
     /// Git credential helpers for HTTPS.
     pub helpers: Helpers,
+    /// The proxy variables HTTP(S) remotes go through (default: the process's).
+    pub proxy: ProxyEnv,
 }
 
 impl Default for CredentialConfig {
@@ -75,6 +78,7 @@ impl Default for CredentialConfig {
                 PathBuf::from("/etc/ssh/ssh_known_hosts2"),
             ],
             helpers: Helpers::UserConfig,
+            proxy: ProxyEnv::from_process(),
         }
     }
 }
@@ -303,6 +307,7 @@ mod tests {
             ssh_home: None,
             ssh_system_known_hosts: Vec::new(),
             helpers: Helpers::Off,
+            proxy: ProxyEnv::default(),
         }
     }
 

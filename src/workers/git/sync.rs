@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::path::Path;
 
-use git2::{AutotagOption, FetchOptions, FetchPrune, Oid, Repository};
+use git2::{AutotagOption, FetchOptions, FetchPrune, Oid, ProxyOptions, Repository};
 
 use super::credentials::{Attempts, CredentialConfig};
 use super::error::{Context, GitError};
@@ -140,6 +140,17 @@ fn fetch_mirror(
         refspecs.push(format!("+{name}:{name}"));
     }
     let mut opts = FetchOptions::new();
+    // libgit2's own proxy detection reads only git's `http.proxy`; the proxy variables are
+    // read as for the API server and ECR (`NO_PROXY` included). libgit2 tunnels HTTPS
+    // through a proxy (CONNECT) and reaches an `http://` remote directly, whatever it is told.
+    if let Some(proxy) = creds.proxy.proxy_for(&fetch_url) {
+        if fetch_url.starts_with("http://") {
+            tracing::debug!(url = %crate::model::mask::mask_url_password(&fetch_url), "libgit2 fetches http:// remotes without the proxy");
+        }
+        let mut proxy_opts = ProxyOptions::new();
+        proxy_opts.url(&proxy.to_string());
+        opts.proxy_options(proxy_opts);
+    }
     opts.remote_callbacks(creds.callbacks(&attempts, ssh.as_ref().map(|(_, host)| host)))
         .prune(FetchPrune::On)
         .download_tags(AutotagOption::None)

@@ -34,6 +34,7 @@ use aws_runtime::env_config::file::{
 use aws_sdk_ecr::config::{Region, SharedCredentialsProvider};
 
 use super::image_ref::EcrRepo;
+use crate::workers::proxy::ProxyEnv;
 
 /// How the worker's ECR clients are built.
 #[derive(Clone)]
@@ -54,9 +55,8 @@ pub struct EcrClientConfig {
     pub max_attempts: u32,
     /// Time limit for one API call, all attempts included.
     pub operation_timeout: Duration,
-    /// A proxy for every ECR call; `None`: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` from the
-    /// environment, as the API server and git use them.
-    pub proxy: Option<String>,
+    /// The proxy variables (default: the process's), read as for the API server and git.
+    pub proxy: ProxyEnv,
 }
 
 impl Default for EcrClientConfig {
@@ -70,7 +70,7 @@ impl Default for EcrClientConfig {
             // The SDK's standard retry mode; the scanner backs off on top of it.
             max_attempts: 3,
             operation_timeout: Duration::from_secs(60),
-            proxy: None,
+            proxy: ProxyEnv::from_process(),
         }
     }
 }
@@ -107,8 +107,10 @@ pub enum ClientError {
     /// The region override is not a region name.
     #[error("the ECR region {0:?} is not an AWS region name such as us-west-2: fix or unset it")]
     BadRegion(String),
-    /// The proxy for ECR calls is not a proxy URL.
-    #[error("the proxy for ECR calls {0} is not usable: give http://HOST:PORT")]
+    /// `HTTPS_PROXY`/`HTTP_PROXY` is not a proxy URL.
+    #[error(
+        "the proxy {0} (HTTPS_PROXY or HTTP_PROXY) is not usable for ECR calls: give http://HOST:PORT"
+    )]
     BadProxy(String),
 }
 
@@ -141,17 +143,12 @@ impl EcrClientConfig {
     }
 }
 
-/// The SDK's HTTPS client (rustls with aws-lc, as the SDK's default) with a proxy: `proxy`,
-/// else the environment's. The SDK's default client uses no proxy at all.
-fn http_client(proxy: Option<&str>) -> Result<aws_sdk_ecr::config::SharedHttpClient, ClientError> {
-    use aws_smithy_http_client::proxy::ProxyConfig;
+/// The SDK's HTTPS client (rustls with aws-lc, as the SDK's default) with the proxy the
+/// variables in `env` give. The SDK's default client uses no proxy at all, and the SDK's own
+/// reading of the variables would send a loopback endpoint through the proxy, as Go does not.
+fn http_client(env: &ProxyEnv) -> Result<aws_sdk_ecr::config::SharedHttpClient, ClientError> {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    let proxy = match proxy {
-        Some(url) => {
-            ProxyConfig::all(url).map_err(|e| ClientError::BadProxy(format!("{url}: {e}")))?
-        }
-        None => ProxyConfig::from_env(),
-    };
+    let proxy = proxy_config(env)?;
     Ok(
         aws_smithy_http_client::Builder::new().build_with_connector_fn(
             move |settings, components| {
@@ -169,6 +166,27 @@ fn http_client(proxy: Option<&str>) -> Result<aws_sdk_ecr::config::SharedHttpCli
             },
         ),
     )
+}
+
+/// The SDK's proxy settings from the proxy variables. AWS APIs are HTTPS, so `HTTPS_PROXY`
+/// wins when both are set and differ (an `http://` endpoint then goes direct); `localhost`
+/// and loopback addresses never go through the proxy, as Go's rules say.
+fn proxy_config(env: &ProxyEnv) -> Result<aws_smithy_http_client::proxy::ProxyConfig, ClientError> {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    let bad = |url: &str, e: &dyn std::fmt::Display| ClientError::BadProxy(format!("{url}: {e}"));
+    let config = match (env.var("HTTPS_PROXY"), env.var("HTTP_PROXY")) {
+        (None, None) => return Ok(ProxyConfig::disabled()),
+        (Some(https), Some(http)) if https == http => {
+            ProxyConfig::all(&https).map_err(|e| bad(&https, &e))?
+        }
+        (Some(https), _) => ProxyConfig::https(&https).map_err(|e| bad(&https, &e))?,
+        (None, Some(http)) => ProxyConfig::http(&http).map_err(|e| bad(&http, &e))?,
+    };
+    let loopback = "localhost,127.0.0.0/8,::1";
+    Ok(config.no_proxy(match env.var("NO_PROXY") {
+        Some(rules) => format!("{rules},{loopback}"),
+        None => loopback.to_string(),
+    }))
 }
 
 /// Builds an ECR client for `repo`'s region (see the module doc for precedence).
@@ -202,7 +220,7 @@ pub async fn build_client(
     if let Some(credentials) = &config.credentials {
         loader = loader.credentials_provider(credentials.clone());
     }
-    loader = loader.http_client(http_client(config.proxy.as_deref())?);
+    loader = loader.http_client(http_client(&config.proxy)?);
     let sdk_config = loader.load().await;
     let mut ecr_config = aws_sdk_ecr::config::Builder::from(&sdk_config);
     if config.credentials.is_none()
