@@ -1,5 +1,5 @@
 //! Connecting through a kubeconfig like kubectl, and discovering Flux's served versions,
-//! against sandboxes playing Flux 2.7+ and Flux 2.6.
+//! against sandboxes playing Flux 2.7+ and Flux 2.6, and as a pod through its service account.
 
 use fluxdeck::sandbox::crds::FluxVersion;
 use fluxdeck::sandbox::{Sandbox, SandboxConfig};
@@ -75,4 +75,61 @@ async fn a_missing_context_or_file_is_a_clear_error() {
         err.contains("no kubeconfig: ") && err.contains("nope does not exist"),
         "{err}"
     );
+}
+
+/// Run as a pod: no kubeconfig, the service account's token, CA and namespace files (here a
+/// directory laid out as the kubelet mounts it, for the sandbox's token and CA).
+#[tokio::test]
+async fn a_pod_connects_with_its_service_account() {
+    use fluxdeck::workers::cluster::connect::{ServiceAccount, connect_in_cluster};
+    let (sb, dir) = sandbox(FluxVersion::Current).await;
+    let mount = dir.path().join("serviceaccount");
+    std::fs::create_dir_all(&mount).unwrap();
+    std::fs::write(mount.join("token"), &sb.token).unwrap();
+    std::fs::write(mount.join("ca.crt"), &sb.ca_pem).unwrap();
+    std::fs::write(mount.join("namespace"), "flux-system\n").unwrap();
+    let port = sb.url.rsplit(':').next().unwrap().trim_end_matches('/');
+    let account = ServiceAccount {
+        host: "127.0.0.1".into(),
+        port: port.into(),
+        dir: mount.clone(),
+        pod_namespace: None,
+    };
+    let conn = connect_in_cluster(&account, |_| None).await.unwrap();
+    assert_eq!(conn.context, "in-cluster");
+    assert_eq!(conn.default_namespace, "flux-system");
+    assert!(conn.server.starts_with(&sb.url), "{}", conn.server);
+    let kinds = discover(&conn.client).await.unwrap();
+    assert!(kinds.iter().any(|k| k.kind == "Kustomization"));
+
+    // POD_NAMESPACE wins over the file, as kubectl reads it.
+    let conn = connect_in_cluster(
+        &ServiceAccount {
+            pod_namespace: Some("apps".into()),
+            ..account.clone()
+        },
+        |_| None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(conn.default_namespace, "apps");
+
+    // A wrong token is refused by the API server, so the token file is what is sent.
+    std::fs::write(mount.join("token"), "not-the-token").unwrap();
+    let conn = connect_in_cluster(&account, |_| None).await.unwrap();
+    assert!(discover(&conn.client).await.is_err());
+
+    // No token mounted: one line naming the file and the fix.
+    std::fs::remove_file(mount.join("token")).unwrap();
+    let err = connect_in_cluster(&account, |_| None)
+        .await
+        .err()
+        .expect("no token, no client")
+        .to_string();
+    assert!(
+        err.contains(&mount.join("token").display().to_string()),
+        "{err}"
+    );
+    assert!(err.contains("automountServiceAccountToken"), "{err}");
+    sb.shutdown().await;
 }

@@ -94,7 +94,105 @@ enum Found {
         path: String,
     },
     /// No kubeconfig, inside a pod: the service account (`KUBERNETES_SERVICE_HOST`).
-    InCluster,
+    InCluster(ServiceAccount),
+}
+
+/// A pod's way to the API server, as client-go's `InClusterConfig` reads it:
+/// `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`, the service account's token
+/// (re-read as the kubelet rotates it) and CA, and the namespace in `POD_NAMESPACE` or the
+/// service account's `namespace` file (else `default`), as kubectl takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceAccount {
+    /// `KUBERNETES_SERVICE_HOST` (an IPv6 address without brackets, as Kubernetes sets it).
+    pub host: String,
+    /// `KUBERNETES_SERVICE_PORT`.
+    pub port: String,
+    /// The directory holding `token`, `ca.crt` and `namespace`.
+    pub dir: PathBuf,
+    /// `POD_NAMESPACE`, which wins over the `namespace` file.
+    pub pod_namespace: Option<String>,
+}
+
+impl ServiceAccount {
+    /// Where the kubelet mounts a pod's service account.
+    pub const DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+    /// The service account of the pod fluxdeck runs in, if it runs in one (both variables
+    /// set, as client-go requires).
+    fn from_process() -> Option<ServiceAccount> {
+        let set = |value: Result<String, std::env::VarError>| value.ok().filter(|v| !v.is_empty());
+        Some(ServiceAccount {
+            host: set(std::env::var("KUBERNETES_SERVICE_HOST"))?,
+            port: set(std::env::var("KUBERNETES_SERVICE_PORT"))?,
+            dir: PathBuf::from(Self::DIR),
+            pod_namespace: set(std::env::var("POD_NAMESPACE")),
+        })
+    }
+
+    /// A kubeconfig of one context, [`IN_CLUSTER`], that says what the pod has: read
+    /// through kube's kubeconfig loader, the token file is re-read when it changes.
+    fn kubeconfig(&self) -> Result<Kubeconfig, ConnectError> {
+        use kube::config::{AuthInfo, Cluster, Context, NamedAuthInfo, NamedCluster, NamedContext};
+        let invalid = |cause: String| ConnectError::Invalid {
+            context: IN_CLUSTER.into(),
+            cause: format!(
+                "{cause} (KUBERNETES_SERVICE_HOST is set and there is no kubeconfig, so fluxdeck uses the pod's service account; mount it with automountServiceAccountToken: true or pass --kubeconfig)"
+            ),
+        };
+        let token = self.dir.join("token");
+        if !token.is_file() {
+            return Err(invalid(format!("{} does not exist", token.display())));
+        }
+        let ca = self.dir.join("ca.crt");
+        if !ca.is_file() {
+            return Err(invalid(format!("{} does not exist", ca.display())));
+        }
+        let namespace = match &self.pod_namespace {
+            Some(ns) => ns.clone(),
+            None => std::fs::read_to_string(self.dir.join("namespace"))
+                .ok()
+                .map(|ns| ns.trim().to_string())
+                .filter(|ns| !ns.is_empty())
+                .unwrap_or_else(|| "default".into()),
+        };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let path = |p: PathBuf| p.display().to_string();
+        Ok(Kubeconfig {
+            clusters: vec![NamedCluster {
+                name: IN_CLUSTER.into(),
+                cluster: Some(Cluster {
+                    server: Some(format!("https://{host}:{}", self.port)),
+                    certificate_authority: Some(path(ca)),
+                    ..Cluster::default()
+                }),
+                other: Default::default(),
+            }],
+            auth_infos: vec![NamedAuthInfo {
+                name: IN_CLUSTER.into(),
+                auth_info: Some(AuthInfo {
+                    token_file: Some(path(token)),
+                    ..AuthInfo::default()
+                }),
+                other: Default::default(),
+            }],
+            contexts: vec![NamedContext {
+                name: IN_CLUSTER.into(),
+                context: Some(Context {
+                    cluster: IN_CLUSTER.into(),
+                    user: Some(IN_CLUSTER.into()),
+                    namespace: Some(namespace),
+                    ..Context::default()
+                }),
+                other: Default::default(),
+            }],
+            current_context: Some(IN_CLUSTER.into()),
+            ..Kubeconfig::default()
+        })
+    }
 }
 
 /// The context name shown for the in-cluster configuration.
@@ -153,10 +251,12 @@ fn find(options: &ConnectOptions) -> Result<Found, ConnectError> {
             config: Box::new(read_file(&path)?),
             path: path.display().to_string(),
         }),
-        _ if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() => Ok(Found::InCluster),
-        path => Err(ConnectError::Missing {
-            path: path.map_or_else(|| "~/.kube/config".into(), |p| p.display().to_string()),
-        }),
+        path => match ServiceAccount::from_process() {
+            Some(account) => Ok(Found::InCluster(account)),
+            None => Err(ConnectError::Missing {
+                path: path.map_or_else(|| "~/.kube/config".into(), |p| p.display().to_string()),
+            }),
+        },
     }
 }
 
@@ -197,14 +297,14 @@ fn choose_context(
 pub fn preflight(options: &ConnectOptions) -> Result<(), ConnectError> {
     match find(options)? {
         Found::Kubeconfig { config, path } => choose_context(options, &config, &path).map(drop),
-        Found::InCluster => Ok(()),
+        Found::InCluster(account) => account.kubeconfig().map(drop),
     }
 }
 
 fn read(options: &ConnectOptions) -> Result<Kubeconfig, ConnectError> {
     match find(options)? {
         Found::Kubeconfig { config, .. } => Ok(*config),
-        Found::InCluster => Ok(Kubeconfig::default()),
+        Found::InCluster(_) => Ok(Kubeconfig::default()),
     }
 }
 
@@ -224,12 +324,43 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, ConnectErro
     connect_with_env(options, |name| std::env::var(name).ok()).await
 }
 
+/// The client a pod gets from its service account `account` (what [`connect`] does with no
+/// kubeconfig when `KUBERNETES_SERVICE_HOST` is set), with the proxy variables read through
+/// `var`.
+pub async fn connect_in_cluster(
+    account: &ServiceAccount,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<Connection, ConnectError> {
+    finish(
+        in_cluster(account).await?,
+        IN_CLUSTER.to_owned(),
+        Vec::new(),
+        var,
+    )
+}
+
+async fn in_cluster(account: &ServiceAccount) -> Result<kube::Config, ConnectError> {
+    let options = KubeConfigOptions {
+        context: Some(IN_CLUSTER.into()),
+        ..KubeConfigOptions::default()
+    };
+    kube::Config::from_custom_kubeconfig(account.kubeconfig()?, &options)
+        .await
+        .map_err(|e| ConnectError::Invalid {
+            context: IN_CLUSTER.into(),
+            cause: format!(
+                "{e} (from the pod's service account in {})",
+                account.dir.display()
+            ),
+        })
+}
+
 /// [`connect`] with the proxy variables read through `var` (tests pass their own).
 pub async fn connect_with_env(
     options: &ConnectOptions,
     var: impl Fn(&str) -> Option<String>,
 ) -> Result<Connection, ConnectError> {
-    let (mut config, context, contexts) = match find(options)? {
+    let (config, context, contexts) = match find(options)? {
         Found::Kubeconfig { config, path } => {
             let context = choose_context(options, &config, &path)?;
             let names: Vec<String> = config.contexts.iter().map(|c| c.name.clone()).collect();
@@ -245,16 +376,22 @@ pub async fn connect_with_env(
                 })?;
             (config, context, names)
         }
-        Found::InCluster => {
-            let config = kube::Config::incluster().map_err(|e| ConnectError::Invalid {
-                context: IN_CLUSTER.into(),
-                cause: format!(
-                    "{e} (KUBERNETES_SERVICE_HOST is set and there is no kubeconfig, so fluxdeck uses the pod's service account)"
-                ),
-            })?;
-            (config, IN_CLUSTER.to_owned(), Vec::new())
-        }
+        Found::InCluster(account) => (
+            in_cluster(&account).await?,
+            IN_CLUSTER.to_owned(),
+            Vec::new(),
+        ),
     };
+    finish(config, context, contexts, var)
+}
+
+/// The client for `config`, with fluxdeck's retry and proxy rules.
+fn finish(
+    mut config: kube::Config,
+    context: String,
+    contexts: Vec<String>,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<Connection, ConnectError> {
     // kube's built-in retry hides 429/503/504 behind up to 15 silent retries that follow
     // Retry-After; the watchers back off themselves and must see the failure to put
     // "retrying" in the header, and an action must fail visibly rather than hang.
