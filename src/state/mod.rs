@@ -42,7 +42,7 @@ pub use update::{ActionEvent, ActionPhase, Permission, PodsWatch, Session, Updat
 /// `State::split` can lend the lanes mutably beside them).
 macro_rules! lane_inputs {
     ($state:expr) => {
-        lanes::refresh::Inputs {
+        lanes::Inputs {
             kustomizations: &$state.kustomizations,
             sources: &$state.sources,
             repositories: &$state.image_repositories,
@@ -334,12 +334,12 @@ impl State {
     }
 
     /// The lanes and, apart, the tables they read (borrowed field by field).
-    fn split(&mut self) -> (&mut Lanes, lanes::refresh::Inputs<'_>) {
+    fn split(&mut self) -> (&mut Lanes, lanes::Inputs<'_>) {
         (&mut self.lanes, lane_inputs!(self))
     }
 
     /// The tables the lanes read.
-    pub fn lane_inputs(&self) -> lanes::refresh::Inputs<'_> {
+    pub fn lane_inputs(&self) -> lanes::Inputs<'_> {
         lane_inputs!(self)
     }
 

@@ -15,7 +15,9 @@
 //! watched) as unknown, never as pending or done. Why the current release waits is read
 //! on demand by [`why`](stuck::why), from the objects as they are now.
 
-pub mod refresh;
+mod index;
+mod refresh;
+mod release;
 pub mod stuck;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -25,6 +27,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::model::key::ObjectKey;
 
+pub use index::Inputs;
 pub use stuck::Stuck;
 
 /// How many releases a lane keeps (the current one and those before it).
@@ -297,8 +300,8 @@ impl Lane {
 #[derive(Clone, Debug, Default)]
 pub struct Lanes {
     lanes: BTreeMap<ObjectKey, Lane>,
-    index: refresh::Index,
-    repos: HashMap<String, refresh::RepoHistory>,
+    index: index::Index,
+    repos: HashMap<String, index::RepoHistory>,
     revision: u64,
 }
 

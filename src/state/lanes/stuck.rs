@@ -10,7 +10,8 @@ use crate::model::duration::parse_go_duration;
 use crate::model::key::ObjectKey;
 use crate::policy::rejection;
 
-use super::refresh::{Inputs, normalize_image};
+use super::Inputs;
+use super::index::normalize_image;
 use super::{Lane, Release, Stage};
 
 /// Pod states that do not heal by waiting.
