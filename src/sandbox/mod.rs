@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use apiserver::faults::{FaultRequest, Faults};
-use apiserver::resources::Registry;
+use apiserver::resources::ResourceTable;
 use apiserver::store::{Store, StoreOptions};
 use apiserver::{ApiServer, DEFAULT_MAX_BODY};
 use crds::FluxVersion;
@@ -183,9 +183,9 @@ impl Sandbox {
             None => None,
         };
         let crds = crds::crds(config.flux).map_err(|e| SandboxError::Seed(e.to_string()))?;
-        let registry = Arc::new(Registry::new(&crds));
+        let resources = Arc::new(ResourceTable::new(&crds).map_err(SandboxError::Seed)?);
         let mut store = Store::new(
-            registry,
+            resources,
             StoreOptions {
                 history_limit: config.history_limit,
                 ..StoreOptions::default()
@@ -218,7 +218,7 @@ impl Sandbox {
             }
         }
         // The namespaces every cluster has, unless the seed brought them.
-        let ns_type = store.registry().by_path("", "v1", "namespaces");
+        let ns_type = store.resources().by_path("", "v1", "namespaces");
         let missing: Vec<Value> = ["default", "kube-system", "kube-public", "kube-node-lease"]
             .into_iter()
             .filter(|ns| ns_type.is_some_and(|t| store.get(t, "", ns).is_none()))

@@ -61,7 +61,7 @@ async fn run(srv: &Arc<ApiServer>, req: Request) -> Result<Response, ApiError> {
             let counts = srv.store.counts();
             let by_type: serde_json::Map<String, serde_json::Value> = srv
                 .store
-                .registry()
+                .resources()
                 .types()
                 .iter()
                 .zip(counts)

@@ -55,7 +55,7 @@ pub async fn handle(srv: &Arc<ApiServer>, req: Request) -> Response {
 
 fn kustomization_type(srv: &ApiServer) -> Result<TypeId, ApiError> {
     srv.store
-        .registry()
+        .resources()
         .types()
         .iter()
         .position(|t| t.kind == "Kustomization" && t.custom)
@@ -86,7 +86,7 @@ fn summary(srv: &ApiServer) -> Result<Value, ApiError> {
     let mut by_namespace: BTreeMap<String, u64> = BTreeMap::new();
     let flux_types = srv
         .store
-        .registry()
+        .resources()
         .types()
         .iter()
         .enumerate()

@@ -109,7 +109,7 @@ async fn api(srv: &Arc<ApiServer>, req: Request) -> Response {
     }
     let path = req.uri().path().trim_end_matches('/').to_string();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let registry = srv.store.registry();
+    let resources = srv.store.resources();
     let is_get = req.method() == Method::GET;
     let doc = match segs.as_slice() {
         ["version"] if is_get => Some(discovery::version()),
@@ -117,10 +117,10 @@ async fn api(srv: &Arc<ApiServer>, req: Request) -> Response {
             return (StatusCode::OK, "ok").into_response();
         }
         ["api"] if is_get => Some(discovery::core_versions(&srv.address)),
-        ["apis"] if is_get => Some(discovery::groups(registry)),
-        ["apis", g] if is_get => discovery::group(registry, g),
-        ["api", v] if is_get => discovery::resources(registry, "", v),
-        ["apis", g, v] if is_get => discovery::resources(registry, g, v),
+        ["apis"] if is_get => Some(discovery::groups(resources)),
+        ["apis", g] if is_get => discovery::group(resources, g),
+        ["api", v] if is_get => discovery::resources(resources, "", v),
+        ["apis", g, v] if is_get => discovery::resources(resources, g, v),
         ["api", ..] | ["apis", ..] => None,
         _ => return ApiError::no_route(&path).into_response(),
     };
@@ -166,9 +166,9 @@ type Resolved = (TypeId, Option<String>, Option<String>, Option<String>);
 
 /// Maps the segments after `/api/v1` or `/apis/<g>/<v>` onto a resource request.
 fn resolve(srv: &ApiServer, group: &str, version: &str, rest: &[&str]) -> Option<Resolved> {
-    let registry = srv.store.registry();
-    let find = |plural: &str| registry.by_path(group, version, plural);
-    let namespaced = |id: TypeId| registry.get(id).is_some_and(|t| t.namespaced);
+    let resources = srv.store.resources();
+    let find = |plural: &str| resources.by_path(group, version, plural);
+    let namespaced = |id: TypeId| resources.get(id).is_some_and(|t| t.namespaced);
     let s = |x: &&str| Some(x.to_string());
     match rest {
         // namespaces/<ns>/<resource>[/<name>[/<sub>]] for namespaced kinds

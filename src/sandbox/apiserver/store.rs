@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
 use super::logbook::LogBook;
-use super::resources::{Registry, ResourceType, TypeId};
+use super::resources::{ResourceTable, ResourceType, TypeId};
 use super::selectors::{FieldSelector, LabelSelector};
 use super::status::ApiError;
 
@@ -144,7 +144,7 @@ pub type Validator = dyn Fn(&ResourceType, &Value) -> Vec<(String, String)> + Se
 
 /// The in-memory store of the sandbox.
 pub struct Store {
-    registry: Arc<Registry>,
+    resources: Arc<ResourceTable>,
     inner: RwLock<Inner>,
     changes: broadcast::Sender<Arc<Change>>,
     history_limit: usize,
@@ -205,13 +205,13 @@ impl Seeder<'_> {
     pub fn add(&mut self, obj: Value) -> Result<(), String> {
         let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_string();
         let kind = obj["kind"].as_str().unwrap_or_default().to_string();
-        let type_id = self.store.registry.by_kind(&api_version, &kind).ok_or_else(|| {
+        let type_id = self.store.resources.by_kind(&api_version, &kind).ok_or_else(|| {
             format!(
                 "seed object {kind} {} has apiVersion {api_version}, which the sandbox does not serve",
                 obj["metadata"]["name"]
             )
         })?;
-        let ty = self.store.registry.get(type_id).ok_or("unknown type")?;
+        let ty = self.store.resources.get(type_id).ok_or("unknown type")?;
         self.inner.rv += 1;
         let rv = self.inner.rv;
         let stored = finish(ty, None, obj, rv)
@@ -237,12 +237,12 @@ struct ContinueToken {
 }
 
 impl Store {
-    /// An empty store for the registry's types.
-    pub fn new(registry: Arc<Registry>, options: StoreOptions) -> Self {
+    /// An empty store for the given resource types.
+    pub fn new(resources: Arc<ResourceTable>, options: StoreOptions) -> Self {
         let (changes, _) = broadcast::channel(options.broadcast_capacity.max(16));
-        let objects = registry.types().iter().map(|_| BTreeMap::new()).collect();
+        let objects = resources.types().iter().map(|_| BTreeMap::new()).collect();
         Store {
-            registry,
+            resources,
             inner: RwLock::new(Inner {
                 rv: 1,
                 objects,
@@ -267,9 +267,9 @@ impl Store {
         &self.logs
     }
 
-    /// The registry the store serves.
-    pub fn registry(&self) -> &Registry {
-        &self.registry
+    /// The kinds the store serves.
+    pub fn resources(&self) -> &ResourceTable {
+        &self.resources
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Inner> {
@@ -322,7 +322,7 @@ impl Store {
 
     /// Whether a namespace exists.
     pub fn namespace_exists(&self, namespace: &str) -> bool {
-        match self.registry.by_path("", "v1", "namespaces") {
+        match self.resources.by_path("", "v1", "namespaces") {
             Some(id) => self.get(id, "", namespace).is_some(),
             None => true,
         }
@@ -585,7 +585,7 @@ impl Store {
     }
 
     fn ty(&self, type_id: TypeId) -> Result<&ResourceType, ApiError> {
-        self.registry
+        self.resources
             .get(type_id)
             .ok_or_else(|| ApiError::internal("unknown resource type"))
     }

@@ -72,7 +72,7 @@ pub async fn dispatch(
 ) -> Result<Response, ApiError> {
     let ty = srv
         .store
-        .registry()
+        .resources()
         .get(rr.type_id)
         .cloned()
         .ok_or_else(|| ApiError::internal("unknown type"))?;
@@ -524,7 +524,7 @@ fn pod_log(srv: &ApiServer, rr: &ResourceRequest) -> Result<Response, ApiError> 
     let name = rr.name.clone().unwrap_or_default();
     let ty = srv
         .store
-        .registry()
+        .resources()
         .get(rr.type_id)
         .ok_or_else(|| ApiError::internal("unknown type"))?;
     let pod = srv
