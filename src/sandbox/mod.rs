@@ -126,24 +126,6 @@ pub struct Sandbox {
     controllers: Vec<tokio::task::JoinHandle<()>>,
 }
 
-/// Checks custom resources against their CRD's schema, as the API server does.
-fn validate_custom(ty: &apiserver::resources::ResourceType, obj: &Value) -> Vec<(String, String)> {
-    if !ty.custom {
-        return Vec::new();
-    }
-    let version = obj["apiVersion"]
-        .as_str()
-        .map(|v| apiserver::resources::split_api_version(v).1)
-        .unwrap_or_else(|| ty.storage_version());
-    match ty.version(version).and_then(|v| v.schema.as_ref()) {
-        Some(schema) => schema::validate(schema, obj)
-            .into_iter()
-            .map(|v| (v.path, v.message))
-            .collect(),
-        None => Vec::new(),
-    }
-}
-
 fn random_token() -> String {
     hex::encode(rand::random::<[u8; 24]>())
 }
@@ -191,7 +173,7 @@ impl Sandbox {
                 ..StoreOptions::default()
             },
         );
-        store.set_validator(Box::new(validate_custom));
+        store.set_validator(Box::new(apiserver::validation::custom_resource_schema));
         {
             let mut seeder = store.seeder();
             for mut crd in crds {

@@ -8,9 +8,10 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::ApiServer;
 use super::faults::FaultRequest;
-use super::router::{read_body, value_response};
+use super::request::read_body;
+use super::respond::value_response;
+use super::server::ApiServer;
 use super::status::ApiError;
 
 /// Handles `/sandbox/...`. `GET /sandbox/stats` also reports the live controllers' loop
