@@ -71,7 +71,7 @@ async fn bench() {
     while rx.recv().await.expect("the worker runs") != Update::RelistDone(Kind::Kustomization) {}
     let ty = sb
         .store
-        .registry()
+        .resources()
         .by_kind("kustomize.toolkit.fluxcd.io/v1", "Kustomization")
         .expect("Kustomizations are served");
     let mut times = Vec::new();

@@ -64,7 +64,7 @@ async fn an_outage_says_retrying_within_2_s_and_the_change_made_meanwhile_arrive
     // Changed behind the API's back while it answers 503.
     let store = &sb.store;
     let ty = store
-        .registry()
+        .resources()
         .by_kind("kustomize.toolkit.fluxcd.io/v1", "Kustomization")
         .unwrap();
     store

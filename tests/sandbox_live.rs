@@ -654,7 +654,7 @@ async fn every_object_validates(flux: FluxVersion) {
     .await;
     let store = &live.sb.store;
     let mut checked = 0;
-    for (id, ty) in store.registry().types().iter().enumerate() {
+    for (id, ty) in store.resources().types().iter().enumerate() {
         if !ty.custom || !ty.group.ends_with("toolkit.fluxcd.io") {
             continue;
         }

@@ -338,7 +338,7 @@ async fn the_seeded_sock_shop_is_adopted_untouched_and_hashes_agree() {
             "pods" => ("", "pods"),
             other => ("apps", other),
         };
-        let ty = store.registry().by_path(group, "v1", plural).unwrap();
+        let ty = store.resources().by_path(group, "v1", plural).unwrap();
         store
             .list(
                 ty,
@@ -422,7 +422,7 @@ async fn thousands_of_deployments_roll_out_while_the_pace_warps() {
     .await;
     let store = w.sandbox.store.clone();
     let deployments = store
-        .registry()
+        .resources()
         .by_path("apps", "v1", "deployments")
         .unwrap();
     let started = std::time::Instant::now();

@@ -381,7 +381,7 @@ pub fn unsettled(world: &super::controllers::world::World) -> Vec<String> {
         }
     }
     let store = &world.store;
-    if let Some(id) = store.registry().by_path("apps", "v1", "deployments")
+    if let Some(id) = store.resources().by_path("apps", "v1", "deployments")
         && let Ok(page) = store.list(
             id,
             None,

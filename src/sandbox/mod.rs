@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use apiserver::faults::{FaultRequest, Faults};
-use apiserver::resources::Registry;
+use apiserver::resources::ResourceTable;
 use apiserver::store::{Store, StoreOptions};
 use apiserver::{ApiServer, DEFAULT_MAX_BODY};
 use crds::FluxVersion;
@@ -126,24 +126,6 @@ pub struct Sandbox {
     controllers: Vec<tokio::task::JoinHandle<()>>,
 }
 
-/// Checks custom resources against their CRD's schema, as the API server does.
-fn validate_custom(ty: &apiserver::resources::ResourceType, obj: &Value) -> Vec<(String, String)> {
-    if !ty.custom {
-        return Vec::new();
-    }
-    let version = obj["apiVersion"]
-        .as_str()
-        .map(|v| apiserver::resources::split_api_version(v).1)
-        .unwrap_or_else(|| ty.storage_version());
-    match ty.version(version).and_then(|v| v.schema.as_ref()) {
-        Some(schema) => schema::validate(schema, obj)
-            .into_iter()
-            .map(|v| (v.path, v.message))
-            .collect(),
-        None => Vec::new(),
-    }
-}
-
 fn random_token() -> String {
     hex::encode(rand::random::<[u8; 24]>())
 }
@@ -183,15 +165,15 @@ impl Sandbox {
             None => None,
         };
         let crds = crds::crds(config.flux).map_err(|e| SandboxError::Seed(e.to_string()))?;
-        let registry = Arc::new(Registry::new(&crds));
+        let resources = Arc::new(ResourceTable::new(&crds).map_err(SandboxError::Seed)?);
         let mut store = Store::new(
-            registry,
+            resources,
             StoreOptions {
                 history_limit: config.history_limit,
                 ..StoreOptions::default()
             },
         );
-        store.set_validator(Box::new(validate_custom));
+        store.set_validator(Box::new(apiserver::validation::custom_resource_schema));
         {
             let mut seeder = store.seeder();
             for mut crd in crds {
@@ -218,7 +200,7 @@ impl Sandbox {
             }
         }
         // The namespaces every cluster has, unless the seed brought them.
-        let ns_type = store.registry().by_path("", "v1", "namespaces");
+        let ns_type = store.resources().by_path("", "v1", "namespaces");
         let missing: Vec<Value> = ["default", "kube-system", "kube-public", "kube-node-lease"]
             .into_iter()
             .filter(|ns| ns_type.is_some_and(|t| store.get(t, "", ns).is_none()))

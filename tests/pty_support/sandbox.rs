@@ -138,7 +138,7 @@ impl TestSandbox {
         change: impl Fn(&mut Value),
     ) {
         let store = &self.get().store;
-        let ty = store.registry().by_kind(api_version, kind).unwrap();
+        let ty = store.resources().by_kind(api_version, kind).unwrap();
         store
             .modify(
                 ty,

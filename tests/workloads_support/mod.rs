@@ -256,7 +256,7 @@ pub struct History(Arc<Mutex<Vec<Vec<Value>>>>);
 
 impl History {
     pub fn record(store: &Arc<Store>) -> History {
-        let pods = store.registry().by_path("", "v1", "pods").unwrap();
+        let pods = store.resources().by_path("", "v1", "pods").unwrap();
         let mut rx = store.subscribe();
         // Subscribed first: a change after this list is in the broadcast.
         let mut now: BTreeMap<String, Value> = store

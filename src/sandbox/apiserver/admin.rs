@@ -8,9 +8,10 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::ApiServer;
 use super::faults::FaultRequest;
-use super::router::{read_body, value_response};
+use super::request::read_body;
+use super::respond::value_response;
+use super::server::ApiServer;
 use super::status::ApiError;
 
 /// Handles `/sandbox/...`. `GET /sandbox/stats` also reports the live controllers' loop
@@ -61,7 +62,7 @@ async fn run(srv: &Arc<ApiServer>, req: Request) -> Result<Response, ApiError> {
             let counts = srv.store.counts();
             let by_type: serde_json::Map<String, serde_json::Value> = srv
                 .store
-                .registry()
+                .resources()
                 .types()
                 .iter()
                 .zip(counts)

@@ -1,7 +1,6 @@
 //! The benchmark paths under `/bench/`, served only when the sandbox starts with
-//! `--bench-api`: the control surface of the peer benchmark harness
-//! (`shared/tools/peerbench/ptybench.py`), so fluxdeck can be measured against its own
-//! sandbox exactly as against the harness's fake API server.
+//! `--bench-api`: the control surface a peer benchmark harness drives, so fluxdeck can be
+//! measured against its own sandbox exactly as against the harness's fake API server.
 //!
 //! - `GET /bench/summary`: the Kustomizations (`[[namespace, name], ...]`) and the Flux
 //!   objects per namespace;
@@ -21,12 +20,12 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::ApiServer;
 use super::resources::TypeId;
-use super::router::value_response;
+use super::respond::value_response;
 use super::selectors::{FieldSelector, LabelSelector};
+use super::server::ApiServer;
 use super::status::ApiError;
-use super::store::Target;
+use super::store::{Target, now_rfc3339};
 
 /// The API group suffix shared by every Flux kind.
 const FLUX_GROUP_SUFFIX: &str = ".toolkit.fluxcd.io";
@@ -55,7 +54,7 @@ pub async fn handle(srv: &Arc<ApiServer>, req: Request) -> Response {
 
 fn kustomization_type(srv: &ApiServer) -> Result<TypeId, ApiError> {
     srv.store
-        .registry()
+        .resources()
         .types()
         .iter()
         .position(|t| t.kind == "Kustomization" && t.custom)
@@ -86,7 +85,7 @@ fn summary(srv: &ApiServer) -> Result<Value, ApiError> {
     let mut by_namespace: BTreeMap<String, u64> = BTreeMap::new();
     let flux_types = srv
         .store
-        .registry()
+        .resources()
         .types()
         .iter()
         .enumerate()
@@ -259,7 +258,7 @@ fn touched(old: &Value, token: &str, mode: Mode) -> Value {
                 "status": "True",
                 "reason": "ReconciliationSucceeded",
                 "message": message,
-                "lastTransitionTime": super::store::now_rfc3339(),
+                "lastTransitionTime": now_rfc3339(),
             })),
         }
     }

@@ -22,12 +22,12 @@ pub fn apply(ty: &ResourceType, obj: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::apiserver::resources::Registry;
+    use crate::sandbox::apiserver::resources::ResourceTable;
     use serde_json::json;
 
     #[test]
     fn deployments_get_the_api_servers_defaults_and_keep_what_is_set() {
-        let reg = Registry::new(&[]);
+        let reg = ResourceTable::new(&[]).unwrap();
         let id = reg.by_kind("apps/v1", "Deployment").unwrap();
         let ty = reg.get(id).unwrap();
         let mut d = json!({"spec": {

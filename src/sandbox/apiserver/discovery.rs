@@ -1,10 +1,10 @@
 //! Discovery documents: `/version`, `/api`, `/api/v1`, `/apis`, `/apis/<group>` and
-//! `/apis/<group>/<version>`, built from the registry (legacy, unaggregated discovery; clients
+//! `/apis/<group>/<version>`, built from the served kinds (legacy, unaggregated discovery; clients
 //! that ask for aggregated discovery fall back to it, as they do on older servers).
 
 use serde_json::{Value, json};
 
-use super::resources::Registry;
+use super::resources::ResourceTable;
 
 /// `/version`.
 pub fn version() -> Value {
@@ -44,8 +44,8 @@ fn group_entry(group: &str, versions: &[String]) -> Value {
 }
 
 /// `/apis`.
-pub fn groups(registry: &Registry) -> Value {
-    let groups: Vec<Value> = registry
+pub fn groups(table: &ResourceTable) -> Value {
+    let groups: Vec<Value> = table
         .groups()
         .iter()
         .map(|(g, vs)| group_entry(g, vs))
@@ -54,8 +54,8 @@ pub fn groups(registry: &Registry) -> Value {
 }
 
 /// `/apis/<group>`, if the group is served.
-pub fn group(registry: &Registry, name: &str) -> Option<Value> {
-    registry
+pub fn group(table: &ResourceTable, name: &str) -> Option<Value> {
+    table
         .groups()
         .iter()
         .find(|(g, _)| g == name)
@@ -68,9 +68,9 @@ pub fn group(registry: &Registry, name: &str) -> Option<Value> {
 }
 
 /// `/api/v1` or `/apis/<group>/<version>`, if served.
-pub fn resources(registry: &Registry, group: &str, version: &str) -> Option<Value> {
+pub fn resources(table: &ResourceTable, group: &str, version: &str) -> Option<Value> {
     let mut list = Vec::new();
-    for t in registry
+    for t in table
         .types()
         .iter()
         .filter(|t| t.group == group && t.version(version).is_some())

@@ -1,6 +1,19 @@
 //! The sandbox's Kubernetes API server: discovery, store, list/watch/write verbs, tables,
 //! bearer-token auth, faults and a request log. One axum fallback handler routes every path
 //! (the API's path space is too irregular for a route table).
+//!
+//! The modules depend on each other one way, from the bottom up:
+//!
+//! - data and values: `resources` (the kinds served; the built-ins come from
+//!   `builtin_kinds.yaml`), `selectors`, `status` (errors as `Status` values), `patch`,
+//!   `table`, `defaults`, `logbook`, `faults`, `protobuf`;
+//! - `validation`: the checks a write passes, as `Status` errors;
+//! - `store`: objects, resourceVersions and the watch history (no HTTP);
+//! - `request` and `respond`: reading a resource request, writing HTTP responses;
+//! - `server`: the state handlers share; `discovery`;
+//! - the handlers: `verbs` (with `watch`, `logs`, `review`), `admin`, `bench`;
+//! - `router`: authentication, faults, the request log and path resolution, on top;
+//! - `tls` and `serve`: the listener.
 
 pub mod admin;
 pub mod bench;
@@ -8,54 +21,25 @@ pub mod defaults;
 pub mod discovery;
 pub mod faults;
 pub mod logbook;
+pub mod logs;
 pub mod patch;
 pub mod protobuf;
+pub mod request;
 pub mod resources;
+pub mod respond;
+pub mod review;
 pub mod router;
 pub mod selectors;
 pub mod serve;
+pub mod server;
 pub mod status;
 pub mod store;
 pub mod table;
 pub mod tls;
+pub mod validation;
 pub mod verbs;
 pub mod watch;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use axum::Router;
-
-use faults::Faults;
-use store::Store;
-
-/// The user name the sandbox's token authenticates as (in Forbidden messages).
-pub const SANDBOX_USER: &str = "fluxdeck-sandbox";
-
-/// Largest request body accepted (the API server's limit for one object is 3 MiB).
-pub const DEFAULT_MAX_BODY: usize = 3 * 1024 * 1024;
-
-/// Everything a request handler needs.
-pub struct ApiServer {
-    /// The objects.
-    pub store: Arc<Store>,
-    /// Fault controls and request log.
-    pub faults: Arc<Faults>,
-    /// The bearer token clients must send.
-    pub token: String,
-    /// `host:port` the server listens on (served in `/api`).
-    pub address: String,
-    /// Largest accepted request body.
-    pub max_body: usize,
-    /// How often watches that allow bookmarks get one.
-    pub bookmark_interval: Duration,
-    /// Serve the benchmark harness's unauthenticated `/bench/` paths (see `bench`).
-    pub bench_api: bool,
-    /// The live pipeline (CI and endpoints under `/sandbox/`), when the sandbox plays one.
-    pub live: Option<Arc<crate::sandbox::live::Live>>,
-}
-
-/// The axum app serving every path.
-pub fn app(server: Arc<ApiServer>) -> Router {
-    Router::new().fallback(router::handle).with_state(server)
-}
+pub use router::app;
+pub use server::{ApiServer, DEFAULT_MAX_BODY};
+pub use status::SANDBOX_USER;

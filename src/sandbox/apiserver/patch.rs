@@ -1,6 +1,7 @@
-//! The PATCH formats: JSON merge patch (RFC 7386), JSON patch (RFC 6902), strategic merge
-//! patch (maps merge, keyed lists of pods and deployments merge by key, `$patch`
-//! directives), and server-side apply (treated as a merge that records its field manager).
+//! The PATCH formats: JSON merge patch (RFC 7386) and JSON patch (RFC 6902) through the
+//! `json-patch` crate, strategic merge patch (maps merge, keyed lists of pods and deployments
+//! merge by key, `$patch` directives), and server-side apply (treated as a merge that records
+//! its field manager).
 
 use serde_json::{Map, Value};
 
@@ -40,176 +41,22 @@ impl PatchKind {
 
 /// RFC 7386: objects merge recursively, `null` deletes, anything else replaces.
 pub fn merge_patch(target: &Value, patch: &Value) -> Value {
-    match patch {
-        Value::Object(p) => {
-            let mut out = match target {
-                Value::Object(t) => t.clone(),
-                _ => Map::new(),
-            };
-            for (k, v) in p {
-                if v.is_null() {
-                    out.remove(k);
-                } else {
-                    let merged = merge_patch(out.get(k).unwrap_or(&Value::Null), v);
-                    out.insert(k.clone(), merged);
-                }
-            }
-            Value::Object(out)
-        }
-        other => other.clone(),
-    }
-}
-
-fn unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
-}
-
-fn pointer_parts(path: &str) -> Result<Vec<String>, PatchError> {
-    if path.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rest = path.strip_prefix('/').ok_or_else(|| {
-        PatchError(format!(
-            "invalid JSON pointer '{path}': it must be empty or start with '/'"
-        ))
-    })?;
-    Ok(rest.split('/').map(unescape).collect())
-}
-
-fn parent_mut<'a>(
-    doc: &'a mut Value,
-    parts: &[String],
-    path: &str,
-) -> Result<&'a mut Value, PatchError> {
-    let mut cur = doc;
-    for p in parts {
-        cur = match cur {
-            Value::Object(m) => m.get_mut(p),
-            Value::Array(a) => p.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
-            _ => None,
-        }
-        .ok_or_else(|| PatchError(format!("path '{path}' does not exist: missing '{p}'")))?;
-    }
-    Ok(cur)
-}
-
-fn add(doc: &mut Value, path: &str, value: Value) -> Result<(), PatchError> {
-    let parts = pointer_parts(path)?;
-    let Some((last, parents)) = parts.split_last() else {
-        *doc = value;
-        return Ok(());
-    };
-    match parent_mut(doc, parents, path)? {
-        Value::Object(m) => {
-            m.insert(last.clone(), value);
-            Ok(())
-        }
-        Value::Array(a) => {
-            let idx = if last == "-" {
-                a.len()
-            } else {
-                last.parse::<usize>().map_err(|_| {
-                    PatchError(format!("path '{path}': '{last}' is not an array index"))
-                })?
-            };
-            if idx > a.len() {
-                return Err(PatchError(format!(
-                    "path '{path}': index {idx} is out of bounds (length {})",
-                    a.len()
-                )));
-            }
-            a.insert(idx, value);
-            Ok(())
-        }
-        _ => Err(PatchError(format!(
-            "path '{path}': the parent is neither an object nor an array"
-        ))),
-    }
-}
-
-fn remove(doc: &mut Value, path: &str) -> Result<Value, PatchError> {
-    let parts = pointer_parts(path)?;
-    let Some((last, parents)) = parts.split_last() else {
-        return Err(PatchError("cannot remove the whole document".into()));
-    };
-    match parent_mut(doc, parents, path)? {
-        Value::Object(m) => m
-            .shift_remove(last)
-            .ok_or_else(|| PatchError(format!("path '{path}' does not exist"))),
-        Value::Array(a) => {
-            let idx = last
-                .parse::<usize>()
-                .ok()
-                .filter(|i| *i < a.len())
-                .ok_or_else(|| PatchError(format!("path '{path}': no element '{last}'")))?;
-            Ok(a.remove(idx))
-        }
-        _ => Err(PatchError(format!("path '{path}' does not exist"))),
-    }
-}
-
-fn get<'a>(doc: &'a Value, path: &str) -> Result<&'a Value, PatchError> {
-    doc.pointer(path)
-        .ok_or_else(|| PatchError(format!("path '{path}' does not exist")))
+    let mut out = target.clone();
+    json_patch::merge(&mut out, patch);
+    out
 }
 
 /// RFC 6902: a list of `add`, `remove`, `replace`, `move`, `copy`, `test` operations,
-/// applied in order; the first failing one fails the whole patch.
+/// applied in order; the first failing one fails the whole patch, and the message names
+/// its index and path.
 pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, PatchError> {
-    let ops = patch
-        .as_array()
-        .ok_or_else(|| PatchError("a JSON patch must be an array of operations".into()))?;
+    let ops: json_patch::Patch = serde_json::from_value(patch.clone()).map_err(|e| {
+        PatchError(format!(
+            "invalid JSON patch: {e} (send an array of add, remove, replace, move, copy or test operations)"
+        ))
+    })?;
     let mut doc = target.clone();
-    for (i, op) in ops.iter().enumerate() {
-        let name = op["op"]
-            .as_str()
-            .ok_or_else(|| PatchError(format!("operation {i} has no 'op'")))?;
-        let path = op["path"]
-            .as_str()
-            .ok_or_else(|| PatchError(format!("operation {i} ({name}) has no 'path'")))?;
-        let value = || {
-            op.get("value")
-                .cloned()
-                .ok_or_else(|| PatchError(format!("operation {i} ({name} {path}) has no 'value'")))
-        };
-        let from = || {
-            op["from"]
-                .as_str()
-                .ok_or_else(|| PatchError(format!("operation {i} ({name} {path}) has no 'from'")))
-        };
-        match name {
-            "add" => add(&mut doc, path, value()?)?,
-            "remove" => {
-                remove(&mut doc, path)?;
-            }
-            "replace" => {
-                get(&doc, path)?;
-                remove(&mut doc, path).ok();
-                add(&mut doc, path, value()?)?;
-            }
-            "move" => {
-                let from = from()?;
-                let v = remove(&mut doc, from)?;
-                add(&mut doc, path, v)?;
-            }
-            "copy" => {
-                let v = get(&doc, from()?)?.clone();
-                add(&mut doc, path, v)?;
-            }
-            "test" => {
-                if *get(&doc, path)? != value()? {
-                    return Err(PatchError(format!(
-                        "test operation {i} failed: the value at '{path}' differs"
-                    )));
-                }
-            }
-            other => {
-                return Err(PatchError(format!(
-                    "operation {i}: unknown op '{other}' (use add, remove, replace, move, copy or test)"
-                )));
-            }
-        }
-    }
+    json_patch::patch(&mut doc, &ops).map_err(|e| PatchError(e.to_string()))?;
     Ok(doc)
 }
 

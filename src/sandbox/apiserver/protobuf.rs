@@ -1,8 +1,9 @@
 //! The protobuf subset kubectl sends: its typed clients (e.g. `kubectl auth can-i`) post
 //! SelfSubjectAccessReview and SelfSubjectRulesReview as `application/vnd.kubernetes.protobuf`
 //! and do not fall back to JSON. The envelope is the magic `k8s\0` and a `runtime.Unknown`
-//! (1: TypeMeta {1: apiVersion, 2: kind}, 2: raw object); the review's fields are read from
-//! `k8s.io/api/authorization/v1/generated.proto`. Responses are JSON (the clients accept it).
+//! (1: TypeMeta {1: apiVersion, 2: kind}, 2: raw object); the review's fields are read by
+//! the field numbers of the authorization/v1 API's protobuf messages. Responses are JSON (the
+//! clients accept it).
 
 use serde_json::{Value, json};
 

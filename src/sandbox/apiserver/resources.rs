@@ -1,6 +1,7 @@
-//! The resource types the sandbox serves: the built-in core/apps/authorization kinds and every
-//! kind and version the embedded Flux CRDs declare. Discovery, routing, tables and validation
-//! all read this one registry, so what is discoverable is exactly what is served.
+//! The resource types the sandbox serves: the built-in core/apps/authorization/RBAC kinds
+//! (listed in `builtin_kinds.yaml`) and every kind and version the embedded Flux CRDs declare.
+//! Discovery, routing, tables and validation all read this one table of [`ResourceTable`], so what is
+//! discoverable is exactly what is served.
 
 use serde_json::Value;
 
@@ -114,21 +115,22 @@ impl ResourceType {
     }
 }
 
-/// The registry: every resource type the sandbox serves, in discovery order.
+/// Every resource type the sandbox serves, in discovery order.
 #[derive(Debug, Clone, Default)]
-pub struct Registry {
+pub struct ResourceTable {
     types: Vec<ResourceType>,
 }
 
-/// Index of a resource type in the registry; stable for the server's lifetime.
+/// Index of a resource type in [`ResourceTable`]; stable for the server's lifetime.
 pub type TypeId = usize;
 
-impl Registry {
-    /// Built-ins plus the kinds declared by `crds`.
-    pub fn new(crds: &[Value]) -> Self {
-        let mut types = builtins();
+impl ResourceTable {
+    /// Built-ins plus the kinds declared by `crds`. Fails only if `builtin_kinds.yaml`
+    /// does not parse (a unit test proves it does).
+    pub fn new(crds: &[Value]) -> Result<Self, String> {
+        let mut types = builtins()?;
         types.extend(crds.iter().filter_map(from_crd));
-        Registry { types }
+        Ok(ResourceTable { types })
     }
 
     /// All types, in discovery order.
@@ -278,337 +280,83 @@ fn from_crd(crd: &Value) -> Option<ResourceType> {
     })
 }
 
-fn col(name: &str, kind: &str, priority: i64, description: &str) -> PrinterColumn {
-    PrinterColumn {
-        name: name.to_string(),
-        kind: kind.to_string(),
-        json_path: String::new(),
-        priority,
-        description: description.to_string(),
-    }
-}
+/// The built-in kinds, as `builtin_kinds.yaml` lists them.
+const BUILTIN_KINDS: &str = include_str!("builtin_kinds.yaml");
 
-fn builtin(
-    group: &str,
-    kind: &str,
-    plural: &str,
+/// One entry of `builtin_kinds.yaml`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BuiltinKind {
+    group: String,
+    version: String,
+    kind: String,
+    plural: String,
+    #[serde(default)]
+    singular: Option<String>,
     namespaced: bool,
-    short_names: &[&str],
-    status: bool,
-    columns: Vec<PrinterColumn>,
-) -> ResourceType {
-    // Every built-in the sandbox serves is at v1.
-    let version = "v1";
-    ResourceType {
-        group: group.to_string(),
-        versions: vec![ServedVersion {
-            name: version.to_string(),
-            columns,
-            schema: None,
-            deprecation_warning: None,
-        }],
-        kind: kind.to_string(),
-        plural: plural.to_string(),
-        singular: kind.to_lowercase(),
-        namespaced,
-        short_names: short_names.iter().map(|s| s.to_string()).collect(),
-        categories: if ["pods", "services", "deployments", "replicasets"].contains(&plural) {
-            vec!["all".to_string()]
-        } else {
-            Vec::new()
-        },
-        status_subresource: status,
-        custom: false,
-        create_only: false,
+    #[serde(default)]
+    short_names: Vec<String>,
+    #[serde(default)]
+    categories: Vec<String>,
+    #[serde(default)]
+    status_subresource: bool,
+    #[serde(default)]
+    create_only: bool,
+    #[serde(default)]
+    columns: Vec<BuiltinColumn>,
+}
+
+/// One printer column of a built-in kind.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BuiltinColumn {
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    priority: i64,
+    description: String,
+}
+
+impl From<BuiltinKind> for ResourceType {
+    fn from(b: BuiltinKind) -> Self {
+        let columns = b
+            .columns
+            .into_iter()
+            .map(|c| PrinterColumn {
+                name: c.name,
+                kind: c.kind,
+                json_path: String::new(),
+                priority: c.priority,
+                description: c.description,
+            })
+            .collect();
+        ResourceType {
+            group: b.group,
+            versions: vec![ServedVersion {
+                name: b.version,
+                columns,
+                schema: None,
+                deprecation_warning: None,
+            }],
+            singular: b.singular.unwrap_or_else(|| b.kind.to_lowercase()),
+            kind: b.kind,
+            plural: b.plural,
+            namespaced: b.namespaced,
+            short_names: b.short_names,
+            categories: b.categories,
+            status_subresource: b.status_subresource,
+            custom: false,
+            create_only: b.create_only,
+        }
     }
 }
 
-fn builtins() -> Vec<ResourceType> {
-    let name = || {
-        col(
-            "Name",
-            "string",
-            0,
-            "Name must be unique within a namespace.",
-        )
-    };
-    let age = || col("Age", "string", 0, "CreationTimestamp of the object.");
-    let mut ssar = builtin(
-        "authorization.k8s.io",
-        "SelfSubjectAccessReview",
-        "selfsubjectaccessreviews",
-        false,
-        &[],
-        false,
-        vec![],
-    );
-    ssar.create_only = true;
-    let mut ssrr = builtin(
-        "authorization.k8s.io",
-        "SelfSubjectRulesReview",
-        "selfsubjectrulesreviews",
-        false,
-        &[],
-        false,
-        vec![],
-    );
-    ssrr.create_only = true;
-    let mut types = vec![
-        builtin(
-            "",
-            "Namespace",
-            "namespaces",
-            false,
-            &["ns"],
-            true,
-            vec![
-                name(),
-                col("Status", "string", 0, "The status of the namespace"),
-                age(),
-            ],
-        ),
-        builtin(
-            "",
-            "Pod",
-            "pods",
-            true,
-            &["po"],
-            true,
-            vec![
-                name(),
-                col(
-                    "Ready",
-                    "string",
-                    0,
-                    "The aggregate readiness state of this pod for accepting traffic.",
-                ),
-                col(
-                    "Status",
-                    "string",
-                    0,
-                    "The aggregate status of the containers in this pod.",
-                ),
-                col(
-                    "Restarts",
-                    "string",
-                    0,
-                    "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
-                ),
-                age(),
-                col(
-                    "IP",
-                    "string",
-                    1,
-                    "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.",
-                ),
-                col(
-                    "Node",
-                    "string",
-                    1,
-                    "Name of the Node this pod is scheduled on.",
-                ),
-                col(
-                    "Nominated Node",
-                    "string",
-                    1,
-                    "Name of the node that the pod may be preempting to.",
-                ),
-                col(
-                    "Readiness Gates",
-                    "string",
-                    1,
-                    "The readiness gates of the pod.",
-                ),
-            ],
-        ),
-        builtin(
-            "",
-            "Service",
-            "services",
-            true,
-            &["svc"],
-            true,
-            vec![
-                name(),
-                col("Type", "string", 0, "The type of the service."),
-                col("Cluster-IP", "string", 0, "The IP address of the service."),
-                col(
-                    "External-IP",
-                    "string",
-                    0,
-                    "The external IP addresses of the service.",
-                ),
-                col("Port(s)", "string", 0, "The ports of the service."),
-                age(),
-                col(
-                    "Selector",
-                    "string",
-                    1,
-                    "Route service traffic to pods with label keys and values matching this selector.",
-                ),
-            ],
-        ),
-        builtin(
-            "",
-            "Event",
-            "events",
-            true,
-            &["ev"],
-            false,
-            vec![
-                col("Last Seen", "string", 0, "Time of the last occurrence."),
-                col("Type", "string", 0, "Type of this event (Normal, Warning)."),
-                col("Reason", "string", 0, "Why the action was taken."),
-                col("Object", "string", 0, "The object this event is about."),
-                col(
-                    "Message",
-                    "string",
-                    0,
-                    "A human-readable description of the status of this operation.",
-                ),
-            ],
-        ),
-        builtin(
-            "",
-            "ConfigMap",
-            "configmaps",
-            true,
-            &["cm"],
-            false,
-            vec![name(), col("Data", "string", 0, "Number of keys."), age()],
-        ),
-        builtin(
-            "",
-            "Secret",
-            "secrets",
-            true,
-            &[],
-            false,
-            vec![
-                name(),
-                col("Type", "string", 0, "The type of the secret."),
-                col("Data", "string", 0, "Number of keys."),
-                age(),
-            ],
-        ),
-        builtin(
-            "",
-            "ServiceAccount",
-            "serviceaccounts",
-            true,
-            &["sa"],
-            false,
-            vec![
-                name(),
-                col("Secrets", "string", 0, "Number of secrets."),
-                age(),
-            ],
-        ),
-        builtin(
-            "apps",
-            "Deployment",
-            "deployments",
-            true,
-            &["deploy"],
-            true,
-            vec![
-                name(),
-                col("Ready", "string", 0, "Number of the pod with ready state"),
-                col(
-                    "Up-to-date",
-                    "string",
-                    0,
-                    "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
-                ),
-                col(
-                    "Available",
-                    "string",
-                    0,
-                    "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
-                ),
-                age(),
-                col(
-                    "Containers",
-                    "string",
-                    1,
-                    "Names of each container in the template.",
-                ),
-                col(
-                    "Images",
-                    "string",
-                    1,
-                    "Images referenced by each container in the template.",
-                ),
-                col("Selector", "string", 1, "Label selector for pods."),
-            ],
-        ),
-        builtin(
-            "apps",
-            "ReplicaSet",
-            "replicasets",
-            true,
-            &["rs"],
-            true,
-            vec![
-                name(),
-                col("Desired", "string", 0, "Number of desired pods."),
-                col("Current", "string", 0, "Number of actually running pods."),
-                col("Ready", "string", 0, "Number of ready pods."),
-                age(),
-                col(
-                    "Containers",
-                    "string",
-                    1,
-                    "Names of each container in the template.",
-                ),
-                col(
-                    "Images",
-                    "string",
-                    1,
-                    "Images referenced by each container in the template.",
-                ),
-                col("Selector", "string", 1, "Label selector for pods."),
-            ],
-        ),
-        builtin(
-            "apiextensions.k8s.io",
-            "CustomResourceDefinition",
-            "customresourcedefinitions",
-            false,
-            &["crd", "crds"],
-            true,
-            vec![name(), col("Created At", "date", 0, "Creation time.")],
-        ),
-        ssar,
-        ssrr,
-    ];
-    // RBAC, which tenants' Kustomizations apply (a RoleBinding for their ServiceAccount).
-    for (kind, plural, namespaced, binding) in [
-        ("Role", "roles", true, false),
-        ("RoleBinding", "rolebindings", true, true),
-        ("ClusterRole", "clusterroles", false, false),
-        ("ClusterRoleBinding", "clusterrolebindings", false, true),
-    ] {
-        let columns = if binding {
-            vec![
-                name(),
-                col("Role", "string", 0, "The role the binding refers to."),
-                age(),
-            ]
-        } else {
-            vec![name(), col("Created At", "date", 0, "Creation time.")]
-        };
-        types.push(builtin(
-            "rbac.authorization.k8s.io",
-            kind,
-            plural,
-            namespaced,
-            &[],
-            false,
-            columns,
-        ));
-    }
-    types
+/// The built-in kinds, parsed from `builtin_kinds.yaml`.
+fn builtins() -> Result<Vec<ResourceType>, String> {
+    serde_saphyr::from_str::<Vec<BuiltinKind>>(BUILTIN_KINDS)
+        .map(|kinds| kinds.into_iter().map(ResourceType::from).collect())
+        .map_err(|e| format!("the built-in kinds table (builtin_kinds.yaml) does not parse: {e}"))
 }
 
 #[cfg(test)]
@@ -617,8 +365,8 @@ mod tests {
     use crate::sandbox::crds::{FluxVersion, crds};
 
     #[test]
-    fn registry_serves_every_flux_kind_and_the_builtins() {
-        let reg = Registry::new(&crds(FluxVersion::Current).unwrap());
+    fn kinds_serve_every_flux_kind_and_the_builtins() {
+        let reg = ResourceTable::new(&crds(FluxVersion::Current).unwrap()).unwrap();
         let ks = reg
             .by_path("kustomize.toolkit.fluxcd.io", "v1", "kustomizations")
             .unwrap();
@@ -641,7 +389,7 @@ mod tests {
 
     #[test]
     fn flux_2_6_prefers_v1beta2_and_stores_it() {
-        let reg = Registry::new(&crds(FluxVersion::V2_6).unwrap());
+        let reg = ResourceTable::new(&crds(FluxVersion::V2_6).unwrap()).unwrap();
         let id = reg
             .by_path("image.toolkit.fluxcd.io", "v1beta1", "imagepolicies")
             .unwrap();
@@ -662,5 +410,59 @@ mod tests {
             v,
             vec!["v2", "v1", "v2beta1", "v1beta2", "v1beta1", "v1alpha1"]
         );
+    }
+
+    #[test]
+    fn the_builtin_kinds_table_parses_and_has_what_the_code_needs() {
+        let resources = ResourceTable::new(&[]).unwrap();
+        let ty = |group: &str, plural: &str| {
+            let id = resources
+                .by_path(group, "v1", plural)
+                .unwrap_or_else(|| panic!("{group}/{plural} is missing"));
+            resources.get(id).unwrap()
+        };
+        // The kinds the store, verbs, defaults and tables single out.
+        let ns = ty("", "namespaces");
+        assert!(!ns.namespaced && ns.status_subresource);
+        assert_eq!(ns.short_names, vec!["ns"]);
+        let pods = ty("", "pods");
+        assert!(pods.namespaced && pods.status_subresource);
+        assert_eq!(pods.categories, vec!["all"]);
+        assert_eq!(pods.singular, "pod");
+        let deploy = ty("apps", "deployments");
+        assert_eq!(deploy.kind, "Deployment");
+        assert_eq!(deploy.versions[0].columns.len(), 8);
+        assert_eq!(deploy.versions[0].columns[5].priority, 1);
+        for plural in [
+            "services",
+            "events",
+            "configmaps",
+            "secrets",
+            "serviceaccounts",
+        ] {
+            assert!(ty("", plural).namespaced, "{plural}");
+        }
+        assert!(ty("apps", "replicasets").status_subresource);
+        let crd = ty("apiextensions.k8s.io", "customresourcedefinitions");
+        assert_eq!(crd.versions[0].columns[1].kind, "date");
+        for plural in ["selfsubjectaccessreviews", "selfsubjectrulesreviews"] {
+            let review = ty("authorization.k8s.io", plural);
+            assert!(review.create_only && !review.namespaced);
+            assert_eq!(review.verbs(), vec!["create"]);
+        }
+        for (plural, namespaced) in [
+            ("roles", true),
+            ("rolebindings", true),
+            ("clusterroles", false),
+            ("clusterrolebindings", false),
+        ] {
+            assert_eq!(
+                ty("rbac.authorization.k8s.io", plural).namespaced,
+                namespaced
+            );
+        }
+        assert!(resources.types().iter().all(|t| !t.custom));
+        assert_eq!(resources.types().len(), 16);
+        assert_eq!(resources.types()[0].plural, "namespaces", "discovery order");
     }
 }

@@ -7,58 +7,21 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
 
-use super::ApiServer;
-use super::discovery;
+use super::request::ResourceRequest;
 use super::resources::TypeId;
+use super::respond::value_response;
+use super::server::ApiServer;
 use super::status::ApiError;
+use super::{admin, bench, discovery, verbs};
 
-/// A request for a resource path.
-#[derive(Debug, Clone)]
-pub struct ResourceRequest {
-    /// The resource type.
-    pub type_id: TypeId,
-    /// The requested version.
-    pub version: String,
-    /// Namespace from the path (`None`: all namespaces, or a cluster-scoped kind).
-    pub namespace: Option<String>,
-    /// Object name from the path.
-    pub name: Option<String>,
-    /// Subresource (`status`, `log`).
-    pub subresource: Option<String>,
-    /// Query parameters.
-    pub query: HashMap<String, String>,
-    /// The `Accept` header.
-    pub accept: String,
-    /// The `Content-Type` header.
-    pub content_type: String,
-}
-
-impl ResourceRequest {
-    /// A query parameter.
-    pub fn param(&self, key: &str) -> Option<&str> {
-        self.query.get(key).map(String::as_str)
-    }
-
-    /// Whether `dryRun=All` was given.
-    pub fn dry_run(&self) -> bool {
-        self.param("dryRun") == Some("All")
-    }
-}
-
-/// A JSON response.
-pub fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-/// A JSON value response.
-pub fn value_response(status: StatusCode, v: &Value) -> Response {
-    json_response(status, v.to_string().into_bytes())
+/// The axum app serving every path.
+pub fn app(server: Arc<ApiServer>) -> Router {
+    Router::new().fallback(handle).with_state(server)
 }
 
 fn parse_query(q: Option<&str>) -> HashMap<String, String> {
@@ -85,12 +48,12 @@ pub async fn handle(State(srv): State<Arc<ApiServer>>, req: Request) -> Response
     let query = req.uri().query().unwrap_or_default().to_string();
     // The harness's control paths: not API traffic, so neither authenticated nor logged.
     if srv.bench_api && path.starts_with("/bench/") {
-        return super::bench::handle(&srv, req).await;
+        return bench::handle(&srv, req).await;
     }
     let response = if !authorized(&srv, req.headers()) {
         ApiError::unauthorized().into_response()
     } else if path == "/sandbox" || path.starts_with("/sandbox/") {
-        super::admin::handle(&srv, req).await
+        admin::handle(&srv, req).await
     } else {
         api(&srv, req).await
     };
@@ -109,7 +72,7 @@ async fn api(srv: &Arc<ApiServer>, req: Request) -> Response {
     }
     let path = req.uri().path().trim_end_matches('/').to_string();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let registry = srv.store.registry();
+    let resources = srv.store.resources();
     let is_get = req.method() == Method::GET;
     let doc = match segs.as_slice() {
         ["version"] if is_get => Some(discovery::version()),
@@ -117,10 +80,10 @@ async fn api(srv: &Arc<ApiServer>, req: Request) -> Response {
             return (StatusCode::OK, "ok").into_response();
         }
         ["api"] if is_get => Some(discovery::core_versions(&srv.address)),
-        ["apis"] if is_get => Some(discovery::groups(registry)),
-        ["apis", g] if is_get => discovery::group(registry, g),
-        ["api", v] if is_get => discovery::resources(registry, "", v),
-        ["apis", g, v] if is_get => discovery::resources(registry, g, v),
+        ["apis"] if is_get => Some(discovery::groups(resources)),
+        ["apis", g] if is_get => discovery::group(resources, g),
+        ["api", v] if is_get => discovery::resources(resources, "", v),
+        ["apis", g, v] if is_get => discovery::resources(resources, g, v),
         ["api", ..] | ["apis", ..] => None,
         _ => return ApiError::no_route(&path).into_response(),
     };
@@ -156,7 +119,7 @@ async fn api(srv: &Arc<ApiServer>, req: Request) -> Response {
     };
     let method = req.method().clone();
     let body = req.into_body();
-    match super::verbs::dispatch(srv, &method, rr, body).await {
+    match verbs::dispatch(srv, &method, rr, body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -166,12 +129,12 @@ type Resolved = (TypeId, Option<String>, Option<String>, Option<String>);
 
 /// Maps the segments after `/api/v1` or `/apis/<g>/<v>` onto a resource request.
 fn resolve(srv: &ApiServer, group: &str, version: &str, rest: &[&str]) -> Option<Resolved> {
-    let registry = srv.store.registry();
-    let find = |plural: &str| registry.by_path(group, version, plural);
-    let namespaced = |id: TypeId| registry.get(id).is_some_and(|t| t.namespaced);
+    let resources = srv.store.resources();
+    let find = |plural: &str| resources.by_path(group, version, plural);
+    let namespaced = |id: TypeId| resources.get(id).is_some_and(|t| t.namespaced);
     let s = |x: &&str| Some(x.to_string());
     match rest {
-        // namespaces/<ns>/<resource>[/<name>[/<sub>]] for namespaced kinds
+        // namespaces/<ns>/<resource>[/<name>[/<sub>]] for namespaced resources
         ["namespaces", ns, plural, tail @ ..] if find(plural).is_some_and(namespaced) => {
             let id = find(plural)?;
             match tail {
@@ -192,27 +155,4 @@ fn resolve(srv: &ApiServer, group: &str, version: &str, rest: &[&str]) -> Option
         }
         [] => None,
     }
-}
-
-/// Reads a request body up to the server's limit (413 beyond it).
-pub async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::too_large(limit))
-}
-
-/// Parses a JSON body (400 with the parser's message otherwise).
-pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
-    if body.is_empty() {
-        return Err(ApiError::bad_request(
-            "the request body is empty: send a JSON object",
-        ));
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))
-}
-
-/// `{"kind": ..., "apiVersion": ...}` of a list response.
-pub fn list_header(kind: &str, api_version: &str, metadata: &Value) -> Value {
-    json!({"kind": kind, "apiVersion": api_version, "metadata": metadata})
 }

@@ -1,10 +1,11 @@
 //! API errors as Kubernetes `Status` objects: every non-2xx answer carries one, with the
 //! reason and code a real API server would use, so clients (kubectl, kube-rs) report them
-//! the way users know.
+//! the way users know. These are values only; `respond` turns them into HTTP responses.
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+
+/// The user name the sandbox's token authenticates as (in Forbidden messages).
+pub const SANDBOX_USER: &str = "fluxdeck-sandbox";
 
 /// An error answered as a `Status` body.
 #[derive(Debug, Clone)]
@@ -68,7 +69,7 @@ impl ApiError {
             "Forbidden",
             format!(
                 "{subject}: User \"{}\" cannot {verb} resource \"{resource}\" in API group \"{group}\"{scope}",
-                super::SANDBOX_USER
+                SANDBOX_USER
             ),
         );
         e.details = Some(Box::new(
@@ -209,29 +210,6 @@ impl ApiError {
             status["details"]["retryAfterSeconds"] = json!(s);
         }
         status
-    }
-
-    /// The HTTP status code.
-    pub fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = self.to_status().to_string();
-        let mut resp = (
-            self.status_code(),
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response();
-        if let Some(s) = self.retry_after
-            && let Ok(v) = HeaderValue::from_str(&s.to_string())
-        {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        resp
     }
 }
 

@@ -1,47 +1,25 @@
-//! The verbs on resources: get, list, watch, create, update, patch, delete, the `status` and
-//! `log` subresources, and SelfSubjectAccessReview / SelfSubjectRulesReview.
+//! The verbs on resources: get, list, watch, create, update, patch, delete and
+//! deletecollection, the `status` subresource, and the hand-off to the `log` subresource
+//! (`logs`) and the create-only review kinds (`review`).
 
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::ApiServer;
+use super::logs::pod_log;
 use super::patch::{self, PatchKind};
+use super::request::{ResourceRequest, parse_json, read_body};
 use super::resources::ResourceType;
-use super::router::{ResourceRequest, json_response, parse_json, read_body, value_response};
-use super::selectors::{FieldSelector, LabelSelector};
+use super::respond::{self, value_response};
+use super::review;
+use super::server::ApiServer;
 use super::status::{ApiError, success_status};
-use super::store::{StoredObject, Target};
-use super::table::{self, IncludeObject};
-
-/// Whether the client asked for a `Table`.
-pub fn wants_table(accept: &str) -> bool {
-    accept
-        .split(',')
-        .next()
-        .is_some_and(|first| first.contains("as=Table"))
-}
-
-/// The object as served at `version`: the stored bytes when that is the storage version,
-/// otherwise the same object relabelled with the requested apiVersion.
-pub fn render(obj: &StoredObject, ty: &ResourceType, version: &str) -> Bytes {
-    if version == ty.storage_version() {
-        return obj.json.clone();
-    }
-    match serde_json::from_slice::<Value>(&obj.json) {
-        Ok(mut v) => {
-            v["apiVersion"] = json!(ty.api_version(version));
-            serde_json::to_vec(&v)
-                .map(Bytes::from)
-                .unwrap_or_else(|_| obj.json.clone())
-        }
-        Err(_) => obj.json.clone(),
-    }
-}
+use super::store::{Target, now_rfc3339};
+use super::validation::{check_kind, ensure_object};
+use super::watch;
 
 fn verb_of(method: &Method, rr: &ResourceRequest) -> Result<&'static str, ApiError> {
     let watch = matches!(rr.param("watch"), Some("true") | Some("1"));
@@ -72,7 +50,7 @@ pub async fn dispatch(
 ) -> Result<Response, ApiError> {
     let ty = srv
         .store
-        .registry()
+        .resources()
         .get(rr.type_id)
         .cloned()
         .ok_or_else(|| ApiError::internal("unknown type"))?;
@@ -97,17 +75,7 @@ pub async fn dispatch(
             return Err(ApiError::method_not_allowed(method.as_str(), &ty.plural));
         }
         let raw = read_body(body, srv.max_body).await?;
-        let body = match super::protobuf::decode_review(&raw) {
-            Some(v)
-                if rr
-                    .content_type
-                    .starts_with("application/vnd.kubernetes.protobuf") =>
-            {
-                v
-            }
-            _ => parse_body(&rr, &raw)?,
-        };
-        return Ok(review(srv, &ty, body));
+        return review::create(srv, &ty, &rr, &raw);
     }
     match rr.subresource.as_deref() {
         None | Some("status") => {}
@@ -144,18 +112,18 @@ pub async fn dispatch(
                 .store
                 .get(rr.type_id, &ns, &name)
                 .ok_or_else(|| ApiError::not_found(&ty.qualified_name(), &name))?;
-            single(&ty, &rr, &obj, StatusCode::OK)?
+            respond::object(&ty, &rr, &obj, StatusCode::OK)?
         }
         "list" => list(srv, &ty, &rr)?,
-        "watch" => super::watch::start(srv, &ty, &rr)?,
+        "watch" => watch::start(srv, &ty, &rr)?,
         "create" => {
-            let obj = parse_body(&rr, &read_body(body, srv.max_body).await?)?;
+            let obj = rr.parse_body(&read_body(body, srv.max_body).await?)?;
             check_kind(&ty, &obj)?;
             let stored = srv.store.create(rr.type_id, &ns, obj, rr.dry_run())?;
-            single(&ty, &rr, &stored, StatusCode::CREATED)?
+            respond::object(&ty, &rr, &stored, StatusCode::CREATED)?
         }
         "update" => {
-            let obj = parse_body(&rr, &read_body(body, srv.max_body).await?)?;
+            let obj = rr.parse_body(&read_body(body, srv.max_body).await?)?;
             check_kind(&ty, &obj)?;
             let (stored, _) = srv.store.modify(
                 rr.type_id,
@@ -166,7 +134,7 @@ pub async fn dispatch(
                 &|_old| Ok(obj.clone()),
                 None,
             )?;
-            single(&ty, &rr, &stored, StatusCode::OK)?
+            respond::object(&ty, &rr, &stored, StatusCode::OK)?
         }
         "patch" => {
             let raw = read_body(body, srv.max_body).await?;
@@ -180,7 +148,7 @@ pub async fn dispatch(
                     &success_status(&ty.plural, &name, &last.uid),
                 )
             } else {
-                single(&ty, &rr, &last, StatusCode::OK)?
+                respond::object(&ty, &rr, &last, StatusCode::OK)?
             }
         }
         "deletecollection" if ty.group.is_empty() && ty.plural == "namespaces" => {
@@ -191,8 +159,8 @@ pub async fn dispatch(
             ));
         }
         "deletecollection" => {
-            let labels = parse_labels(&rr)?;
-            let fields = parse_fields(&rr)?;
+            let labels = rr.labels()?;
+            let fields = rr.fields()?;
             let page = srv.store.list(
                 rr.type_id,
                 rr.namespace.as_deref(),
@@ -217,105 +185,9 @@ pub async fn dispatch(
     Ok(resp)
 }
 
-/// Parses a create/update body: JSON, or YAML when the client says so. Protobuf and CBOR
-/// get 415, which makes Kubernetes clients fall back to JSON.
-fn parse_body(rr: &ResourceRequest, raw: &[u8]) -> Result<Value, ApiError> {
-    let ct = rr.content_type.split(';').next().unwrap_or_default().trim();
-    match ct {
-        "" | "application/json" | "*/*" => parse_json(raw),
-        "application/yaml" => {
-            let text = std::str::from_utf8(raw)
-                .map_err(|_| ApiError::bad_request("the YAML body is not UTF-8"))?;
-            crate::model::yaml::documents(text)
-                .map_err(|e| {
-                    ApiError::bad_request(format!("the request body is not valid YAML: {e}"))
-                })?
-                .into_iter()
-                .next()
-                .ok_or_else(|| ApiError::bad_request("the request body is empty: send an object"))
-        }
-        other => Err(ApiError::unsupported_media_type(
-            other,
-            "application/json, application/yaml",
-        )),
-    }
-}
-
-/// Makes sure `obj` is an object whose `metadata` is an object (created when absent), so
-/// later field writes cannot fail; anything else is a 422 naming the field.
-pub fn ensure_object(obj: &mut Value, kind: &str, name: &str) -> Result<(), ApiError> {
-    let Some(map) = obj.as_object_mut() else {
-        return Err(ApiError::invalid(
-            kind,
-            name,
-            vec![("".into(), "the object must be a JSON object".into())],
-        ));
-    };
-    match map.get("metadata") {
-        None | Some(Value::Null) => {
-            map.insert("metadata".into(), json!({}));
-            Ok(())
-        }
-        Some(Value::Object(_)) => Ok(()),
-        Some(_) => Err(ApiError::invalid(
-            kind,
-            name,
-            vec![(
-                "metadata".into(),
-                "Invalid value: metadata must be an object".into(),
-            )],
-        )),
-    }
-}
-
-fn check_kind(ty: &ResourceType, obj: &Value) -> Result<(), ApiError> {
-    if let Some(kind) = obj["kind"].as_str()
-        && kind != ty.kind
-    {
-        return Err(ApiError::bad_request(format!(
-            "the object's kind is {kind}, but the request is for {}: send it to the {kind} resource",
-            ty.kind
-        )));
-    }
-    Ok(())
-}
-
-/// One object, as JSON or as a one-row Table.
-fn single(
-    ty: &ResourceType,
-    rr: &ResourceRequest,
-    obj: &StoredObject,
-    status: StatusCode,
-) -> Result<Response, ApiError> {
-    if wants_table(&rr.accept) {
-        let v = obj.value()?;
-        let include = IncludeObject::parse(rr.param("includeObject"));
-        let row = table::row(ty, &rr.version, &v, include, jiff::Timestamp::now());
-        let t = table::table(
-            ty,
-            &rr.version,
-            vec![row],
-            json!({"resourceVersion": obj.rv.to_string()}),
-            true,
-        );
-        return Ok(value_response(status, &t));
-    }
-    Ok(json_response(status, render(obj, ty, &rr.version).to_vec()))
-}
-
-fn parse_labels(rr: &ResourceRequest) -> Result<LabelSelector, ApiError> {
-    LabelSelector::parse(rr.param("labelSelector").unwrap_or_default())
-        .map_err(|e| ApiError::bad_request(format!("invalid labelSelector: {e}")))
-}
-
-fn parse_fields(rr: &ResourceRequest) -> Result<FieldSelector, ApiError> {
-    FieldSelector::parse(rr.param("fieldSelector").unwrap_or_default())
-        .map_err(|e| ApiError::bad_request(format!("invalid fieldSelector: {e}")))
-}
-
 fn list(srv: &ApiServer, ty: &ResourceType, rr: &ResourceRequest) -> Result<Response, ApiError> {
-    let labels = parse_labels(rr)?;
-    let fields = parse_fields(rr)?;
+    let labels = rr.labels()?;
+    let fields = rr.fields()?;
     let limit = match rr.param("limit") {
         None | Some("") => None,
         Some(l) => Some(l.parse::<usize>().map_err(|_| {
@@ -330,50 +202,7 @@ fn list(srv: &ApiServer, ty: &ResourceType, rr: &ResourceRequest) -> Result<Resp
         limit,
         rr.param("continue"),
     )?;
-    let mut meta = json!({"resourceVersion": page.rv.to_string()});
-    if let Some(c) = &page.continue_token {
-        meta["continue"] = json!(c);
-    }
-    if let Some(r) = page.remaining {
-        meta["remainingItemCount"] = json!(r);
-    }
-    if wants_table(&rr.accept) {
-        let include = IncludeObject::parse(rr.param("includeObject"));
-        let now = jiff::Timestamp::now();
-        let rows = page
-            .items
-            .iter()
-            .map(|o| {
-                o.value()
-                    .map(|v| table::row(ty, &rr.version, &v, include, now))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        return Ok(value_response(
-            StatusCode::OK,
-            &table::table(ty, &rr.version, rows, meta, true),
-        ));
-    }
-    // The list is assembled from the stored bytes: no object is parsed or re-serialised.
-    let header = json!({
-        "kind": format!("{}List", ty.kind),
-        "apiVersion": ty.api_version(&rr.version),
-        "metadata": meta,
-    })
-    .to_string();
-    let size: usize =
-        page.items.iter().map(|o| o.json.len() + 1).sum::<usize>() + header.len() + 16;
-    let mut out = Vec::with_capacity(size);
-    // `header` is a JSON object: reopen its closing brace to append the items.
-    out.extend_from_slice(header.strip_suffix('}').unwrap_or(&header).as_bytes());
-    out.extend_from_slice(b",\"items\":[");
-    for (i, o) in page.items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(&render(o, ty, &rr.version));
-    }
-    out.extend_from_slice(b"]}");
-    Ok(json_response(StatusCode::OK, out))
+    respond::list(ty, rr, &page)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -430,7 +259,7 @@ fn patch_object(
         ));
     }
     let api_version = ty.api_version(&rr.version);
-    let now = super::store::now_rfc3339();
+    let now = now_rfc3339();
     let apply = |old: &Value| -> Result<Value, ApiError> {
         let mut new = match kind {
             PatchKind::Merge | PatchKind::Apply => patch::merge_patch(old, &body),
@@ -464,7 +293,7 @@ fn patch_object(
     let (stored, created) =
         srv.store
             .modify(rr.type_id, ns, name, target, rr.dry_run(), &apply, creator)?;
-    single(
+    respond::object(
         ty,
         rr,
         &stored,
@@ -474,146 +303,4 @@ fn patch_object(
             StatusCode::OK
         },
     )
-}
-
-/// SelfSubjectAccessReview (allowed unless a deny fault matches) and
-/// SelfSubjectRulesReview (everything, minus nothing: deny rules are not listed).
-fn review(srv: &ApiServer, ty: &ResourceType, mut body: Value) -> Response {
-    if !body.is_object() {
-        return ApiError::bad_request(format!("a {} must be a JSON object", ty.kind))
-            .into_response();
-    }
-    if ty.kind == "SelfSubjectRulesReview" {
-        body["status"] = json!({
-            "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
-            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
-            "incomplete": false,
-        });
-        return value_response(StatusCode::CREATED, &body);
-    }
-    let attrs = &body["spec"]["resourceAttributes"];
-    let s = |k: &str| attrs[k].as_str().unwrap_or_default().to_string();
-    let (verb, group, resource, sub, ns) = (
-        s("verb"),
-        s("group"),
-        s("resource"),
-        s("subresource"),
-        s("namespace"),
-    );
-    let denied = srv.faults.denied(
-        &verb,
-        &group,
-        &resource,
-        Some(sub.as_str()).filter(|x| !x.is_empty()),
-        Some(ns.as_str()).filter(|x| !x.is_empty()),
-    );
-    body["status"] = if denied {
-        json!({"allowed": false, "denied": true, "reason": format!("sandbox fault: {verb} on {resource} is denied")})
-    } else {
-        json!({"allowed": true, "reason": "the sandbox allows everything its token asks for"})
-    };
-    if body["apiVersion"].is_null() {
-        body["apiVersion"] = json!("authorization.k8s.io/v1");
-        body["kind"] = json!("SelfSubjectAccessReview");
-    }
-    value_response(StatusCode::CREATED, &body)
-}
-
-fn pod_log(srv: &ApiServer, rr: &ResourceRequest) -> Result<Response, ApiError> {
-    let ns = rr.namespace.clone().unwrap_or_default();
-    let name = rr.name.clone().unwrap_or_default();
-    let ty = srv
-        .store
-        .registry()
-        .get(rr.type_id)
-        .ok_or_else(|| ApiError::internal("unknown type"))?;
-    let pod = srv
-        .store
-        .get(rr.type_id, &ns, &name)
-        .ok_or_else(|| ApiError::not_found(&ty.qualified_name(), &name))?
-        .value()?;
-    let containers: Vec<String> = pod["spec"]["containers"]
-        .as_array()
-        .map(|cs| {
-            cs.iter()
-                .filter_map(|c| c["name"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    let container = match rr.param("container") {
-        Some(c) if containers.iter().any(|x| x == c) => Some(c.to_string()),
-        Some(c) => {
-            return Err(ApiError::bad_request(format!(
-                "container {c} is not valid for pod {name}"
-            )));
-        }
-        None if containers.len() > 1 => {
-            return Err(ApiError::bad_request(format!(
-                "a container name must be specified for pod {name}, choose one of: [{}]",
-                containers.join(" ")
-            )));
-        }
-        None => containers.first().cloned(),
-    };
-    let container = container.unwrap_or_default();
-    let previous = matches!(rr.param("previous"), Some("true") | Some("1"));
-    let instance = log_instance(&pod, &name, &container, previous)?;
-    let mut text = instance
-        .and_then(|id| srv.store.logs().get(id))
-        .unwrap_or_else(|| crate::sandbox::scenario::pod_log(&pod, Some(&container)));
-    if let Some(n) = rr.param("tailLines").and_then(|t| t.parse::<usize>().ok()) {
-        let lines: Vec<&str> = text.lines().collect();
-        let start = lines.len().saturating_sub(n);
-        text = lines[start..].iter().map(|l| format!("{l}\n")).collect();
-    }
-    Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], text).into_response())
-}
-
-/// Which container instance `GET .../log` reads, as the kubelet picks it from the pod's
-/// status: with `previous` the last terminated one, else the running one, else the one that
-/// just ended. `Ok(None)` when the status names none (a seeded pod without statuses: its
-/// logs are the scenario's). A container that never ran is a 400 with the kubelet's words.
-fn log_instance<'a>(
-    pod: &'a Value,
-    pod_name: &str,
-    container: &str,
-    previous: bool,
-) -> Result<Option<&'a str>, ApiError> {
-    let statuses = pod["status"]["containerStatuses"].as_array();
-    let Some(status) = statuses.and_then(|all| all.iter().find(|c| c["name"] == container)) else {
-        return Ok(None);
-    };
-    let id = |v: &'a Value| v["containerID"].as_str().filter(|id| !id.is_empty());
-    let last = id(&status["lastState"]["terminated"]);
-    let state = &status["state"];
-    if previous {
-        return match last {
-            Some(id) => Ok(Some(id)),
-            None => Err(ApiError::bad_request(format!(
-                "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
-            ))),
-        };
-    }
-    if state["running"].is_object() {
-        return Ok(id(status).or_else(|| id(&state["running"])));
-    }
-    if state["terminated"].is_object() {
-        return Ok(id(&state["terminated"]).or(last));
-    }
-    if let Some(last) = last {
-        return Ok(Some(last));
-    }
-    match state["waiting"]["reason"].as_str() {
-        Some(reason) => {
-            let why = match reason {
-                "ErrImagePull" => "image can't be pulled",
-                "ImagePullBackOff" => "trying and failing to pull image",
-                other => other,
-            };
-            Err(ApiError::bad_request(format!(
-                "container \"{container}\" in pod \"{pod_name}\" is waiting to start: {why}"
-            )))
-        }
-        None => Ok(None),
-    }
 }

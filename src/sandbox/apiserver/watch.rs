@@ -14,14 +14,15 @@ use serde_json::json;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::ApiServer;
+use super::faults::WatchSignal;
+use super::request::ResourceRequest;
 use super::resources::{ResourceType, TypeId};
-use super::router::ResourceRequest;
+use super::respond::{render, wants_table};
 use super::selectors::{FieldSelector, LabelSelector};
+use super::server::ApiServer;
 use super::status::ApiError;
 use super::store::Change;
 use super::table::{self, IncludeObject};
-use super::verbs::{render, wants_table};
 
 /// How events are written.
 #[derive(Clone)]
@@ -113,10 +114,8 @@ pub fn start(
     ty: &ResourceType,
     rr: &ResourceRequest,
 ) -> Result<Response, ApiError> {
-    let labels = LabelSelector::parse(rr.param("labelSelector").unwrap_or_default())
-        .map_err(|e| ApiError::bad_request(format!("invalid labelSelector: {e}")))?;
-    let fields = FieldSelector::parse(rr.param("fieldSelector").unwrap_or_default())
-        .map_err(|e| ApiError::bad_request(format!("invalid fieldSelector: {e}")))?;
+    let labels = rr.labels()?;
+    let fields = rr.fields()?;
     let rv = match rr.param("resourceVersion") {
         None | Some("") => None,
         Some(v) => Some(v.parse::<u64>().map_err(|_| {
@@ -179,7 +178,7 @@ async fn run(
     mut changes: broadcast::Receiver<Arc<Change>>,
     from_rv: u64,
     tx: mpsc::Sender<Result<Bytes, Infallible>>,
-    mut signals: tokio::sync::watch::Receiver<super::faults::WatchSignal>,
+    mut signals: tokio::sync::watch::Receiver<WatchSignal>,
     timeout: Duration,
     bookmark_every: Option<Duration>,
 ) {

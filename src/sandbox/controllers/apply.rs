@@ -145,7 +145,7 @@ fn merge_field(current: Option<&Value>, desired: &Value, last: Option<&Value>) -
 pub fn apply(world: &World, ks: &Value, mut objects: Vec<Value>) -> Result<Applied, Failure> {
     let ks_name = ks["metadata"]["name"].as_str().unwrap_or_default();
     let ks_ns = ks["metadata"]["namespace"].as_str().unwrap_or_default();
-    let registry = world.store.registry();
+    let resources = world.store.resources();
     // kustomize-controller's stages: CRDs, Namespaces and ClusterRoles, then classes, then
     // the rest, each in build order (the sort is stable).
     objects.sort_by_key(crate::sandbox::kustomize::apply_stage);
@@ -165,12 +165,12 @@ pub fn apply(world: &World, ks: &Value, mut objects: Vec<Value>) -> Result<Appli
                 format!("{what} dry-run failed: {message}"),
             )
         };
-        let Some(type_id) = registry.by_kind(&api_version, &kind) else {
+        let Some(type_id) = resources.by_kind(&api_version, &kind) else {
             return Err(failed(format!(
                 "no matches for kind \"{kind}\" in version \"{api_version}\""
             )));
         };
-        let namespaced = registry.get(type_id).is_some_and(|t| t.namespaced);
+        let namespaced = resources.get(type_id).is_some_and(|t| t.namespaced);
         let ns = obj["metadata"]["namespace"]
             .as_str()
             .unwrap_or_default()
@@ -255,7 +255,7 @@ fn delete(world: &World, e: &Entry) -> Option<String> {
     } else {
         format!("{group}/{}", e.v)
     };
-    let type_id = world.store.registry().by_kind(&api_version, kind)?;
+    let type_id = world.store.resources().by_kind(&api_version, kind)?;
     world.store.delete(type_id, ns, name, false).ok()?;
     Some(if ns.is_empty() {
         format!("{kind}/{name}")

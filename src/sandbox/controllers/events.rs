@@ -254,7 +254,7 @@ impl Recorder {
     /// A recorder writing into `store` (a store that serves no Events gets none).
     pub fn new(store: Arc<Store>) -> Recorder {
         let log = store
-            .registry()
+            .resources()
             .by_path("", "v1", "events")
             .map(|id| Mutex::new(EventLog::new(id)));
         Recorder { store, log }

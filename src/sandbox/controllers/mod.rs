@@ -115,7 +115,7 @@ impl Ctx {
     pub fn find(&self, kind: &str, ns: &str, name: &str) -> Option<Value> {
         let id = self
             .store
-            .registry()
+            .resources()
             .types()
             .iter()
             .position(|t| t.kind == kind && t.custom)?;
@@ -138,7 +138,7 @@ pub fn spawn(store: Arc<Store>, options: ControllerOptions) -> tokio::task::Join
                     if change.kind == EventKind::Deleted {
                         continue;
                     }
-                    let Some(ty) = ctx.store.registry().get(change.type_id) else {
+                    let Some(ty) = ctx.store.resources().get(change.type_id) else {
                         continue;
                     };
                     if !kinds::handles(&ty.kind) {

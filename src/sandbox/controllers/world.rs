@@ -89,9 +89,9 @@ pub struct Kinds {
 
 impl Kinds {
     fn new(store: &Store) -> Kinds {
-        let registry = store.registry();
+        let resources = store.resources();
         let custom = |kind: &str| {
-            registry
+            resources
                 .types()
                 .iter()
                 .position(|t| t.kind == kind && t.custom)
@@ -102,7 +102,7 @@ impl Kinds {
             image_repository: custom("ImageRepository"),
             image_policy: custom("ImagePolicy"),
             image_update_automation: custom("ImageUpdateAutomation"),
-            secret: registry.by_path("", "v1", "secrets"),
+            secret: resources.by_path("", "v1", "secrets"),
         }
     }
 

@@ -182,7 +182,7 @@ pub(super) struct Manager {
 
 impl Manager {
     fn new(store: Arc<Store>, opts: WorkloadOptions) -> Option<Manager> {
-        let reg = store.registry();
+        let reg = store.resources();
         let types = Types {
             deployments: reg.by_path("apps", "v1", "deployments")?,
             replicasets: reg.by_path("apps", "v1", "replicasets")?,

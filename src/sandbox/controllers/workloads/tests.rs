@@ -5,11 +5,14 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::sandbox::apiserver::resources::Registry;
+use crate::sandbox::apiserver::resources::ResourceTable;
 use crate::sandbox::apiserver::store::{Store, StoreOptions, Target};
 
 fn store() -> Arc<Store> {
-    let store = Store::new(Arc::new(Registry::new(&[])), StoreOptions::default());
+    let store = Store::new(
+        Arc::new(ResourceTable::new(&[]).unwrap()),
+        StoreOptions::default(),
+    );
     store
         .seed([json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}})])
         .unwrap();
@@ -19,7 +22,7 @@ fn store() -> Arc<Store> {
 #[test]
 fn the_store_takes_a_deletion_timestamp_through_modify() {
     let store = store();
-    let pods = store.registry().by_path("", "v1", "pods").unwrap();
+    let pods = store.resources().by_path("", "v1", "pods").unwrap();
     let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
                      "spec": {"containers": [{"name": "c", "image": "x"}]}});
     store.create(pods, "ns", pod, false).unwrap();

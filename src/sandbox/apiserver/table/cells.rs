@@ -1,32 +1,10 @@
-//! `Table` responses (`Accept: application/json;as=Table;g=meta.k8s.io;v=v1`), which is what
-//! `kubectl get` prints: CRD columns come from `additionalPrinterColumns` (a JSONPath
-//! subset), the built-ins' columns are computed as kubectl's server-side printers do.
+//! The cells of a Table row: a CRD's from its printer columns' JSONPaths, a built-in's
+//! computed as kubectl's server-side printers do, and ages as `HumanDuration` shows them.
 
 use serde_json::{Value, json};
 
-use super::resources::{PrinterColumn, ResourceType};
-
-/// What the row's `object` field carries (`includeObject`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncludeObject {
-    /// Nothing.
-    None,
-    /// `PartialObjectMetadata` (the default).
-    Metadata,
-    /// The whole object.
-    Object,
-}
-
-impl IncludeObject {
-    /// From the `includeObject` query parameter.
-    pub fn parse(s: Option<&str>) -> Self {
-        match s {
-            Some("None") => IncludeObject::None,
-            Some("Object") => IncludeObject::Object,
-            _ => IncludeObject::Metadata,
-        }
-    }
-}
+use super::jsonpath::json_path;
+use crate::sandbox::apiserver::resources::{PrinterColumn, ResourceType};
 
 /// Kubernetes' `HumanDuration` (what the AGE column shows).
 pub fn human_duration(secs: i64) -> String {
@@ -88,79 +66,6 @@ pub fn age(ts: &Value, now: jiff::Timestamp) -> String {
         .and_then(|s| s.parse::<jiff::Timestamp>().ok())
         .map(|t| human_duration(now.duration_since(t).as_secs()))
         .unwrap_or_else(|| "<unknown>".to_string())
-}
-
-/// Evaluates the JSONPath subset CRDs use in printer columns: `.a.b`, `.a[0]`, `.a[*]`,
-/// and filters `.a[?(@.k=="v")].b`. Returns every match.
-pub fn json_path<'a>(obj: &'a Value, path: &str) -> Vec<&'a Value> {
-    let mut cur: Vec<&Value> = vec![obj];
-    let mut rest = path.trim();
-    rest = rest.strip_prefix('{').unwrap_or(rest);
-    rest = rest.strip_suffix('}').unwrap_or(rest);
-    rest = rest.strip_prefix('$').unwrap_or(rest);
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('.') {
-            let end = r.find(['.', '[']).unwrap_or(r.len());
-            let key = &r[..end];
-            rest = &r[end..];
-            if key.is_empty() {
-                continue;
-            }
-            cur = cur.into_iter().filter_map(|v| v.get(key)).collect();
-        } else if let Some(r) = rest.strip_prefix('[') {
-            let Some(end) = r.find(']') else {
-                return Vec::new();
-            };
-            // A filter's closing bracket follows its closing parenthesis.
-            let end = if r.starts_with("?(") {
-                match r.find(")]") {
-                    Some(e) => e + 1,
-                    None => return Vec::new(),
-                }
-            } else {
-                end
-            };
-            let inner = &r[..end];
-            rest = &r[end + 1..];
-            cur = if inner == "*" {
-                cur.into_iter()
-                    .flat_map(|v| {
-                        v.as_array()
-                            .map(|a| a.iter().collect())
-                            .unwrap_or_else(Vec::new)
-                    })
-                    .collect()
-            } else if let Ok(i) = inner.parse::<usize>() {
-                cur.into_iter().filter_map(|v| v.get(i)).collect()
-            } else if let Some(filter) = inner.strip_prefix("?(").and_then(|f| f.strip_suffix(')'))
-            {
-                let Some((lhs, rhs)) = filter.split_once("==") else {
-                    return Vec::new();
-                };
-                let field = lhs.trim().trim_start_matches('@').trim_start_matches('.');
-                let want = rhs.trim().trim_matches('"').trim_matches('\'');
-                cur.into_iter()
-                    .flat_map(|v| {
-                        v.as_array()
-                            .map(|a| a.iter().collect())
-                            .unwrap_or_else(Vec::new)
-                    })
-                    .filter(|e| {
-                        let mut x = *e;
-                        for seg in field.split('.') {
-                            x = &x[seg];
-                        }
-                        x.as_str() == Some(want)
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-        } else {
-            return Vec::new();
-        }
-    }
-    cur
 }
 
 fn cell_of(col: &PrinterColumn, obj: &Value, now: jiff::Timestamp) -> Value {
@@ -388,55 +293,6 @@ fn builtin_cells(ty: &ResourceType, obj: &Value, now: jiff::Timestamp) -> Vec<Va
     }
 }
 
-/// The column definitions of a kind at a version.
-pub fn column_definitions(ty: &ResourceType, version: &str) -> Vec<Value> {
-    let defs = |cols: &[PrinterColumn]| -> Vec<Value> {
-        cols.iter()
-            .map(|c| {
-                json!({
-                    "name": c.name,
-                    "type": if c.kind == "date" { "string" } else { c.kind.as_str() },
-                    "format": if c.name == "Name" { "name" } else { "" },
-                    "description": c.description,
-                    "priority": c.priority,
-                })
-            })
-            .collect()
-    };
-    let cols = ty
-        .version(version)
-        .map(|v| v.columns.as_slice())
-        .unwrap_or(&[]);
-    if ty.custom {
-        let mut out = vec![json!({
-            "name": "Name", "type": "string", "format": "name",
-            "description": "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
-            "priority": 0,
-        })];
-        out.extend(defs(cols));
-        out
-    } else if cols.is_empty() {
-        defs(&[
-            PrinterColumn {
-                name: "Name".into(),
-                kind: "string".into(),
-                json_path: String::new(),
-                priority: 0,
-                description: "Name of the object.".into(),
-            },
-            PrinterColumn {
-                name: "Age".into(),
-                kind: "string".into(),
-                json_path: String::new(),
-                priority: 0,
-                description: "Age of the object.".into(),
-            },
-        ])
-    } else {
-        defs(cols)
-    }
-}
-
 /// The cells of one object's row.
 pub fn row_cells(
     ty: &ResourceType,
@@ -455,46 +311,6 @@ pub fn row_cells(
     } else {
         builtin_cells(ty, obj, now)
     }
-}
-
-/// A table row for an object.
-pub fn row(
-    ty: &ResourceType,
-    version: &str,
-    obj: &Value,
-    include: IncludeObject,
-    now: jiff::Timestamp,
-) -> Value {
-    let mut row = json!({ "cells": row_cells(ty, version, obj, now) });
-    match include {
-        IncludeObject::None => {}
-        IncludeObject::Metadata => {
-            row["object"] = json!({
-                "kind": "PartialObjectMetadata",
-                "apiVersion": "meta.k8s.io/v1",
-                "metadata": obj["metadata"],
-            });
-        }
-        IncludeObject::Object => row["object"] = obj.clone(),
-    }
-    row
-}
-
-/// A whole `Table`.
-pub fn table(
-    ty: &ResourceType,
-    version: &str,
-    rows: Vec<Value>,
-    metadata: Value,
-    with_columns: bool,
-) -> Value {
-    json!({
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": metadata,
-        "columnDefinitions": if with_columns { json!(column_definitions(ty, version)) } else { json!([]) },
-        "rows": rows,
-    })
 }
 
 #[cfg(test)]
@@ -519,20 +335,12 @@ mod tests {
     }
 
     #[test]
-    fn json_path_subset() {
-        let obj = json!({"status": {"conditions": [
-            {"type": "Reconciling", "status": "True"},
-            {"type": "Ready", "status": "False", "message": "boom"}
-        ], "latestRef": {"tag": "v1"}}});
-        let ready = json_path(&obj, r#".status.conditions[?(@.type=="Ready")].status"#);
-        assert_eq!(ready, vec![&json!("False")]);
-        assert_eq!(json_path(&obj, ".status.latestRef.tag"), vec![&json!("v1")]);
-        assert_eq!(
-            json_path(&obj, ".status.conditions[1].message"),
-            vec![&json!("boom")]
-        );
-        assert_eq!(json_path(&obj, ".status.conditions[*].type").len(), 2);
-        assert!(json_path(&obj, ".status.missing").is_empty());
-        assert!(json_path(&obj, ".status.conditions[?(@.type==\"X\")].status").is_empty());
+    fn every_builtin_row_has_one_cell_per_column() {
+        let resources = crate::sandbox::apiserver::resources::ResourceTable::new(&[]).unwrap();
+        let now = jiff::Timestamp::now();
+        for ty in resources.types().iter().filter(|t| !t.create_only) {
+            let cells = row_cells(ty, "v1", &json!({"metadata": {"name": "x"}}), now);
+            assert_eq!(cells.len(), ty.versions[0].columns.len(), "{}", ty.plural);
+        }
     }
 }
