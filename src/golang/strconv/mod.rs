@@ -1,0 +1,10 @@
+//! Go's `strconv`: the number parsing, float formatting and quoting whose exact results
+//! show in Flux's output.
+
+mod format_float;
+mod parse_float;
+mod quote;
+
+pub use format_float::format_float_g;
+pub use parse_float::parse_float;
+pub use quote::{quote, quote_rune};
