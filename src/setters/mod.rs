@@ -18,8 +18,10 @@ pub mod marker;
 pub mod policy_ref;
 pub mod rewrite;
 pub mod scalar;
+mod splice;
 pub mod template;
 pub mod tree;
+mod write;
 
 #[cfg(test)]
 mod test_support;
