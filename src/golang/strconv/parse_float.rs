@@ -130,7 +130,7 @@ fn read_float(s: &str) -> Option<Literal<'_>> {
 }
 
 /// Go's `underscoreOK`: underscores only between digits or after a base prefix.
-fn underscore_ok(s: &str) -> bool {
+pub(super) fn underscore_ok(s: &str) -> bool {
     let s = s.strip_prefix(['+', '-']).unwrap_or(s);
     let b = s.as_bytes();
     // Indexing is guarded by the length test in the same expression (and `prefix` below).
