@@ -17,7 +17,7 @@
 //! shared semantics notes). fluxdeck never writes a tag: it writes `tag: 1.0.1`.
 
 /// The quoting style of a scalar as written in the file.
-use crate::golang::strconv::{parse_int, parse_uint};
+use crate::golang::strconv::{parse_float, parse_int, parse_uint};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -102,7 +102,7 @@ fn yaml_float(s: &str) -> bool {
             return false;
         }
     }
-    i == b.len() && s.parse::<f64>().is_ok_and(f64::is_finite)
+    i == b.len() && parse_float(s).is_some()
 }
 
 /// go-yaml's timestamp forms: `YYYY-M-D`, optionally followed by `T`/`t`/space and
