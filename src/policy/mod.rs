@@ -15,6 +15,7 @@ mod error;
 mod explain;
 mod filter;
 mod numerical;
+mod order;
 mod semver;
 mod spec;
 mod status;
@@ -22,8 +23,9 @@ mod status;
 pub use error::{FluxCondition, PolicyError};
 pub use explain::rejection;
 pub use filter::{Candidates, DEFAULT_EXCLUSION, TagFilter, exclude};
+pub use order::Order;
 pub use semver::{Constraints, Version};
-pub use spec::{CompiledPolicy, FilterTags, Order, PolicyChoice, PolicySpec};
+pub use spec::{CompiledPolicy, FilterTags, PolicyChoice, PolicySpec};
 pub use status::{ImageRef, LATEST_TAGS_COUNT, ScanSummary, ready_message, repository_order};
 
 #[cfg(test)]

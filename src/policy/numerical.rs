@@ -6,8 +6,8 @@
 //! whichever comes last), and since every comparison with NaN is false, a NaN replaces the
 //! pick and is then replaced by whatever comes next.
 
-use super::Order;
 use super::error::PolicyError;
+use super::order::Order;
 use crate::golang::strconv::parse_float;
 
 /// Index of the selected candidate.
