@@ -4,7 +4,7 @@
 //! are replaced by the new values written in the scalar's own style ([`super::scalar`]). What is
 //! outside those spans (comments, indentation, sequence style, block scalars, line endings,
 //! non-ASCII text, trailing blanks, a leading `---`) is copied as it is. Flux itself drops a
-//! leading `---` when it rewrites a file (kyaml, flux2#5644); fluxdeck keeps it on purpose, as
+//! leading `---` when it rewrites a file (kyaml's writer does); fluxdeck keeps it on purpose, as
 //! it keeps every byte it has no reason to touch.
 //!
 //! Visited nodes follow Flux's `accept`: mapping values, sequence items and document roots,

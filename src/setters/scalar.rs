@@ -13,8 +13,8 @@
 //!     as go-yaml's emitter picks, or double quotes when single quotes cannot carry them.
 //!
 //! One deliberate divergence: Flux keeps the implicit tag of a plain float (`tag: 1.0`) and
-//! go-yaml then writes `tag: !!float 1.0.1` for a non-numeric new value (an open point in the
-//! shared semantics notes). fluxdeck never writes a tag: it writes `tag: 1.0.1`.
+//! go-yaml then writes `tag: !!float 1.0.1` for a non-numeric new value. fluxdeck never writes
+//! a tag: it writes `tag: 1.0.1`.
 
 /// The quoting style of a scalar as written in the file.
 use crate::golang::strconv::{parse_float, parse_int, parse_uint};
