@@ -1,5 +1,5 @@
-//! Go's semantics where Flux's observable behaviour depends on them, in one place: pure, no
-//! I/O, knowing nothing of Flux.
+//! Go's semantics where Flux's observable behaviour depends on them, in one place: pure (no
+//! I/O) and free of Flux's types and rules.
 //!
 //! - Go `regexp` syntax and errors on the Rust `regex` crate, and `Regexp.Expand`'s `$`
 //!   templates ([`regexp`]);
