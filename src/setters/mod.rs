@@ -3,7 +3,7 @@
 //! walk).
 //!
 //! This is Flux's `Setters` update strategy (image-automation-controller `internal/update`):
-//! - [`rewrite`] rewrites one YAML text ([`rewrite`](mod@rewrite) module doc: what is visited,
+//! - [`rewrite`](fn@rewrite) rewrites one YAML text ([`rewrite`](mod@rewrite) module doc: what is visited,
 //!   what is kept, which scalars are left alone);
 //! - [`apply_tree`] walks a repository as Flux screens it and writes the changed files;
 //! - [`commit_message`] renders an ImageUpdateAutomation's `messageTemplate` (Flux's

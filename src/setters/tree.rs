@@ -16,8 +16,8 @@
 //! - A file over the size limit, a non-UTF-8 file, a file that does not parse and a file with
 //!   an unsafe marked value are problems: reported, left alone, and the walk goes on.
 //! - Writes are atomic: a temporary file in the same directory, with the original's
-//!   permissions, renamed over the target (no per-file fsync; [`write`](super::write) module
-//!   doc).
+//!   permissions, renamed over the target (no per-file fsync; `write::atomic_write` says
+//!   why).
 
 use std::collections::HashSet;
 use std::fs;
