@@ -1,8 +1,9 @@
 //! Properties of the policy engine over generated tags, ranges and patterns.
 
-use fluxdeck::policy::goregex::{ErrorCode, GoRegex};
+use fluxdeck::golang::regexp::{ErrorCode, GoRegex};
+use fluxdeck::golang::strconv::parse_float;
 use fluxdeck::policy::{
-    Constraints, FilterTags, Order, PolicyChoice, PolicyError, PolicySpec, Version, parse_go_float,
+    Constraints, FilterTags, Order, PolicyChoice, PolicyError, PolicySpec, Version,
 };
 use proptest::prelude::*;
 
@@ -120,7 +121,7 @@ proptest! {
     #[test]
     fn numerical_is_max_and_last_of_equals(tags in numbers(), order in order()) {
         let pick = compile(PolicyChoice::Numerical { order }, None).latest(&tags).unwrap();
-        let values: Vec<f64> = tags.iter().map(|t| parse_go_float(t).unwrap()).collect();
+        let values: Vec<f64> = tags.iter().map(|t| parse_float(t).unwrap()).collect();
         let best = values.iter().copied().fold(values[0], |a, b| match order {
             Order::Asc => a.max(b),
             Order::Desc => a.min(b),
@@ -168,7 +169,7 @@ proptest! {
 
     #[test]
     fn go_float_agrees_with_rust_on_plain_decimals(x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
-        prop_assert_eq!(parse_go_float(&x.to_string()), Some(x));
-        prop_assert_eq!(parse_go_float(&format!("{x:e}")), Some(x));
+        prop_assert_eq!(parse_float(&x.to_string()), Some(x));
+        prop_assert_eq!(parse_float(&format!("{x:e}")), Some(x));
     }
 }

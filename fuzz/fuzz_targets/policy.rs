@@ -4,7 +4,7 @@
 //! Nothing may panic, the regex translation must never produce an "internal error" (a
 //! pattern the Rust crate refuses), and a selected tag must be one of the inputs.
 
-use fluxdeck::policy::goregex::{ErrorCode, GoRegex};
+use fluxdeck::golang::regexp::{ErrorCode, GoRegex};
 use fluxdeck::policy::{FilterTags, Order, PolicyChoice, PolicyError, PolicySpec, exclude};
 use libfuzzer_sys::fuzz_target;
 

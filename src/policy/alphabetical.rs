@@ -1,8 +1,8 @@
 //! The `alphabetical` policy: Go byte-wise string order; `asc` picks the greatest tag,
 //! `desc` the smallest. Equal strings are indistinguishable, so ties do not matter.
 
-use super::Order;
 use super::error::PolicyError;
+use super::order::Order;
 
 /// Index of the selected candidate (the first of equal strings).
 pub fn latest(candidates: &[&str], order: Order) -> Result<usize, PolicyError> {

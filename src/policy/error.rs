@@ -1,6 +1,6 @@
 //! Why a policy could not pick a tag, worded as Flux words it, and how Flux would report it.
 
-use super::goregex::SyntaxError;
+use crate::golang::regexp::SyntaxError;
 
 /// How Flux's controllers surface an error in the object's conditions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

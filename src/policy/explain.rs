@@ -4,10 +4,10 @@
 
 use super::error::PolicyError;
 use super::filter::{DEFAULT_EXCLUSION, TagFilter};
-use super::gofloat::parse_go_float;
-use super::goregex::GoRegex;
 use super::semver::{Constraints, Version};
 use super::spec::{PolicyChoice, PolicySpec};
+use crate::golang::regexp::GoRegex;
+use crate::golang::strconv::parse_float;
 
 /// The rule that drops `tag`, or `None` when the policy admits it (it may still lose to a
 /// better tag). `exclusions` is the ImageRepository's `spec.exclusionList`.
@@ -60,7 +60,7 @@ pub fn rejection(spec: &PolicySpec, exclusions: &[String], tag: &str) -> Option<
                 Err(message) => Some(format!("the semver range `{range}` is invalid: {message}")),
             },
         },
-        PolicyChoice::Numerical { .. } => parse_go_float(&value)
+        PolicyChoice::Numerical { .. } => parse_float(&value)
             .is_none()
             .then(|| format!("{shown} is not a number (policy numerical)")),
         PolicyChoice::Alphabetical { .. } => None,

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::error::PolicyError;
-use super::expand::Template;
-use super::goregex::GoRegex;
+use crate::golang::regexp::{GoRegex, Template};
 
 /// The ImageRepository exclusion used when `spec.exclusionList` is empty (cosign signatures).
 pub const DEFAULT_EXCLUSION: &str = "^.*\\.sig$";

@@ -1,9 +1,10 @@
 //! Flux image policy engine (filterTags, semver, alphabetical, numerical), pure: no I/O.
 //!
 //! It reproduces image-reflector-controller's `internal/policy` and the parts of its
-//! controllers that decide which tag is picked: Go `regexp` patterns and `Expand`
-//! templates ([`goregex`], `expand`), Masterminds/semver v3 ranges with Flux's version
-//! parsing (`semver`), Go `strconv.ParseFloat` (`gofloat`), the exclusion list and scan
+//! controllers that decide which tag is picked: `filterTags` (Go `regexp` patterns and
+//! `Expand` templates, from [`golang::regexp`](crate::golang::regexp)), Masterminds/semver v3
+//! ranges with Flux's version parsing (`semver`), numbers read as Go's `strconv.ParseFloat`
+//! reads them ([`golang::strconv`](crate::golang::strconv)), the exclusion list and scan
 //! summary of an ImageRepository ([`ScanSummary`]) and the ImagePolicy `Ready` message.
 //!
 //! Where Flux is non-deterministic (ties between candidates produced by `filterTags`, which
@@ -11,13 +12,10 @@
 
 mod alphabetical;
 mod error;
-mod expand;
 mod explain;
 mod filter;
-mod gofloat;
-pub mod goregex;
-mod gotext;
 mod numerical;
+mod order;
 mod semver;
 mod spec;
 mod status;
@@ -25,9 +23,9 @@ mod status;
 pub use error::{FluxCondition, PolicyError};
 pub use explain::rejection;
 pub use filter::{Candidates, DEFAULT_EXCLUSION, TagFilter, exclude};
-pub use gofloat::parse_go_float;
+pub use order::Order;
 pub use semver::{Constraints, Version};
-pub use spec::{CompiledPolicy, FilterTags, Order, PolicyChoice, PolicySpec};
+pub use spec::{CompiledPolicy, FilterTags, PolicyChoice, PolicySpec};
 pub use status::{ImageRef, LATEST_TAGS_COUNT, ScanSummary, ready_message, repository_order};
 
 #[cfg(test)]

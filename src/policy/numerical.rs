@@ -6,9 +6,9 @@
 //! whichever comes last), and since every comparison with NaN is false, a NaN replaces the
 //! pick and is then replaced by whatever comes next.
 
-use super::Order;
 use super::error::PolicyError;
-use super::gofloat::parse_go_float;
+use super::order::Order;
+use crate::golang::strconv::parse_float;
 
 /// Index of the selected candidate.
 pub fn latest(candidates: &[&str], order: Order) -> Result<usize, PolicyError> {
@@ -18,7 +18,7 @@ pub fn latest(candidates: &[&str], order: Order) -> Result<usize, PolicyError> {
     let mut best = 0;
     let mut best_value = 0.0;
     for (i, tag) in candidates.iter().enumerate() {
-        let value = parse_go_float(tag).ok_or_else(|| PolicyError::InvalidNumber {
+        let value = parse_float(tag).ok_or_else(|| PolicyError::InvalidNumber {
             tag: (*tag).to_owned(),
         })?;
         let worse = match order {

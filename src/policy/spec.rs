@@ -1,54 +1,12 @@
 //! The ImagePolicy spec as fluxdeck reads it, and its compiled, reusable form.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde_json::Value;
 
 use super::error::PolicyError;
 use super::filter::TagFilter;
+use super::order::Order;
 use super::semver::SemverPolicy;
 use super::{alphabetical, numerical};
-
-/// Sort direction of the alphabetical and numerical policies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum Order {
-    /// Pick the greatest (Flux's default).
-    #[default]
-    Asc,
-    /// Pick the smallest.
-    Desc,
-}
-
-impl Order {
-    /// Flux's reading: upper-cased first (so `asc`, `ASC`, `Asc` agree), empty means `ASC`.
-    pub fn parse(order: &str) -> Result<Self, PolicyError> {
-        match order.to_uppercase().as_str() {
-            "" | "ASC" => Ok(Self::Asc),
-            "DESC" => Ok(Self::Desc),
-            other => Err(PolicyError::InvalidOrder {
-                order: other.to_owned(),
-            }),
-        }
-    }
-}
-
-impl FromStr for Order {
-    type Err = PolicyError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl fmt::Display for Order {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Asc => "asc",
-            Self::Desc => "desc",
-        })
-    }
-}
 
 /// `spec.policy`: which policy picks the tag.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

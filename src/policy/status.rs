@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::error::PolicyError;
 use super::filter::exclude;
-use super::gotext::go_json_string_array;
+use crate::golang::json;
 
 /// How many tags `status.lastScanResult.latestTags` holds.
 pub const LATEST_TAGS_COUNT: usize = 10;
@@ -42,7 +42,7 @@ impl ScanSummary {
         let mut tags = exclude(listed, exclusion_list)?;
         repository_order(&mut tags);
         let latest_tags = tags.iter().take(LATEST_TAGS_COUNT).cloned().collect();
-        let revision = adler2::adler32_slice(go_json_string_array(&tags).as_bytes()).to_string();
+        let revision = adler2::adler32_slice(json::string_array(&tags).as_bytes()).to_string();
         Ok(Self {
             tag_count: tags.len(),
             latest_tags,

@@ -1,6 +1,6 @@
 //! Errors of the setters engine. Each message names the object, the field and the fix.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// An error that stops a whole setters run (a bad argument or an I/O failure), as opposed to a
 /// [`ParseProblem`], which only leaves one file alone.
@@ -73,5 +73,14 @@ impl ParseProblem {
             line: None,
             cause: cause.into(),
         }
+    }
+}
+
+/// An I/O failure while `action` (`reading`, `writing`, ...) `path`.
+pub(super) fn io(action: &'static str, path: &Path, source: std::io::Error) -> SettersError {
+    SettersError::Io {
+        action,
+        path: path.to_owned(),
+        source,
     }
 }

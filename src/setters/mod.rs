@@ -3,11 +3,12 @@
 //! walk).
 //!
 //! This is Flux's `Setters` update strategy (image-automation-controller `internal/update`):
-//! - [`rewrite`] rewrites one YAML text ([`rewrite`](mod@rewrite) module doc: what is visited,
+//! - [`rewrite`](fn@rewrite) rewrites one YAML text ([`rewrite`](mod@rewrite) module doc: what is visited,
 //!   what is kept, which scalars are left alone);
 //! - [`apply_tree`] walks a repository as Flux screens it and writes the changed files;
-//! - [`commit_message`] renders an ImageUpdateAutomation's `messageTemplate` (Go
-//!   `text/template`, [`template`] module doc: why fluxdeck has its own engine).
+//! - [`commit_message`] renders an ImageUpdateAutomation's `messageTemplate` (Flux's
+//!   `TemplateData` through Go `text/template`, [`golang::template`](crate::golang::template)
+//!   module doc: why fluxdeck has its own engine).
 //!
 //! Markers are read as kyaml reads them ([`marker`] module doc); new values keep the scalar's
 //! quoting style ([`scalar`] module doc).
@@ -17,8 +18,10 @@ pub mod marker;
 pub mod policy_ref;
 pub mod rewrite;
 pub mod scalar;
+mod splice;
 pub mod template;
 pub mod tree;
+mod write;
 
 #[cfg(test)]
 mod test_support;

@@ -4,7 +4,7 @@
 //! are replaced by the new values written in the scalar's own style ([`super::scalar`]). What is
 //! outside those spans (comments, indentation, sequence style, block scalars, line endings,
 //! non-ASCII text, trailing blanks, a leading `---`) is copied as it is. Flux itself drops a
-//! leading `---` when it rewrites a file (kyaml, flux2#5644); fluxdeck keeps it on purpose, as
+//! leading `---` when it rewrites a file (kyaml's writer does); fluxdeck keeps it on purpose, as
 //! it keeps every byte it has no reason to touch.
 //!
 //! Visited nodes follow Flux's `accept`: mapping values, sequence items and document roots,
@@ -29,6 +29,7 @@ use super::error::ParseProblem;
 use super::marker;
 use super::policy_ref::{PolicyRef, SetterTable};
 use super::scalar::{self, Style};
+use super::splice::{Edit, splice, verify};
 
 /// The object a change was made in, as kyaml's `GetMeta` identifies it: top-level
 /// `apiVersion` and `kind`, `metadata.name` and `metadata.namespace` (empty when absent).
@@ -124,65 +125,6 @@ impl Setters {
             changes,
         })
     }
-}
-
-/// One replacement of the bytes `start..end` of the original text.
-#[derive(Debug)]
-struct Edit {
-    start: usize,
-    end: usize,
-    replacement: String,
-    value: String,
-}
-
-fn splice(text: &str, edits: &[Edit]) -> String {
-    let extra: usize = edits.iter().map(|e| e.replacement.len()).sum();
-    let mut out = String::with_capacity(text.len() + extra);
-    let mut at = 0;
-    for edit in edits {
-        out.push_str(text.get(at..edit.start).unwrap_or_default());
-        out.push_str(&edit.replacement);
-        at = edit.end;
-    }
-    out.push_str(text.get(at..).unwrap_or_default());
-    out
-}
-
-/// Parses the new text and checks that each replaced scalar reads back as its new value, so a
-/// quoting mistake can never write a file that means something else.
-fn verify(new_text: &str, edits: &[Edit]) -> Result<(), ParseProblem> {
-    let mut expected = Vec::with_capacity(edits.len());
-    let mut shift: isize = 0;
-    for edit in edits {
-        let start = edit.start.checked_add_signed(shift).unwrap_or(usize::MAX);
-        expected.push((start, edit.value.as_str()));
-        shift += edit.replacement.len() as isize - (edit.end - edit.start) as isize;
-    }
-    let mut pending = expected.iter().peekable();
-    for next in Parser::new_from_str(new_text) {
-        let Ok((event, span)) = next else {
-            return Err(internal("the rewritten text does not parse"));
-        };
-        if let Event::Scalar(value, ..) = event
-            && let Some(&&(start, want)) = pending.peek()
-            && span.start.byte_offset() == Some(start)
-        {
-            if value != want {
-                return Err(internal("a rewritten value does not read back as written"));
-            }
-            pending.next();
-        }
-    }
-    match pending.next() {
-        None => Ok(()),
-        Some(_) => Err(internal("a rewritten value is missing from the result")),
-    }
-}
-
-fn internal(what: &str) -> ParseProblem {
-    ParseProblem::whole_file(format!(
-        "{what}: a fluxdeck bug, please report it with the file"
-    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

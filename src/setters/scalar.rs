@@ -13,10 +13,12 @@
 //!     as go-yaml's emitter picks, or double quotes when single quotes cannot carry them.
 //!
 //! One deliberate divergence: Flux keeps the implicit tag of a plain float (`tag: 1.0`) and
-//! go-yaml then writes `tag: !!float 1.0.1` for a non-numeric new value (an open point in the
-//! shared semantics notes). fluxdeck never writes a tag: it writes `tag: 1.0.1`.
+//! go-yaml then writes `tag: !!float 1.0.1` for a non-numeric new value. fluxdeck never writes
+//! a tag: it writes `tag: 1.0.1`.
 
 /// The quoting style of a scalar as written in the file.
+use crate::golang::strconv::{parse_float, parse_int, parse_uint};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
     /// No quotes.
@@ -59,37 +61,10 @@ pub fn resolves_to_non_string(value: &str) -> bool {
         return false;
     }
     let plain: String = value.chars().filter(|&c| c != '_').collect();
-    go_parse_int(&plain) || yaml_float(&plain) || is_timestamp(value)
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)` or `ParseUint(s, 0, 64)` succeeds.
-fn go_parse_int(s: &str) -> bool {
-    let (negative, digits) = match s.as_bytes().first() {
-        Some(b'+') => (false, s.get(1..).unwrap_or_default()),
-        Some(b'-') => (true, s.get(1..).unwrap_or_default()),
-        _ => (false, s),
-    };
-    let lower = digits.to_ascii_lowercase();
-    let (radix, body) = if let Some(rest) = lower.strip_prefix("0x") {
-        (16, rest)
-    } else if let Some(rest) = lower.strip_prefix("0o") {
-        (8, rest)
-    } else if let Some(rest) = lower.strip_prefix("0b") {
-        (2, rest)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower.get(1..).unwrap_or_default())
-    } else {
-        (10, lower.as_str())
-    };
-    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
-        return false;
-    }
-    match u64::from_str_radix(body, radix) {
-        // ParseInt takes -2^63..2^63-1; ParseUint takes 0..2^64-1 without a sign.
-        Ok(n) if negative => n <= 1u64 << 63,
-        Ok(_) => true,
-        Err(_) => false,
-    }
+    parse_int(&plain).is_some()
+        || parse_uint(&plain).is_some()
+        || yaml_float(&plain)
+        || is_timestamp(value)
 }
 
 /// go-yaml's `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$` that parses to a finite
@@ -127,7 +102,7 @@ fn yaml_float(s: &str) -> bool {
             return false;
         }
     }
-    i == b.len() && s.parse::<f64>().is_ok_and(f64::is_finite)
+    i == b.len() && parse_float(s).is_some()
 }
 
 /// go-yaml's timestamp forms: `YYYY-M-D`, optionally followed by `T`/`t`/space and

@@ -16,20 +16,20 @@
 //! - A file over the size limit, a non-UTF-8 file, a file that does not parse and a file with
 //!   an unsafe marked value are problems: reported, left alone, and the walk goes on.
 //! - Writes are atomic: a temporary file in the same directory, with the original's
-//!   permissions, renamed over the target (no per-file fsync; see `atomic_write`).
+//!   permissions, renamed over the target (no per-file fsync; `write::atomic_write` says
+//!   why).
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::Write;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
-use super::error::SettersError;
+use super::error::{SettersError, io};
 use super::marker::TOKEN;
 use super::policy_ref::PolicyRef;
 use super::rewrite::{Change, Setters};
+use super::write::{PendingWrite, write_all};
 
 /// Where changed files go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,58 +190,8 @@ struct Run {
     options: TreeOptions,
     seen: HashSet<PathBuf>,
     result: TreeResult,
-    /// Rewritten files, written after the walk (see [`write_all`]).
+    /// Rewritten files, written after the walk ([`write_all`]).
     pending: Vec<PendingWrite>,
-}
-
-/// A rewritten file waiting to be written.
-struct PendingWrite {
-    dest: PathBuf,
-    text: String,
-    permissions_of: PathBuf,
-}
-
-/// How many files are written at once. Each atomic write is a few metadata operations that
-/// wait on the filesystem (about 2 ms each on the CI disks), so a few threads overlap the
-/// waits; more than this gains nothing measurable.
-const WRITERS: usize = 8;
-
-/// Writes every pending file, each atomically, on up to [`WRITERS`] threads. The first
-/// error (in walk order) is returned; files are independent, so a failed one leaves the
-/// others whole, as the sequential writes did.
-fn write_all(pending: &[PendingWrite]) -> Result<(), SettersError> {
-    if pending.len() < 2 {
-        return pending
-            .iter()
-            .try_for_each(|w| atomic_write(&w.dest, &w.text, Some(&w.permissions_of)));
-    }
-    let chunk = pending.len().div_ceil(WRITERS);
-    let results: Vec<Result<(), SettersError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pending
-            .chunks(chunk)
-            .map(|part| {
-                let first = part.first().map(|w| w.dest.clone()).unwrap_or_default();
-                let handle = scope.spawn(move || {
-                    part.iter()
-                        .try_for_each(|w| atomic_write(&w.dest, &w.text, Some(&w.permissions_of)))
-                });
-                (first, handle)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|(first, h)| {
-                h.join().unwrap_or_else(|_| {
-                    Err(io(
-                        "writing",
-                        &first,
-                        std::io::Error::other("a writer thread panicked"),
-                    ))
-                })
-            })
-            .collect()
-    });
-    results.into_iter().collect()
 }
 
 impl Run {
@@ -382,14 +332,6 @@ impl Run {
     }
 }
 
-fn io(action: &'static str, path: &Path, source: std::io::Error) -> SettersError {
-    SettersError::Io {
-        action,
-        path: path.to_owned(),
-        source,
-    }
-}
-
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, SettersError> {
     let mut entries = fs::read_dir(dir)
         .map_err(|e| io("listing", dir, e))?
@@ -472,46 +414,6 @@ pub fn contains_token(bytes: &[u8]) -> bool {
         at += i + 1;
     }
     false
-}
-
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Writes `text` to `dest` through a temporary file in the same directory and a rename, so
-/// readers see the old file or the new one, never half of one, even if fluxdeck dies midway.
-/// Permissions come from `permissions_of` when it exists. There is no fsync per file (it cost
-/// ~7 ms a file, seconds per run): like git checkouts and Flux's own writes, durability across
-/// a power loss is left to the filesystem, which orders a rename-over after its data.
-fn atomic_write(
-    dest: &Path,
-    text: &str,
-    permissions_of: Option<&Path>,
-) -> Result<(), SettersError> {
-    let dir = dest.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| io("creating", dir, e))?;
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.fluxdeck-{}-{n}.tmp", std::process::id()));
-    let written = (|| {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        if let Some(source) = permissions_of
-            && let Ok(meta) = fs::metadata(source)
-        {
-            fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        fs::rename(&tmp, dest)
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(io("writing", dest, e));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use std::sync::LazyLock;
 
 use super::version::{Version, compare_prerelease};
-use crate::policy::gotext::go_quote;
+use crate::golang::strconv::quote;
 
 const WS: &str = r"[\t\n\x0C\r ]";
 const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
@@ -99,7 +99,7 @@ fn is_x(s: &str) -> bool {
 }
 
 fn improper(c: &str) -> String {
-    format!("improper constraint: {}", go_quote(c))
+    format!("improper constraint: {}", quote(c))
 }
 
 const PARSER_ERROR: &str = "constraint parser error";

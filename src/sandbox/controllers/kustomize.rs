@@ -15,6 +15,7 @@ use super::apply::{Entry, apply, prune_all};
 use super::events::FluxEvent;
 use super::runtime::{Failure, Progress, REQUEUE_DEPENDENCY, Reconciled, interval_of};
 use super::world::World;
+use crate::golang::time::format_duration;
 use crate::sandbox::apiserver::store::now_rfc3339;
 use crate::sandbox::git;
 use crate::sandbox::kustomize::{self, Overrides};
@@ -58,35 +59,8 @@ fn timeout(obj: &Value) -> String {
         .map(str::to_string)
         .unwrap_or_else(|| {
             let every = interval_of(obj);
-            go_duration(every)
+            format_duration(every)
         })
-}
-
-/// Go's `Duration.String()` for whole milliseconds (`5m0s`, `1.234s`, `300ms`).
-pub fn go_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms == 0 {
-        return "0s".into();
-    }
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    let h = ms / 3_600_000;
-    let m = ms / 60_000 % 60;
-    let s = ms / 1000 % 60;
-    let frac = ms % 1000;
-    let secs = if frac == 0 {
-        format!("{s}s")
-    } else {
-        format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0'))
-    };
-    if h > 0 {
-        format!("{h}h{m}m{secs}")
-    } else if m > 0 {
-        format!("{m}m{secs}")
-    } else {
-        secs
-    }
 }
 
 /// What a reconcile shows while it runs.
@@ -143,7 +117,7 @@ fn history(old: &Value, digest: &str, revision: &str, took: Duration, ok: bool) 
     match entries.first_mut() {
         Some(first) if first["digest"] == digest => {
             first["lastReconciled"] = json!(now);
-            first["lastReconciledDuration"] = json!(go_duration(took));
+            first["lastReconciledDuration"] = json!(format_duration(took));
             first["lastReconciledStatus"] = json!(status);
             first["totalReconciliations"] =
                 json!(first["totalReconciliations"].as_u64().unwrap_or(0) + 1);
@@ -154,7 +128,7 @@ fn history(old: &Value, digest: &str, revision: &str, took: Duration, ok: bool) 
                 "digest": digest,
                 "firstReconciled": now,
                 "lastReconciled": now,
-                "lastReconciledDuration": go_duration(took),
+                "lastReconciledDuration": format_duration(took),
                 "lastReconciledStatus": status,
                 "metadata": {"revision": revision},
                 "totalReconciliations": 1,
@@ -260,8 +234,8 @@ pub async fn reconcile(world: &World, obj: &Value) -> Reconciled {
             "ReconciliationSucceeded",
             format!(
                 "Reconciliation finished in {}, next run in {}",
-                go_duration(Duration::from_millis(took.as_millis() as u64)),
-                go_duration(every)
+                format_duration(Duration::from_millis(took.as_millis() as u64)),
+                format_duration(every)
             ),
         )
         .with_revision("kustomize.toolkit.fluxcd.io", &revision),
@@ -286,22 +260,6 @@ pub fn finalize(world: &World, obj: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_print_as_go_prints_them() {
-        for (ms, want) in [
-            (0, "0s"),
-            (300, "300ms"),
-            (1000, "1s"),
-            (1234, "1.234s"),
-            (1500, "1.5s"),
-            (60_000, "1m0s"),
-            (300_000, "5m0s"),
-            (3_723_000, "1h2m3s"),
-        ] {
-            assert_eq!(go_duration(Duration::from_millis(ms)), want, "{ms}");
-        }
-    }
 
     #[test]
     fn history_counts_the_same_digest_and_starts_a_new_entry_for_another() {

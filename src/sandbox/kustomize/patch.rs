@@ -19,26 +19,7 @@ use super::resource::Res;
 use super::selector::{Matcher, selector_string};
 use super::smp;
 use super::yaml;
-
-/// Go's `%q` for a string.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+use crate::golang::strconv::quote;
 
 /// What a patch does.
 #[derive(Debug, Clone)]
@@ -160,7 +141,7 @@ pub(crate) fn configure(ctx: &mut Ctx, dir: &str, spec: &PatchSpec) -> KResult<P
                 .hint("keep either `patch:` or `path:` in the patches entry"),
             ));
         }
-        (false, true) => (patch.to_string(), format!("[patch: {}]", go_quote(patch))),
+        (false, true) => (patch.to_string(), format!("[patch: {}]", quote(patch))),
         (true, false) => {
             let bytes = ctx.load(dir, &spec.path).map_err(|e| {
                 fail(e.wrap(format!(
@@ -168,7 +149,7 @@ pub(crate) fn configure(ctx: &mut Ctx, dir: &str, spec: &PatchSpec) -> KResult<P
                     spec.path
                 )))
             })?;
-            (text(bytes), format!("[path: {}]", go_quote(&spec.path)))
+            (text(bytes), format!("[path: {}]", quote(&spec.path)))
         }
     };
     let sm = parse_sm(&text);
@@ -225,7 +206,7 @@ pub(crate) fn configure_legacy_sm(
             body: Body::Sm(vec![doc]),
             origin: Origin::LegacySm,
             target: None,
-            source: format!("[path: {}]", go_quote(entry)),
+            source: format!("[path: {}]", quote(entry)),
             allow_name_change: false,
             allow_kind_change: false,
         }));
@@ -356,7 +337,7 @@ pub(crate) fn apply(ctx: &mut Ctx, list: &mut Vec<Res>, p: &Patch) -> KResult<()
             let selected = select(list, target).map_err(|e| {
                 KError::new(format!(
                     "unable to find patch target {} in `resources`: {e}",
-                    go_quote(&selector_string(target))
+                    quote(&selector_string(target))
                 ))
             })?;
             for i in selected {
@@ -376,7 +357,7 @@ pub(crate) fn apply(ctx: &mut Ctx, list: &mut Vec<Res>, p: &Patch) -> KResult<()
                 let i = get_by_id(list, &id).map_err(|e| match p.origin {
                     Origin::Patches => KError::new(format!(
                         "no resource matches strategic merge patch {}: {e}",
-                        go_quote(&id.to_string())
+                        quote(&id.to_string())
                     )),
                     _ => KError::new(e),
                 }

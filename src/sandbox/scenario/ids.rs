@@ -5,8 +5,12 @@
 //! Each object draws from its own generator, keyed by the seed and a stable string (its
 //! namespace and name), so adding an object to a scenario does not change every other name.
 
+use std::time::Duration;
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+
+use crate::golang::time::format_duration;
 
 /// Kubernetes' `SafeEncodeString` alphabet (no vowels, no 0/1/3, so no words and no look-alikes).
 const SAFE_ALPHABET: &[u8; 27] = b"bcdfghjklmnpqrstvwxz2456789";
@@ -128,24 +132,9 @@ pub(super) fn rfc3339_nano(seconds: i64, nanos: u32) -> String {
     }
 }
 
-/// A Go duration as Kubernetes prints `metav1.Duration` (`1m0s`, `2.5s`, `850ms`).
+/// Milliseconds as Kubernetes prints a `metav1.Duration` (`1m0s`, `2.5s`, `850ms`).
 pub(crate) fn go_duration(millis: u64) -> String {
-    let (h, rest) = (millis / 3_600_000, millis % 3_600_000);
-    let (m, rest) = (rest / 60_000, rest % 60_000);
-    let (s, ms) = (rest / 1000, rest % 1000);
-    if h == 0 && m == 0 && s == 0 {
-        return format!("{ms}ms");
-    }
-    let seconds = if ms == 0 {
-        format!("{s}s")
-    } else {
-        format!("{s}.{}s", format!("{ms:03}").trim_end_matches('0'))
-    };
-    match (h, m) {
-        (0, 0) => seconds,
-        (0, m) => format!("{m}m{seconds}"),
-        (h, m) => format!("{h}h{m}m{seconds}"),
-    }
+    format_duration(Duration::from_millis(millis))
 }
 
 #[cfg(test)]
@@ -205,13 +194,5 @@ mod tests {
         assert_eq!(rfc3339_nano(0, 120_000_000), "1970-01-01T00:00:00.12Z");
         assert_eq!(rfc3339_nano(0, 0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(i64::MAX), rfc3339(i64::MAX - 1));
-    }
-
-    #[test]
-    fn durations_print_as_go_does() {
-        assert_eq!(go_duration(850), "850ms");
-        assert_eq!(go_duration(2_500), "2.5s");
-        assert_eq!(go_duration(60_000), "1m0s");
-        assert_eq!(go_duration(3_723_040), "1h2m3.04s");
     }
 }

@@ -1,24 +1,7 @@
 //! `setters::commit_message`: an ImageUpdateAutomation's `messageTemplate`, rendered as Flux
-//! renders it (Go `text/template` with sprig's hermetic functions over `TemplateData`).
-//!
-//! Why fluxdeck has its own engine: the existing crate `gtmpl` 0.7.1 was evaluated first. Its
-//! last commit is from August 2021 (unmaintained); it ranges over maps in `HashMap` order
-//! where Go sorts keys, its maps only have string keys (Flux's `.Changed.FileChanges` values
-//! and `.Changed.Objects` are keyed by an `ObjectIdentifier` struct), it has no sprig
-//! functions, and it indexes argument slices directly (`args[0]`), which panics on bad input.
-//! This engine is small, total (no panics, bounded steps and output), and covers what commit
-//! templates use:
-//! - text, actions, trim markers `{{-`/`-}}`, comments `{{/* */}}`;
-//! - pipelines, parenthesised pipelines, variables (`$x :=`, `$x =`, `$`), field chains on
-//!   structs (with Go's promoted fields and argument-less methods) and string-keyed maps;
-//! - `if`/`else if`/`else`, `with`/`else with`, `range` over slices, maps (sorted keys),
-//!   integers, with one or two variables, `else`, `break`, `continue`;
-//! - builtins `and or not eq ne lt le gt ge len index slice print printf println`
-//!   (`printf` with Go's verbs and error forms, [`printf`]), and a documented sprig subset
-//!   ([`sprig`]).
-//!
-//! Not supported (a parse error says so): `define`/`template`/`block`, `call`, `html`, `js`,
-//! `urlquery`, and sprig functions outside the subset.
+//! renders it: Go `text/template` with sprig's hermetic functions
+//! ([`golang::template`](crate::golang::template) module doc: what the engine covers) over
+//! Flux's `TemplateData`.
 //!
 //! The data is Flux's v1 `TemplateData`: `.AutomationObject` (prints `namespace/name`),
 //! `.Changed.FileChanges` (file → object → changes), `.Changed.Objects`, `.Changed.Changes`
@@ -27,20 +10,13 @@
 //! order), which is one of Go's possible orders. `.Updated` and `.Changed.ImageResult` fail
 //! with Flux's `RemovedTemplateField` messages.
 
-pub mod exec;
-pub mod funcs;
-pub mod lex;
-pub mod parse;
-pub mod printf;
-pub mod sprig;
-pub mod value;
-
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::rewrite::{Change, ObjectId};
 use super::tree::FileChange;
-use value::{List, Map, Struct, Value};
+use crate::golang::template::Template;
+use crate::golang::value::{List, Map, Struct, Value};
 
 /// The message Flux commits with when the automation has no template.
 pub const DEFAULT_MESSAGE: &str = "Update from image update automation";
@@ -97,31 +73,16 @@ pub fn commit_message(
     let src = template
         .filter(|t| !t.is_empty())
         .unwrap_or(DEFAULT_MESSAGE);
-    let location = |pos: usize| src.get(..pos).unwrap_or_default().matches('\n').count() + 1;
-    let tokens = lex::lex(src).map_err(|(msg, pos)| {
-        TemplateError::Parse(format!(
-            "template: {TEMPLATE_NAME}:{}: {msg}",
-            location(pos)
-        ))
-    })?;
-    let nodes = parse::parse(src, &tokens, &funcs::exists).map_err(|(msg, pos)| {
-        TemplateError::Parse(format!(
-            "template: {TEMPLATE_NAME}:{}: {msg}",
-            location(pos)
-        ))
-    })?;
-    let root = data.to_value();
-    exec::Exec::new(TEMPLATE_NAME, src, &root)
-        .run(&nodes, &root)
-        .map_err(|msg| {
-            if msg.contains("can't evaluate field Updated in type source.TemplateData") {
-                TemplateError::RemovedUpdated
-            } else if msg.contains("can't evaluate field ImageResult in type update.Result") {
-                TemplateError::RemovedImageResult
-            } else {
-                TemplateError::Execute(msg)
-            }
-        })
+    let template = Template::parse(TEMPLATE_NAME, src).map_err(TemplateError::Parse)?;
+    template.execute(&data.to_value()).map_err(|msg| {
+        if msg.contains("can't evaluate field Updated in type source.TemplateData") {
+            TemplateError::RemovedUpdated
+        } else if msg.contains("can't evaluate field ImageResult in type update.Result") {
+            TemplateError::RemovedImageResult
+        } else {
+            TemplateError::Execute(msg)
+        }
+    })
 }
 
 fn strukt(type_name: &'static str, fields: Vec<(&'static str, Value, bool)>) -> Value {

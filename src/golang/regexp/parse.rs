@@ -7,8 +7,8 @@
 //! on a character boundary and cannot panic.
 
 use super::class;
+use super::error::{ErrorCode, SyntaxError};
 use super::tree::{Node, repeat_ok};
-use super::{ErrorCode, SyntaxError};
 
 /// Go's cap on a counted repetition, and on the product of nested ones.
 const MAX_REPEAT: u32 = 1000;

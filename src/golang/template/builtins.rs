@@ -2,9 +2,8 @@
 
 use std::rc::Rc;
 
-use super::printf::{sprint, sprintf, sprintln};
-use super::sprig;
-use super::value::{List, Value, compare_keys};
+use crate::golang::fmt::{sprint, sprintf, sprintln};
+use crate::golang::value::{List, Value, compare_keys};
 
 /// The builtins fluxdeck implements (Go's minus `call`, `html`, `js`, `urlquery`).
 const BUILTINS: &[&str] = &[
@@ -12,12 +11,12 @@ const BUILTINS: &[&str] = &[
     "printf", "println",
 ];
 
-/// True when a function of that name exists (builtins and the sprig subset).
+/// True when `name` is a builtin.
 pub fn exists(name: &str) -> bool {
-    BUILTINS.contains(&name) || sprig::exists(name)
+    BUILTINS.contains(&name)
 }
 
-/// Calls a function with evaluated arguments; an error is the message Go would give after
+/// Calls a builtin with evaluated arguments; an error is the message Go would give after
 /// `error calling NAME: `.
 pub fn call(name: &str, args: &[Value]) -> Result<Value, String> {
     match name {
@@ -87,7 +86,7 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, String> {
             };
             Ok(Value::str(sprintf(format, rest)))
         }
-        _ => sprig::call(name, args),
+        _ => Err(format!("function {name:?} not defined")),
     }
 }
 

@@ -1,4 +1,5 @@
-//! `filterTags.extract`: Go's `Regexp.Expand` template language.
+//! Go's `Regexp.Expand` template language (Flux's `filterTags.extract`, the replacement of
+//! `ReplaceAllString`).
 //!
 //! Rules (Go `regexp.(*Regexp).expand` and `extract`):
 //! - `$$` is a literal `$`;
@@ -10,7 +11,7 @@
 //! - a group that does not exist or did not participate expands to nothing; for a name used
 //!   by several groups (Go allows that), the first participating one counts.
 //!
-//! The template is parsed once per policy; expanding it per tag is then a walk of pieces.
+//! A template is parsed once; expanding it for each match is then a walk of pieces.
 
 use std::sync::LazyLock;
 
@@ -37,7 +38,7 @@ enum Piece {
     Groups(Vec<usize>),
 }
 
-/// A parsed `extract` template, bound to the group names of one regex.
+/// A parsed `Expand` template, bound to the group names of one regex.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     pieces: Vec<Piece>,
@@ -137,7 +138,7 @@ impl Template {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::goregex::GoRegex;
+    use crate::golang::regexp::GoRegex;
 
     fn expand(pattern: &str, template: &str, text: &str) -> String {
         let re = GoRegex::new(pattern).unwrap();

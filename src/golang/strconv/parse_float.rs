@@ -1,4 +1,5 @@
-//! Go's `strconv.ParseFloat(s, 64)`: what the `numerical` policy accepts as a number.
+//! Go's `strconv.ParseFloat(s, 64)`: which strings are numbers
+//! (Flux's `numerical` policy reads tags with it).
 //!
 //! Accepted: an optional sign; decimal digits with an optional `.` and `e` exponent
 //! (`1`, `+5`, `-.5`, `1.`, `1e3`, `1E-3`); hexadecimal mantissas with a mandatory `p`
@@ -8,7 +9,7 @@
 //! not). A value too large for a float64 is a range error in Go, so it fails here too.
 
 /// Parses `s` as Go's `ParseFloat(s, 64)` would; `None` where Go returns an error.
-pub fn parse_go_float(s: &str) -> Option<f64> {
+pub fn parse_float(s: &str) -> Option<f64> {
     if let Some(v) = special(s) {
         return Some(v);
     }
@@ -129,7 +130,7 @@ fn read_float(s: &str) -> Option<Literal<'_>> {
 }
 
 /// Go's `underscoreOK`: underscores only between digits or after a base prefix.
-fn underscore_ok(s: &str) -> bool {
+pub(super) fn underscore_ok(s: &str) -> bool {
     let s = s.strip_prefix(['+', '-']).unwrap_or(s);
     let b = s.as_bytes();
     // Indexing is guarded by the length test in the same expression (and `prefix` below).
@@ -231,7 +232,7 @@ mod tests {
     use super::*;
 
     fn ok(s: &str) -> f64 {
-        parse_go_float(s).unwrap_or_else(|| panic!("{s} should parse"))
+        parse_float(s).unwrap_or_else(|| panic!("{s} should parse"))
     }
 
     #[test]
@@ -258,7 +259,7 @@ mod tests {
         assert!(ok("NaN").is_nan());
         assert!(ok("nan").is_nan());
         for bad in ["+nan", "-NaN", "infin", "infx", "nanx", "in"] {
-            assert!(parse_go_float(bad).is_none(), "{bad}");
+            assert!(parse_float(bad).is_none(), "{bad}");
         }
     }
 
@@ -278,7 +279,7 @@ mod tests {
         for bad in [
             "0x1", "0x1p", "0xp1", "0x", "0x1.8", "0x1p1.5", "0x1p1024", "0xg1p1",
         ] {
-            assert!(parse_go_float(bad).is_none(), "{bad}");
+            assert!(parse_float(bad).is_none(), "{bad}");
         }
     }
 
@@ -289,7 +290,7 @@ mod tests {
         for bad in [
             "_1", "1_", "1__0", "1_.5", "1._5", "1.5_e1", "1e_1", "-_1", "0x_p1",
         ] {
-            assert!(parse_go_float(bad).is_none(), "{bad}");
+            assert!(parse_float(bad).is_none(), "{bad}");
         }
     }
 
@@ -299,7 +300,7 @@ mod tests {
             "", "+", "-", ".", "1a", "a1", "1e", "1e+", "1.2.3", " 1", "1 ", "1e400", "-1e400",
             "0b1", "1,5",
         ] {
-            assert!(parse_go_float(bad).is_none(), "{bad}");
+            assert!(parse_float(bad).is_none(), "{bad}");
         }
     }
 }

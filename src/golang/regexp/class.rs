@@ -4,7 +4,7 @@
 //! that no character of the Go pattern can be read as Rust class-set syntax (`[`, `&&`,
 //! `--`, `~~`) or as a Unicode-aware Perl class.
 
-use super::{ErrorCode, SyntaxError};
+use super::error::{ErrorCode, SyntaxError};
 
 /// A class that matches nothing: Go can write one (`[\x{D800}]`), Rust has no `[]`.
 const NOTHING: &str = r"[^\x{0}-\x{10FFFF}]";

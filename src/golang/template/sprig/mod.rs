@@ -9,20 +9,25 @@
 //! - dicts: `dict keys hasKey get` (`keys` returns sorted keys where sprig's order is random;
 //!   they accept any string-keyed map, where sprig wants `map[string]interface{}`)
 //! - numbers: `add add1 sub mul div mod max min atoi int int64 float64`
-//! - regular expressions (Rust's `regex`, RE2-like like Go's): `regexMatch regexFind
-//!   regexReplaceAll regexReplaceAllLiteral`
+//! - regular expressions, with Go's syntax and `$` expansion ([`regexp`] module doc):
+//!   `regexMatch regexFind regexReplaceAll regexReplaceAllLiteral`
 //! - encodings: `b64enc b64dec sha256sum toJson`
 //!
 //! Any other sprig function is reported as not defined when the template is parsed.
+
+mod regexp;
+mod strings;
 
 use std::rc::Rc;
 
 use base64::Engine;
 use sha2::Digest;
 
-use super::funcs::arity;
-use super::printf::go_quote;
-use super::value::{List, Map, Value, write_v};
+use super::builtins::{arity, equal};
+use crate::golang::json;
+use crate::golang::strconv::quote;
+use crate::golang::value::{List, Map, Value, write_v};
+use strings::{go_replace_empty, title};
 
 const NAMES: &[&str] = &[
     "upper",
@@ -234,7 +239,7 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, String> {
         "quote" => text(
             args.iter()
                 .filter(|a| !matches!(a, Value::Nil | Value::Invalid))
-                .map(|a| go_quote(&strval(a)))
+                .map(|a| quote(&strval(a)))
                 .collect::<Vec<_>>()
                 .join(" "),
         ),
@@ -316,10 +321,7 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, String> {
                 "uniq" => {
                     let mut out: Vec<Value> = Vec::new();
                     for item in all {
-                        if !out
-                            .iter()
-                            .any(|o| super::funcs::equal(o, &item).unwrap_or(false))
-                        {
+                        if !out.iter().any(|o| equal(o, &item).unwrap_or(false)) {
                             out.push(item);
                         }
                     }
@@ -337,7 +339,7 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, String> {
             let needle = args.first().unwrap_or(&Value::Nil);
             let found = items(args.get(1).unwrap_or(&Value::Nil))?
                 .iter()
-                .any(|item| super::funcs::equal(item, needle).unwrap_or(false));
+                .any(|item| equal(item, needle).unwrap_or(false));
             Ok(Value::Bool(found))
         }),
         "dict" => {
@@ -410,21 +412,7 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, String> {
             } else {
                 2
             })?;
-            let re = regex::Regex::new(&s(0));
-            Ok(match (name, re) {
-                ("regexMatch", re) => Value::Bool(re.is_ok_and(|re| re.is_match(&s(1)))),
-                ("regexFind", Ok(re)) => {
-                    Value::str(re.find(&s(1)).map(|m| m.as_str()).unwrap_or_default())
-                }
-                ("regexReplaceAll", Ok(re)) => {
-                    Value::str(re.replace_all(&s(1), s(2).as_str()).into_owned())
-                }
-                ("regexReplaceAllLiteral", Ok(re)) => {
-                    Value::str(re.replace_all(&s(1), regex::NoExpand(&s(2))).into_owned())
-                }
-                (_, Err(e)) => return Err(format!("invalid regular expression: {e}")),
-                _ => Value::Nil,
-            })
+            regexp::call(name, &s(0), &s(1), &s(2))
         }
         "b64enc" => {
             want(1).and_then(|()| text(base64::engine::general_purpose::STANDARD.encode(s(0))))
@@ -441,210 +429,13 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, String> {
         "sha256sum" => {
             want(1).and_then(|()| text(hex::encode(sha2::Sha256::digest(s(0).as_bytes()))))
         }
-        "toJson" => want(1).and_then(|()| text(to_json(args.first().unwrap_or(&Value::Nil)))),
+        "toJson" => want(1).and_then(|()| {
+            // sprig drops json.Marshal's error and returns what it wrote: nothing.
+            text(json::marshal(args.first().unwrap_or(&Value::Nil)).unwrap_or_default())
+        }),
         _ => Err(format!("function {name:?} not defined")),
     }
 }
 
-/// Go's `strings.Title`: the first letter of each space-separated word upper-cased.
-fn title(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut at_start = true;
-    for c in s.chars() {
-        if at_start && c.is_alphabetic() {
-            out.extend(c.to_uppercase());
-        } else {
-            out.push(c);
-        }
-        at_start = !(c.is_alphanumeric() || c == '_' || c == '\'');
-    }
-    out
-}
-
-/// Go's `strings.Replace(s, "", new, -1)`: `new` before each character and at the end.
-fn go_replace_empty(s: &str, new: &str) -> String {
-    let mut out = String::from(new);
-    for c in s.chars() {
-        out.push(c);
-        out.push_str(new);
-    }
-    out
-}
-
-/// `encoding/json` of a value: struct fields by Go name, `<`, `>`, `&` escaped as Go does.
-fn to_json(v: &Value) -> String {
-    fn json(v: &Value) -> serde_json::Value {
-        match v {
-            Value::Invalid | Value::Nil => serde_json::Value::Null,
-            Value::Bool(b) => (*b).into(),
-            Value::Int(i) => (*i).into(),
-            Value::Float(f) => {
-                serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
-            }
-            Value::Str(s) => s.to_string().into(),
-            Value::List(l) => l.items.iter().map(json).collect(),
-            Value::Map(m) => m
-                .entries
-                .iter()
-                .map(|(k, v)| (strval(k), json(v)))
-                .collect(),
-            Value::Struct(s) => s
-                .fields
-                .iter()
-                .map(|(k, v, _)| ((*k).to_owned(), json(v)))
-                .collect(),
-        }
-    }
-    serde_json::to_string(&json(v))
-        .unwrap_or_default()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn call_s(name: &str, args: &[&str]) -> String {
-        let args: Vec<Value> = args.iter().map(|a| Value::str(*a)).collect();
-        call(name, &args).unwrap().printed()
-    }
-
-    #[test]
-    fn string_functions_take_sprig_argument_order() {
-        assert_eq!(call_s("upper", &["abc"]), "ABC");
-        assert_eq!(call_s("title", &["hello world-x"]), "Hello World-X");
-        assert_eq!(call_s("trim", &["  a \n"]), "a");
-        assert_eq!(call_s("trimAll", &["$", "$5.00$"]), "5.00");
-        assert_eq!(call_s("trimPrefix", &["v", "v1.2"]), "1.2");
-        assert_eq!(call_s("trimSuffix", &["-dirty", "1.2-dirty"]), "1.2");
-        assert_eq!(call_s("replace", &[":", "@", "a:b:c"]), "a@b@c");
-        assert_eq!(call_s("replace", &["", "-", "ab"]), "-a-b-");
-        assert_eq!(call_s("contains", &["1f4", "main-1f49071-24"]), "true");
-        assert_eq!(call_s("hasPrefix", &["main-", "main-1"]), "true");
-        assert_eq!(call_s("hasSuffix", &["-24", "main-1"]), "false");
-        assert_eq!(call_s("quote", &["a\"b"]), "\"a\\\"b\"");
-        assert_eq!(call_s("squote", &["a"]), "'a'");
-        assert_eq!(call_s("nospace", &["a b\tc"]), "abc");
-        assert_eq!(call_s("indent", &["2", "a\nb"]), "  a\n  b");
-        assert_eq!(call_s("nindent", &["1", "a"]), "\n a");
-        assert_eq!(call_s("toString", &["x"]), "x");
-        assert_eq!(
-            call("trunc", &[Value::Int(3), Value::str("abcdef")])
-                .unwrap()
-                .printed(),
-            "abc"
-        );
-        assert_eq!(
-            call("trunc", &[Value::Int(-2), Value::str("abcdef")])
-                .unwrap()
-                .printed(),
-            "ef"
-        );
-        assert_eq!(
-            call(
-                "substr",
-                &[Value::Int(1), Value::Int(3), Value::str("abcdef")]
-            )
-            .unwrap()
-            .printed(),
-            "bc"
-        );
-        assert_eq!(
-            call("repeat", &[Value::Int(3), Value::str("ab")])
-                .unwrap()
-                .printed(),
-            "ababab"
-        );
-        assert!(call("repeat", &[Value::Int(1 << 40), Value::str("ab")]).is_err());
-    }
-
-    #[test]
-    fn lists_defaults_numbers_regex_and_encodings() {
-        let l = call("splitList", &[Value::str(","), Value::str("b,a,b")]).unwrap();
-        assert_eq!(l.printed(), "[b a b]");
-        assert_eq!(
-            call("join", &[Value::str("+"), l.clone()])
-                .unwrap()
-                .printed(),
-            "b+a+b"
-        );
-        assert_eq!(
-            call("sortAlpha", std::slice::from_ref(&l))
-                .unwrap()
-                .printed(),
-            "[a b b]"
-        );
-        assert_eq!(
-            call("uniq", std::slice::from_ref(&l)).unwrap().printed(),
-            "[b a]"
-        );
-        assert_eq!(
-            call("first", std::slice::from_ref(&l)).unwrap().printed(),
-            "b"
-        );
-        assert_eq!(
-            call("has", &[Value::str("a"), l]).unwrap().printed(),
-            "true"
-        );
-        assert_eq!(
-            call("default", &[Value::str("d"), Value::Nil])
-                .unwrap()
-                .printed(),
-            "d"
-        );
-        assert_eq!(
-            call("default", &[Value::str("d"), Value::str("x")])
-                .unwrap()
-                .printed(),
-            "x"
-        );
-        assert_eq!(
-            call(
-                "ternary",
-                &[Value::str("y"), Value::str("n"), Value::Bool(false)]
-            )
-            .unwrap()
-            .printed(),
-            "n"
-        );
-        assert_eq!(
-            call("add", &[Value::Int(1), Value::str("2"), Value::Int(3)])
-                .unwrap()
-                .printed(),
-            "6"
-        );
-        assert!(call("div", &[Value::Int(1), Value::Int(0)]).is_err());
-        assert_eq!(
-            call_s("regexReplaceAll", &["-([0-9]+)$", "main-1f4-24", "#${1}"]),
-            "main-1f4#24"
-        );
-        assert_eq!(call_s("regexMatch", &["^main-", "main-1"]), "true");
-        assert_eq!(call_s("regexMatch", &["(", "x"]), "false");
-        assert_eq!(call_s("b64enc", &["hi"]), "aGk=");
-        assert_eq!(call_s("b64dec", &["aGk="]), "hi");
-        assert_eq!(
-            call_s("sha256sum", &[""]),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
-        assert_eq!(call_s("toJson", &["<a&b>"]), "\"\\u003ca\\u0026b\\u003e\"");
-        let d = call(
-            "dict",
-            &[
-                Value::str("b"),
-                Value::Int(2),
-                Value::str("a"),
-                Value::Int(1),
-            ],
-        )
-        .unwrap();
-        assert_eq!(
-            call("keys", std::slice::from_ref(&d)).unwrap().printed(),
-            "[a b]"
-        );
-        assert_eq!(call("get", &[d, Value::str("b")]).unwrap().printed(), "2");
-    }
-}
+mod tests;

@@ -1,7 +1,8 @@
-//! Go `regexp` (RE2 syntax) on top of the Rust `regex` crate.
+//! Go `regexp` (RE2 syntax) on top of the Rust `regex` crate, and Go's `Regexp.Expand`
+//! template language ([`Template`]).
 //!
-//! Flux compiles `filterTags.pattern` and `exclusionList` entries with Go's `regexp.Compile`.
-//! The Rust `regex` crate is RE2-like but not the same language: Perl classes (`\d`, `\s`,
+//! Flux compiles `filterTags.pattern` and `exclusionList` entries with Go's `regexp.Compile`,
+//! and sprig's `regex*` template functions do the same. The Rust `regex` crate is RE2-like but not the same language: Perl classes (`\d`, `\s`,
 //! `\w`) and `\b` are Unicode in Rust and ASCII in Go; `[`, `&&`, `--`, `~~` inside a class
 //! are set syntax in Rust and literals in Go; Go has `\Q..\E`, octal escapes, `(?)`,
 //! `a(?i)*`, duplicate group names and `\p{^Greek}`, and rejects `\C`, `\Z`, `(?x)`, `\e`,
@@ -20,101 +21,14 @@
 //!   patterns fail with Go's `expression too large` message.
 
 mod class;
+mod emit;
+mod error;
+mod expand;
 mod parse;
 mod tree;
 
-use std::fmt;
-
-use tree::Node;
-
-/// Go's `regexp/syntax` error codes (the text is Go's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
-    /// `invalid character class`
-    InvalidCharClass,
-    /// `invalid character class range`
-    InvalidCharRange,
-    /// `invalid escape sequence`
-    InvalidEscape,
-    /// `invalid named capture`
-    InvalidNamedCapture,
-    /// `invalid or unsupported Perl syntax`
-    InvalidPerlOp,
-    /// `invalid nested repetition operator`
-    InvalidRepeatOp,
-    /// `invalid repeat count`
-    InvalidRepeatSize,
-    /// `missing closing ]`
-    MissingBracket,
-    /// `missing closing )`
-    MissingParen,
-    /// `missing argument to repetition operator`
-    MissingRepeatArgument,
-    /// `trailing backslash at end of expression`
-    TrailingBackslash,
-    /// `unexpected )`
-    UnexpectedParen,
-    /// `expression nests too deeply`
-    NestingDepth,
-    /// `expression too large`
-    Large,
-    /// `regexp/syntax: internal error`: the translation produced something the Rust crate
-    /// refused. A fluxdeck bug (the fuzz target asserts it never happens).
-    Internal,
-}
-
-impl ErrorCode {
-    fn text(self) -> &'static str {
-        match self {
-            Self::InvalidCharClass => "invalid character class",
-            Self::InvalidCharRange => "invalid character class range",
-            Self::InvalidEscape => "invalid escape sequence",
-            Self::InvalidNamedCapture => "invalid named capture",
-            Self::InvalidPerlOp => "invalid or unsupported Perl syntax",
-            Self::InvalidRepeatOp => "invalid nested repetition operator",
-            Self::InvalidRepeatSize => "invalid repeat count",
-            Self::MissingBracket => "missing closing ]",
-            Self::MissingParen => "missing closing )",
-            Self::MissingRepeatArgument => "missing argument to repetition operator",
-            Self::TrailingBackslash => "trailing backslash at end of expression",
-            Self::UnexpectedParen => "unexpected )",
-            Self::NestingDepth => "expression nests too deeply",
-            Self::Large => "expression too large",
-            Self::Internal => "regexp/syntax: internal error",
-        }
-    }
-}
-
-/// A pattern Go's `regexp.Compile` would reject; displays as Go's `*syntax.Error` does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    /// What is wrong.
-    pub code: ErrorCode,
-    /// The offending part of the pattern, as Go reports it.
-    pub expr: String,
-}
-
-impl SyntaxError {
-    pub(crate) fn new(code: ErrorCode, expr: &str) -> Self {
-        Self {
-            code,
-            expr: expr.to_owned(),
-        }
-    }
-}
-
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "error parsing regexp: {}: `{}`",
-            self.code.text(),
-            self.expr
-        )
-    }
-}
-
-impl std::error::Error for SyntaxError {}
+pub use error::{ErrorCode, SyntaxError};
+pub use expand::Template;
 
 /// Compiled program budget; see the module doc.
 const SIZE_LIMIT: usize = 64 << 20;
@@ -155,7 +69,7 @@ impl GoRegex {
     fn compile(pattern: &str) -> Result<Self, SyntaxError> {
         let parsed = parse::parse(pattern)?;
         let mut rust = String::with_capacity(pattern.len() * 2);
-        emit_alts(&parsed.alts, &mut rust);
+        emit::emit_alts(&parsed.alts, &mut rust);
         let re = regex::RegexBuilder::new(&rust)
             .size_limit(SIZE_LIMIT)
             .build()
@@ -203,59 +117,57 @@ impl GoRegex {
     pub fn names(&self) -> &[Option<String>] {
         &self.names
     }
-}
 
-fn emit_alts(alts: &[Vec<Node>], out: &mut String) {
-    for (i, alt) in alts.iter().enumerate() {
-        if i > 0 {
-            out.push('|');
-        }
-        for node in alt {
-            emit(node, out);
-        }
+    /// The text of the leftmost match, empty when there is none (Go `FindString`).
+    pub fn find<'t>(&self, text: &'t str) -> &'t str {
+        self.re.find(text).map_or("", |m| m.as_str())
     }
-}
 
-fn emit(node: &Node, out: &mut String) {
-    match node {
-        Node::Lit { ch, fold } => {
-            if *fold {
-                out.push_str("(?i:");
+    /// Go `ReplaceAllString`: every match replaced by `template` expanded as
+    /// [`Template`] expands it (`$1`, `${name}`, `$$`).
+    pub fn replace_all(&self, text: &str, template: &str) -> String {
+        let template = Template::new(template, &self.names);
+        self.replace_with(text, |out, slots| {
+            out.push_str(&template.expand(text, |i| slots.get(i)));
+        })
+    }
+
+    /// Go `ReplaceAllLiteralString`: every match replaced by `replacement` as it is.
+    pub fn replace_all_literal(&self, text: &str, replacement: &str) -> String {
+        self.replace_with(text, |out, _| out.push_str(replacement))
+    }
+
+    /// Go's `replaceAll` loop: an empty match right after a match is not replaced, and the
+    /// search always advances by at least one character.
+    fn replace_with(
+        &self,
+        text: &str,
+        mut replace: impl FnMut(&mut String, &regex::CaptureLocations),
+    ) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut slots = self.slots();
+        let (mut last_end, mut search) = (0, 0);
+        while search <= text.len() {
+            let Some(m) = self.re.captures_read_at(&mut slots, text, search) else {
+                break;
+            };
+            out.push_str(text.get(last_end..m.start()).unwrap_or_default());
+            if m.end() > last_end || m.start() == 0 {
+                replace(&mut out, &slots);
             }
-            class::push_char(*ch, out);
-            if *fold {
-                out.push(')');
-            }
+            last_end = m.end();
+            let width = text
+                .get(search..)
+                .and_then(|rest| rest.chars().next())
+                .map_or(1, char::len_utf8);
+            search = if search + width > m.end() {
+                search + width
+            } else {
+                m.end()
+            };
         }
-        Node::Raw(text) => out.push_str(text),
-        Node::Group { cap, alts, .. } => {
-            out.push_str(if cap.is_some() { "(" } else { "(?:" });
-            emit_alts(alts, out);
-            out.push(')');
-        }
-        Node::Repeat {
-            sub,
-            min,
-            max,
-            greedy,
-            counted,
-            ..
-        } => {
-            out.push_str("(?:");
-            emit(sub, out);
-            out.push(')');
-            match (counted, min, max) {
-                (false, 0, None) => out.push('*'),
-                (false, 1, None) => out.push('+'),
-                (false, _, _) => out.push('?'),
-                (true, n, Some(m)) if n == m => out.push_str(&format!("{{{n}}}")),
-                (true, n, None) => out.push_str(&format!("{{{n},}}")),
-                (true, n, Some(m)) => out.push_str(&format!("{{{n},{m}}}")),
-            }
-            if !greedy {
-                out.push('?');
-            }
-        }
+        out.push_str(text.get(last_end..).unwrap_or_default());
+        out
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::funcs;
 use super::parse::{Arg, Branch, Cmd, Node, Pipe};
-use super::value::Value;
+use crate::golang::value::Value;
 
 /// Limits a template run so that no template can hang or exhaust memory (Go has none, but a
 /// commit message never needs more).

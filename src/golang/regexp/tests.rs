@@ -242,3 +242,48 @@ fn huge_patterns_are_handled() {
         .join("|");
     assert!(re(&format!("^(?:{alternation})$")).is_match("t4999"));
 }
+
+#[test]
+fn find_is_the_leftmost_match_or_empty() {
+    assert_eq!(re(r"\d+").find("main-1f4-24"), "1");
+    assert_eq!(re(r"x").find("abc"), "");
+}
+
+#[test]
+fn replace_all_expands_like_go() {
+    let r = re(r"-(\d+)");
+    assert_eq!(r.replace_all("a-1-22", "#${1}"), "a#1#22");
+    assert_eq!(r.replace_all("a-1-22", "$$1"), "a$1$1");
+    // `$1x` names the group `1x`, which does not exist.
+    assert_eq!(r.replace_all("a-1", "$1x"), "a");
+    assert_eq!(r.replace_all("a-1", "${1}x"), "a1x");
+}
+
+#[test]
+fn replace_all_differs_from_the_rust_crate_where_go_does() {
+    let go = re(r"(a)(b)");
+    let rust = regex::Regex::new(r"(a)(b)").unwrap();
+    // A number with a leading zero is a name in Go (so nothing), group 1 in Rust.
+    assert_eq!(go.replace_all("ab", "[$01]"), "[]");
+    assert_eq!(rust.replace_all("ab", "[$01]"), "[a]");
+    // A brace name that is not a word is literal text in Go, a (missing) group in Rust.
+    assert_eq!(go.replace_all("ab", "${a-b}"), "${a-b}");
+    assert_eq!(rust.replace_all("ab", "${a-b}"), "");
+    // Go's names take Unicode letters: `$1é` is the group `1é`; Rust stops at `é`.
+    assert_eq!(go.replace_all("ab", "$1é"), "");
+    assert_eq!(rust.replace_all("ab", "$1é"), "aé");
+}
+
+#[test]
+fn replace_all_handles_empty_matches_like_go() {
+    // An empty match right after a match is not replaced.
+    assert_eq!(re(r"a*").replace_all("baaac", "X"), "XbXcX");
+    assert_eq!(re(r"").replace_all("héj", "-"), "-h-é-j-");
+    assert_eq!(re(r"x*").replace_all("", "-"), "-");
+    assert_eq!(re(r"\b").replace_all("ab cd", "|"), "|ab| |cd|");
+}
+
+#[test]
+fn replace_all_literal_does_not_expand() {
+    assert_eq!(re(r"\d").replace_all_literal("a1b2", "$0"), "a$0b$0");
+}

@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use super::value::{Value, format_float_g, write_v};
+use super::strconv::{format_float_g, quote, quote_rune};
+use super::value::{Value, write_v};
 
 /// `fmt.Sprint`: operands printed with `%v`, a space between two operands when neither is a
 /// string.
@@ -175,19 +176,13 @@ fn format_one(verb: char, arg: &Value, spec: &Spec) -> String {
             write_v(&mut out, arg, false);
             out
         }
-        ('q', Value::Str(s)) => go_quote(s),
-        ('q', Value::Int(n)) => {
-            let c = u32::try_from(*n)
+        ('q', Value::Str(s)) => quote(s),
+        ('q', Value::Int(n)) => quote_rune(
+            u32::try_from(*n)
                 .ok()
                 .and_then(char::from_u32)
-                .unwrap_or('\u{fffd}');
-            format!(
-                "'{}'",
-                go_quote(&c.to_string())
-                    .trim_matches('"')
-                    .replace("\\\"", "\"")
-            )
-        }
+                .unwrap_or('\u{fffd}'),
+        ),
         ('d', Value::Int(n)) => signed(*n, spec, 10, false),
         ('x', Value::Int(n)) => signed(*n, spec, 16, false),
         ('X', Value::Int(n)) => signed(*n, spec, 16, true),
@@ -304,35 +299,6 @@ fn float(f: f64, verb: char, spec: &Spec) -> String {
     format!("{sign}{body}")
 }
 
-/// Go's `strconv.Quote`: double quotes, with `\a \b \f \n \r \t \v \\ \"` and `\xNN`, `\uNNNN`
-/// for what is not printable.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,5 +363,7 @@ mod tests {
         assert_eq!(sprintf("%*d", &[Value::Int(4), Value::Int(1)]), "   1");
         assert_eq!(sprintf("%s", &[Value::Int(5)]), "%!s(int=5)");
         assert_eq!(sprintf("%q", &[Value::Int(120)]), "'x'");
+        assert_eq!(sprintf("%q", &[Value::Int(39)]), r"'\''");
+        assert_eq!(sprintf("%q", &[Value::Int(34)]), "'\"'");
     }
 }
