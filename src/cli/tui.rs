@@ -109,7 +109,8 @@ pub struct TuiConfig {
     pub no_color: Option<String>,
     /// `--notify`: bell and OSC 9 notifications of releases.
     pub notify: bool,
-    /// Whether the terminal is tmux (`$TMUX` is set): notifications need its passthrough.
+    /// Whether the terminal is tmux (`$TMUX` is set): notifications and the clipboard need
+    /// its passthrough.
     pub tmux: bool,
     /// `--record FILE`.
     pub record: Option<PathBuf>,
@@ -282,7 +283,9 @@ impl TuiConfig {
         commands: mpsc::Sender<Command>,
         clock: Box<dyn crate::ui::clock::Clock>,
     ) -> anyhow::Result<App> {
-        let mut app = App::new(self.app_config()?, commands, clock);
+        // `c` copies over OSC 52 to the frames' terminal, written between frames.
+        let mut app = App::new(self.app_config()?, commands, clock)
+            .with_clipboard(Box::new(io::stdout()), self.tmux);
         if self.notify {
             // The frames' own stream: std's stdout is one buffered handle, written between
             // frames only.
