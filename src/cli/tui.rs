@@ -67,7 +67,8 @@ pub struct TuiArgs {
 /// commands that start the same workers (`status`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct SourceArgs {
-    /// Also show the log of this config repository in the commits pane (repeatable). A local
+    /// Also show the log of this config repository in the commits pane (repeatable), before
+    /// the cluster's repositories: the first one given is the pane's first. A local
     /// path (working tree or bare) is read in place and never written; a URL is mirrored
     /// under $XDG_CACHE_HOME/fluxdeck/git. The GitRepositories the Kustomizations and
     /// ImageUpdateAutomations use are followed without this flag. SSH URLs go where
