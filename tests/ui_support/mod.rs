@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod scene;
+pub mod svg;
+
 use fluxdeck::model::key::Kind;
 use fluxdeck::model::object::Object;
 use fluxdeck::state::{Command, PodsWatch, Session, Update};
