@@ -82,6 +82,16 @@ struct Running {
 
 impl Running {
     async fn start(dir: &Path, objects: Vec<Value>, store: Arc<RegistryStore>) -> Running {
+        Running::start_with_repos(dir, objects, store, Vec::new()).await
+    }
+
+    /// [`Running::start`] with `--repo` arguments.
+    async fn start_with_repos(
+        dir: &Path,
+        objects: Vec<Value>,
+        store: Arc<RegistryStore>,
+        repos: Vec<String>,
+    ) -> Running {
         let sandbox = Sandbox::start(SandboxConfig {
             objects,
             ..SandboxConfig::default()
@@ -113,7 +123,7 @@ impl Running {
         let (commands, from_ui) = mpsc::channel(64);
         let router = spawn_router(
             RouterConfig {
-                repos: Vec::new(),
+                repos,
                 git: GitWorkerConfig {
                     cache_root: dir.join("cache"),
                     credentials: helper_credentials(dir),
@@ -328,4 +338,45 @@ async fn the_registry_scan_gives_the_next_pick_and_drift_from_the_cluster() {
     })
     .await;
     run.stop().await;
+}
+
+#[tokio::test]
+async fn the_repo_argument_is_the_commits_panes_first_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("served");
+    std::fs::create_dir_all(&root).unwrap();
+    let mut served = TestRepo::new(&root, "config.git");
+    let first = served.release("main-aaa1111-1");
+    let server = GitHttpServer::start(&root, "bot", PASSWORD);
+    let url = server.url("config.git");
+    // A local repository named by `--repo`; without it the pane would show the cluster's
+    // repository, which the automation pushes to.
+    let local = TestRepo::new(&dir.path().join("local"), "config.git");
+    let arg = local.path.display().to_string();
+    let mut run = Running::start_with_repos(
+        dir.path(),
+        objects(&url, &first, "main-aaa1111-1"),
+        registry(&[]),
+        vec![arg.clone()],
+    )
+    .await;
+    let mut seen = Vec::new();
+    run.until("both logs", |u, state| {
+        if let Update::Commits(log) = u
+            && !seen.contains(&log.key)
+        {
+            seen.push(log.key.clone());
+        }
+        state.commit_logs().all().len() == 2
+    })
+    .await;
+    let logs = run.state.commit_logs();
+    assert_eq!(
+        logs.ordered().map(|l| l.key.as_str()).collect::<Vec<_>>(),
+        [arg.as_str(), REPO_KEY],
+        "logs arrived as {seen:?}"
+    );
+    assert_eq!(run.state.commits().unwrap().key, arg);
+    run.stop().await;
+    drop(server);
 }

@@ -202,3 +202,73 @@ fn a_first_list_is_on_screen_as_it_comes_and_says_so() {
     assert!(screen.contains("Kustomizations (3) syncing…"), "{screen}");
     assert!(!screen.contains("app-0004"));
 }
+
+/// The texts of the OSC 52 sequences in `written`, decoded.
+fn copied(written: &str) -> Vec<String> {
+    use base64::Engine as _;
+    written
+        .split("\x1b]52;c;")
+        .skip(1)
+        .map(|rest| {
+            let payload = rest.split('\x07').next().unwrap();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(payload)
+                .unwrap();
+            String::from_utf8(bytes).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn c_copies_what_each_pane_names_and_y_yanks_outside_a_confirmation() {
+    let (mut ui, written) = Harness::new(120, 35).with_clipboard(false);
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    let mut updates = ui_support::pipeline();
+    updates.push(Update::Commits(fluxdeck::state::CommitLog {
+        key: "sock-shop/sock-shop-tenant".into(),
+        repository: "https://git.example/config".into(),
+        branch: "refs/heads/main".into(),
+        commits: vec![fluxdeck::model::commit::Commit {
+            sha: sha.into(),
+            author: "alice".into(),
+            email: "alice@example.com".into(),
+            time: ui_support::ago(60),
+            subject: "a change".into(),
+            automation: false,
+            changes: Vec::new(),
+        }],
+        complete: true,
+        ..fluxdeck::state::CommitLog::default()
+    }));
+    ui.updates(updates);
+    // Kustomizations: the last row's name, said on the status line.
+    ui.keys("G c");
+    ui.app.write_clipboard();
+    assert_eq!(copied(&written.take()), ["sock-shop"]);
+    assert!(ui.screen().contains("copied sock-shop"), "{}", ui.screen());
+    // Sources, then the image policy's pick as a full reference, then the commit's SHA.
+    ui.keys("Tab G c Tab c Tab c");
+    ui.app.write_clipboard();
+    assert_eq!(
+        copied(&written.take()),
+        [
+            "sock-shop-tenant",
+            "123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end:main-1f49071-24",
+            sha,
+        ]
+    );
+    // Pods (of sock-shop's workloads), with `y`.
+    ui.keys("Tab y");
+    ui.app.write_clipboard();
+    let pod = ui.app.ui().pods.selected().unwrap().name.to_string();
+    assert!(pod.starts_with("carts-"), "{pod}");
+    assert_eq!(copied(&written.take()), vec![pod.clone()]);
+    assert!(ui.screen().contains(&format!("copied {pod}")));
+    // In a confirmation `y` still means yes and copies nothing.
+    ui.keys("Tab s");
+    assert!(ui.screen().contains("Suspend"), "{}", ui.screen());
+    ui.keys("y");
+    ui.app.write_clipboard();
+    assert_eq!(written.take(), "");
+    assert!(matches!(ui.sent().as_slice(), [Command::Suspend { .. }]));
+}

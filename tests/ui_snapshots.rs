@@ -369,3 +369,93 @@ fn action_progress_in_the_status_strip() {
         snap("action_done", &mut ui);
     }
 }
+
+#[test]
+fn details_tables_keep_their_columns_apart() {
+    let mut ui = Harness::new(80, 24);
+    ui.updates(pipeline());
+    // The pods pane, first pod.
+    ui.keys("Tab Tab Tab Tab Enter");
+    let Some(Command::FetchDetails { key }) = ui.sent().pop() else {
+        panic!("no details request")
+    };
+    assert_eq!(key.kind, Kind::Pod);
+    let mut pod = items("pods-sock-shop.json")
+        .into_iter()
+        .find(|p| p["metadata"]["name"] == key.name.as_str())
+        .unwrap();
+    let condition = |type_: &str, status: &str, reason: &str| {
+        serde_json::json!({"type": type_, "status": status, "reason": reason,
+            "lastTransitionTime": "2026-08-07T11:50:00Z"})
+    };
+    pod["status"]["conditions"] = serde_json::json!([
+        condition("PodReadyToStartContainers", "True", ""),
+        condition("Initialized", "True", ""),
+        condition("Ready", "False", "ContainersNotReadyAfterALongWait"),
+        condition("PodScheduled", "True", ""),
+    ]);
+    let event = |type_: &str, reason: &str, count: u32, message: &str| {
+        KubeEvent::parse(&serde_json::json!({
+            "type": type_, "reason": reason, "count": count, "message": message,
+            "lastTimestamp": "2026-08-07T11:55:03Z",
+            "source": {"component": "kubelet"}
+        }))
+    };
+    ui.updates([
+        Update::Details {
+            key: key.clone(),
+            object: pod,
+            related: vec![],
+        },
+        Update::Events {
+            key,
+            events: vec![
+                event("Normal", "Pulled", 1, "Container image already present on machine"),
+                event(
+                    "Warning",
+                    "BackOffPullingImageForAVeryLongTime",
+                    4,
+                    "Back-off pulling image \"123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end:main-1f49071-24\"",
+                ),
+            ],
+        },
+    ]);
+    let screen = ui.screen();
+    // Each column starts where the widest cell before it ends, plus a gap.
+    assert!(
+        screen.contains("PodReadyToStartContainers  True "),
+        "{screen}"
+    );
+    let ready = screen.lines().find(|l| l.contains("Ready  ")).unwrap();
+    assert!(
+        ready.contains("ContainersNotReadyAfterALongWait  10m ago"),
+        "{screen}"
+    );
+    snap("pod_details", &mut ui);
+    ui.keys("Tab");
+    let screen = ui.screen();
+    let (pulled, backoff) = (
+        screen.lines().find(|l| l.contains("Pulled")).unwrap(),
+        screen.lines().find(|l| l.contains("BackOff")).unwrap(),
+    );
+    let column = |line: &str| line.find("kubelet").map(|at| line[..at].chars().count());
+    assert_eq!(
+        column(pulled),
+        column(backoff),
+        "sources aligned:\n{screen}"
+    );
+    assert!(backoff.contains("×4  kubelet"), "{screen}");
+    // A wrapped message reads whole: no part of it is cut at the frame.
+    let message: String = screen
+        .lines()
+        .skip_while(|l| !l.contains("BackOff"))
+        .skip(1)
+        .take_while(|l| !l.contains("Pulled"))
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+        .collect();
+    assert!(
+        message.contains("weaveworksdemos/front-end:main-1f49071-24\""),
+        "{message}\n{screen}"
+    );
+    snap("pod_events", &mut ui);
+}

@@ -67,7 +67,8 @@ pub struct TuiArgs {
 /// commands that start the same workers (`status`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct SourceArgs {
-    /// Also show the log of this config repository in the commits pane (repeatable). A local
+    /// Also show the log of this config repository in the commits pane (repeatable), before
+    /// the cluster's repositories: the first one given is the pane's first. A local
     /// path (working tree or bare) is read in place and never written; a URL is mirrored
     /// under $XDG_CACHE_HOME/fluxdeck/git. The GitRepositories the Kustomizations and
     /// ImageUpdateAutomations use are followed without this flag. SSH URLs go where
@@ -109,7 +110,8 @@ pub struct TuiConfig {
     pub no_color: Option<String>,
     /// `--notify`: bell and OSC 9 notifications of releases.
     pub notify: bool,
-    /// Whether the terminal is tmux (`$TMUX` is set): notifications need its passthrough.
+    /// Whether the terminal is tmux (`$TMUX` is set): notifications and the clipboard need
+    /// its passthrough.
     pub tmux: bool,
     /// `--record FILE`.
     pub record: Option<PathBuf>,
@@ -282,7 +284,9 @@ impl TuiConfig {
         commands: mpsc::Sender<Command>,
         clock: Box<dyn crate::ui::clock::Clock>,
     ) -> anyhow::Result<App> {
-        let mut app = App::new(self.app_config()?, commands, clock);
+        // `c` copies over OSC 52 to the frames' terminal, written between frames.
+        let mut app = App::new(self.app_config()?, commands, clock)
+            .with_clipboard(Box::new(io::stdout()), self.tmux);
         if self.notify {
             // The frames' own stream: std's stdout is one buffered handle, written between
             // frames only.

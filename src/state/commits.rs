@@ -118,10 +118,35 @@ impl CommitDiff {
 #[derive(Debug, Default)]
 pub struct CommitLogs {
     logs: BTreeMap<String, CommitLog>,
+    /// The `--repo` arguments, shown first.
+    pinned: Vec<String>,
     revision: u64,
 }
 
 impl CommitLogs {
+    /// Sets the keys shown before the others (the `--repo` arguments); whether they changed.
+    pub fn pin(&mut self, keys: Vec<String>) -> bool {
+        if self.pinned == keys {
+            return false;
+        }
+        self.pinned = keys;
+        self.revision += 1;
+        true
+    }
+
+    /// The keys shown before the others, in order.
+    pub fn pinned(&self) -> &[String] {
+        &self.pinned
+    }
+
+    /// Every log in the pane's order: the pinned ones that are tracked, in their order, then
+    /// the others by key.
+    pub fn ordered(&self) -> impl Iterator<Item = &CommitLog> {
+        let pinned = self.pinned.iter().filter_map(|k| self.logs.get(k));
+        let rest = self.logs.values().filter(|l| !self.pinned.contains(&l.key));
+        pinned.chain(rest)
+    }
+
     /// Replaces the log of `log.key`; whether it changed.
     pub fn put(&mut self, log: CommitLog) -> bool {
         if self.logs.get(&log.key) == Some(&log) {
@@ -164,8 +189,8 @@ impl CommitLogs {
         &self.logs
     }
 
-    /// The log the pane shows: the first in `preferred` that is tracked, else the first by
-    /// key.
+    /// The log the pane shows: the first in `preferred` that is tracked, else the first in
+    /// [`CommitLogs::ordered`].
     pub fn shown<'a>(&self, preferred: impl Iterator<Item = &'a str>) -> Option<&CommitLog> {
         self.shown_by(preferred.map(str::to_string))
     }
@@ -178,7 +203,7 @@ impl CommitLogs {
         }
         preferred
             .find_map(|k| self.logs.get(&k))
-            .or_else(|| self.logs.values().next())
+            .or_else(|| self.ordered().next())
     }
 
     /// Bumped on every change.

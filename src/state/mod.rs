@@ -188,6 +188,7 @@ impl State {
                 repository,
                 error,
             } => self.commit_logs.fail(&key, &repository, error),
+            Update::PinnedRepos(keys) => self.commit_logs.pin(keys),
             Update::CommitsUntracked { key } => self.commit_logs.remove(&key),
             Update::CommitDiff(diff) => {
                 let changed = self.diff.as_ref() != Some(&diff);
@@ -503,7 +504,8 @@ impl State {
         self.details.as_ref()
     }
 
-    /// The commit log the commits pane shows by default: the repository an
+    /// The commit log the commits pane shows by default: the first `--repo` argument's
+    /// once it is tracked (whatever order the logs arrive in), else the repository an
     /// ImageUpdateAutomation pushes to when it is tracked, else the first tracked one.
     pub fn commits(&self) -> Option<&CommitLog> {
         self.commits_for(None)
@@ -518,8 +520,14 @@ impl State {
             .iter()
             .filter_map(|a| a.source.as_ref())
             .map(|k| format!("{}/{}", k.namespace, k.name));
-        self.commit_logs
-            .shown_by(chosen.map(str::to_string).into_iter().chain(pushed_to))
+        let pinned = self.commit_logs.pinned().iter().cloned();
+        self.commit_logs.shown_by(
+            chosen
+                .map(str::to_string)
+                .into_iter()
+                .chain(pinned)
+                .chain(pushed_to),
+        )
     }
 
     /// Every tracked repository's log, by key.

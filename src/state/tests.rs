@@ -364,3 +364,59 @@ fn the_pods_scope_says_where_pods_are_watched() {
         "workload namespaces (none yet)"
     );
 }
+
+#[test]
+fn the_first_repo_argument_is_shown_first_whatever_order_the_logs_arrive_in() {
+    use crate::state::lanes::testkit::{automation, t};
+    let log = |key: &str| {
+        Update::Commits(CommitLog {
+            key: key.into(),
+            repository: format!("https://git.example/{key}"),
+            ..CommitLog::default()
+        })
+    };
+    let pinned = "/srv/git/config";
+    let second = "https://git.example/other.git";
+    let arrivals = [
+        ["a/first", "shop/config", pinned, second],
+        [second, pinned, "shop/config", "a/first"],
+        ["shop/config", second, "a/first", pinned],
+    ];
+    for order in arrivals {
+        let mut state = State::new(PodsWatch::Namespace("shop".into()));
+        // An automation pushes to shop/config, which would be shown without `--repo`.
+        state.apply_at(automation(serde_json::json!({})), t(1));
+        assert!(state.apply(Update::PinnedRepos(vec![pinned.into(), second.into()])));
+        assert!(!state.apply(Update::PinnedRepos(vec![pinned.into(), second.into()])));
+        let mut shown = Vec::new();
+        for key in order {
+            state.apply(log(key));
+            shown.push(state.commits().unwrap().key.clone());
+        }
+        // Until the `--repo` log arrives the default stands; from then on it is shown.
+        let at = order.iter().position(|k| *k == pinned).unwrap();
+        assert!(
+            shown[at..].iter().all(|k| k == pinned),
+            "{order:?}: {shown:?}"
+        );
+        assert!(
+            shown[..at].iter().all(|k| k != pinned),
+            "{order:?}: {shown:?}"
+        );
+        // `:repo` cycles `--repo` arguments first, in their order, then the others by key.
+        let cycle: Vec<&str> = state
+            .commit_logs()
+            .ordered()
+            .map(|l| l.key.as_str())
+            .collect();
+        assert_eq!(cycle, [pinned, second, "a/first", "shop/config"]);
+        // A repository picked with `:repo` still wins.
+        assert_eq!(state.commits_for(Some("a/first")).unwrap().key, "a/first");
+    }
+    // Without `--repo`, the automation's repository is shown.
+    let mut state = State::new(PodsWatch::Namespace("shop".into()));
+    state.apply_at(automation(serde_json::json!({})), t(1));
+    state.apply(log("a/first"));
+    state.apply(log("shop/config"));
+    assert_eq!(state.commits().unwrap().key, "shop/config");
+}

@@ -103,6 +103,10 @@ pub enum Update {
         /// What failed and what to do.
         error: String,
     },
+    /// The `--repo` arguments, in the order given (the keys of their logs): the commits pane
+    /// shows the first by default and lists them before the cluster's repositories. Sent
+    /// once by the router, before any log.
+    PinnedRepos(Vec<String>),
     /// A repository is no longer tracked.
     CommitsUntracked {
         /// The repository's key.

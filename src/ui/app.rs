@@ -77,7 +77,15 @@ pub struct App {
     urgent: bool,
     frames: u64,
     notifications: Option<Notifications>,
+    clipboard: Option<Clipboard>,
     recorder: Option<Recorder>,
+}
+
+/// Where `c` sends its OSC 52 sequences, and those not written yet.
+struct Clipboard {
+    out: Box<dyn Write + Send>,
+    tmux: bool,
+    pending: Vec<String>,
 }
 
 /// `--notify`: what to announce, and where the sequences go.
@@ -104,6 +112,7 @@ impl App {
             urgent: false,
             frames: 0,
             notifications: None,
+            clipboard: None,
             recorder: None,
         }
     }
@@ -153,6 +162,40 @@ impl App {
             pending: Vec::new(),
         });
         self
+    }
+
+    /// Sends what `c` copies to `out` (the terminal the frames go to) as OSC 52; `tmux`
+    /// wraps it for tmux's passthrough. Without this, `c` says what it would copy and
+    /// copies nothing.
+    pub fn with_clipboard(mut self, out: Box<dyn Write + Send>, tmux: bool) -> App {
+        self.clipboard = Some(Clipboard {
+            out,
+            tmux,
+            pending: Vec::new(),
+        });
+        self
+    }
+
+    /// Writes what `c` copied, between frames (the sequence moves no cursor).
+    pub fn write_clipboard(&mut self) {
+        let Some(c) = &mut self.clipboard else {
+            return;
+        };
+        if c.pending.is_empty() {
+            return;
+        }
+        for text in c.pending.drain(..) {
+            // `input` refuses longer values, so every one has a sequence.
+            let Some(sequence) = super::clipboard::osc52(&text, c.tmux) else {
+                continue;
+            };
+            if let Err(e) = c.out.write_all(sequence.as_bytes()) {
+                tracing::warn!("cannot write to the clipboard through the terminal: {e}");
+            }
+        }
+        if let Err(e) = c.out.flush() {
+            tracing::warn!("cannot write to the clipboard through the terminal: {e}");
+        }
     }
 
     /// Looks for releases to announce (after updates, and on the tick for what time alone
@@ -291,6 +334,11 @@ impl App {
                     self.send(command, now);
                 }
                 Effect::SetTheme(theme) => self.theme = theme,
+                Effect::Copy(text) => {
+                    if let Some(c) = &mut self.clipboard {
+                        c.pending.push(text);
+                    }
+                }
             }
         }
         // Any key may change the screen (a mode, a selection); drawing an unchanged frame
@@ -412,6 +460,7 @@ impl App {
             }
             self.urgent = false;
             self.write_notifications();
+            self.write_clipboard();
             if self.should_quit() {
                 break;
             }

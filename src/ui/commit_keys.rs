@@ -84,7 +84,8 @@ pub(super) fn refresh(ui: &mut UiState, cx: &Context<'_>, pane: PaneId) -> Vec<E
 /// once its first log arrives.
 pub(super) fn choose_repo(ui: &mut UiState, cx: &Context<'_>, key: Option<&str>) -> Vec<Effect> {
     let logs = cx.state.commit_logs().all();
-    let keys: Vec<&String> = logs.keys().collect();
+    // The pane's order: `--repo` arguments first, then the others by key.
+    let keys: Vec<&String> = cx.state.commit_logs().ordered().map(|l| &l.key).collect();
     let next = match key {
         Some(key) => match logs.get(key) {
             Some(log) => log,

@@ -9,6 +9,7 @@ use crate::model::key::ObjectKey;
 use crate::state::{Command, State};
 
 use super::actions::{action_of, flux_pane_view, global_refusal, request, send_action, targets};
+use super::clipboard;
 use super::command_line::{self, LineCommand};
 use super::commit_keys;
 use super::keymap::{Intent, KeyChord, Keymap};
@@ -25,6 +26,8 @@ pub enum Effect {
     Send(Command),
     /// Switch to this theme.
     SetTheme(Theme),
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
 }
 
 /// What input handling reads.
@@ -309,6 +312,7 @@ fn details_intent(
         Intent::Details => {
             return vec![Effect::Send(Command::FetchDetails { key })];
         }
+        Intent::Copy | Intent::Confirm => return copy(ui, cx),
         i if i.is_action() => {
             let action = action_of(i);
             return request(ui, cx, action, vec![key]);
@@ -440,9 +444,37 @@ fn normal_intent(ui: &mut UiState, cx: &Context<'_>, intent: Intent) -> Vec<Effe
                 }
             };
         }
-        Intent::Confirm | Intent::Cancel => {}
+        // `y` confirms nothing here: it yanks, as `c` copies.
+        Intent::Copy | Intent::Confirm => return copy(ui, cx),
+        Intent::Cancel => {}
     }
     Vec::new()
+}
+
+/// `c` (or `y` outside a confirmation): what the selected row names, to the clipboard.
+fn copy(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
+    match clipboard::selected_value(ui, cx.state) {
+        Ok(value) if value.len() > clipboard::MAX_BYTES => {
+            ui.say(
+                Level::Error,
+                format!(
+                    "not copied: {} bytes is more than a terminal takes at once ({})",
+                    value.len(),
+                    clipboard::MAX_BYTES
+                ),
+                cx.now,
+            );
+            Vec::new()
+        }
+        Ok(value) => {
+            ui.say(Level::Info, format!("copied {value}"), cx.now);
+            vec![Effect::Copy(value)]
+        }
+        Err(message) => {
+            ui.say(Level::Error, message, cx.now);
+            Vec::new()
+        }
+    }
 }
 
 fn open_details(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {

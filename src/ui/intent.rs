@@ -55,11 +55,13 @@ pub enum Intent {
     Left,
     /// The next stage of the selected release lane (past the last: its earlier releases).
     Right,
+    /// Copy the selected row's name, image reference or commit SHA to the clipboard (OSC 52).
+    Copy,
 }
 
 impl Intent {
     /// Every intent, in the order help lists them.
-    pub const ALL: [Intent; 25] = [
+    pub const ALL: [Intent; 26] = [
         Intent::FocusNext,
         Intent::FocusPrev,
         Intent::Down,
@@ -78,6 +80,7 @@ impl Intent {
         Intent::Reconcile,
         Intent::ReconcileWithSource,
         Intent::Refresh,
+        Intent::Copy,
         Intent::Left,
         Intent::Right,
         Intent::Command,
@@ -115,6 +118,7 @@ impl Intent {
             Intent::Releases => "releases",
             Intent::Left => "left",
             Intent::Right => "right",
+            Intent::Copy => "copy",
         }
     }
 
@@ -146,6 +150,7 @@ impl Intent {
             Intent::Releases => "releases ⇄ image pane",
             Intent::Left => "previous stage",
             Intent::Right => "next stage/earlier",
+            Intent::Copy => "copy name/image/SHA",
         }
     }
 

@@ -53,6 +53,7 @@ const DEFAULTS: &[(Intent, &[&str])] = &[
     (Intent::Reconcile, &["f"]),
     (Intent::ReconcileWithSource, &["F"]),
     (Intent::Refresh, &["R"]),
+    (Intent::Copy, &["c"]),
     (Intent::Command, &[":"]),
     (Intent::Confirm, &["y"]),
     (Intent::Cancel, &["n"]),

@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod app;
+pub mod clipboard;
 pub mod clock;
 pub mod command_line;
 mod commit_keys;

@@ -34,10 +34,16 @@ pub fn osc9(text: &str, tmux: bool) -> String {
         .collect();
     let sequence = format!("\x1b]9;{clean}{BELL}");
     if tmux {
-        format!("\x1bPtmux;{}\x1b\\", sequence.replace('\x1b', "\x1b\x1b"))
+        passthrough(&sequence)
     } else {
         sequence
     }
+}
+
+/// `sequence` wrapped in tmux's passthrough (`ESC P tmux; … ESC \`, every ESC of the
+/// sequence doubled), so tmux hands it to the outer terminal (with `allow-passthrough on`).
+pub fn passthrough(sequence: &str) -> String {
+    format!("\x1bPtmux;{}\x1b\\", sequence.replace('\x1b', "\x1b\x1b"))
 }
 
 /// The bell and the notification of `text`, as written to the terminal.

@@ -56,16 +56,26 @@ pub struct Tui {
 impl Tui {
     /// Starts `fluxdeck ARGS` in a `rows`×`cols` terminal with a private HOME.
     pub fn spawn(args: &[&str], size: (u16, u16)) -> Tui {
-        Tui::spawn_with(args, size, true)
+        Tui::spawn_with(args, size, true, &[])
+    }
+
+    /// Like [`Tui::spawn`], with `env` added to the program's environment.
+    pub fn spawn_env(args: &[&str], size: (u16, u16), env: &[(&str, &str)]) -> Tui {
+        Tui::spawn_with(args, size, true, env)
     }
 
     /// Like [`Tui::spawn`], in a terminal that never answers a query (cursor position,
     /// device attributes), as a slow link or a terminal that ignores them behaves.
     pub fn spawn_mute(args: &[&str], size: (u16, u16)) -> Tui {
-        Tui::spawn_with(args, size, false)
+        Tui::spawn_with(args, size, false, &[])
     }
 
-    fn spawn_with(args: &[&str], (rows, cols): (u16, u16), answer: bool) -> Tui {
+    fn spawn_with(
+        args: &[&str],
+        (rows, cols): (u16, u16),
+        answer: bool,
+        env: &[(&str, &str)],
+    ) -> Tui {
         let home = tempfile::tempdir().unwrap();
         let pty = native_pty_system();
         let pair = pty
@@ -91,6 +101,9 @@ impl Tui {
         cmd.env("XDG_DATA_HOME", h.join("data"));
         cmd.env("XDG_CACHE_HOME", h.join("cache"));
         cmd.env("FLUXDECK_LOG", "info,fluxdeck=debug");
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
         cmd.cwd(h);
         let child = pair.slave.spawn_command(cmd).unwrap();
         // Our copy of the slave side must close, or the reader never sees end of file.
@@ -211,6 +224,11 @@ impl Tui {
             .windows(needle.len())
             .filter(|w| *w == needle)
             .count()
+    }
+
+    /// Every byte the program wrote so far, escape sequences included.
+    pub fn raw_output(&self) -> Vec<u8> {
+        lock(&self.shared).raw.clone()
     }
 
     /// Waits until the program has written `needle` (raw bytes); returns how many times.

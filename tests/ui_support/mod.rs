@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod scene;
+pub mod svg;
+
 use fluxdeck::model::key::Kind;
 use fluxdeck::model::object::Object;
 use fluxdeck::state::{Command, PodsWatch, Session, Update};
@@ -156,6 +159,13 @@ impl Harness {
         }
     }
 
+    /// The same app writing what `c` copies to the returned buffer (as to a terminal).
+    pub fn with_clipboard(self, tmux: bool) -> (Harness, Written) {
+        let written = Written::default();
+        let app = self.app.with_clipboard(Box::new(written.clone()), tmux);
+        (Harness { app, ..self }, written)
+    }
+
     /// Applies updates as one drained batch.
     pub fn updates(&mut self, updates: impl IntoIterator<Item = Update>) -> &mut Self {
         self.app.apply_all(updates);
@@ -225,5 +235,27 @@ impl Harness {
             sent.push(c);
         }
         sent
+    }
+}
+
+/// Bytes the app wrote to its terminal besides frames (OSC 52, OSC 9), shared with the test.
+#[derive(Clone, Default)]
+pub struct Written(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Written {
+    /// Everything written so far, emptied.
+    pub fn take(&self) -> String {
+        let bytes = std::mem::take(&mut *self.0.lock().unwrap());
+        String::from_utf8(bytes).unwrap()
+    }
+}
+
+impl std::io::Write for Written {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

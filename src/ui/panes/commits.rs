@@ -42,9 +42,12 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
     let mut title = vec![subtitle(log)];
     let tracked = view.state.commit_logs().all();
     if tracked.len() > 1 {
-        let at = tracked
-            .keys()
-            .position(|k| *k == log.key)
+        // `--repo` arguments first, as `:repo` cycles.
+        let at = view
+            .state
+            .commit_logs()
+            .ordered()
+            .position(|l| l.key == log.key)
             .map_or(0, |i| i + 1);
         title.insert(0, log.key.clone());
         title.push(format!("repo {at}/{} :repo", tracked.len()));

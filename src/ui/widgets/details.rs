@@ -129,16 +129,12 @@ fn conditions(
         if fetched.is_none()
             && let Some(ready) = &status.ready
         {
-            condition_lines(view, ready, width, lines);
+            condition_lines(view, std::slice::from_ref(ready), width, lines);
         }
     }
     match fetched {
         Some([]) => lines.push(Line::styled(" no conditions", view.style(Slot::Muted))),
-        Some(all) => {
-            for c in all {
-                condition_lines(view, c, width, lines);
-            }
-        }
+        Some(all) => condition_lines(view, all, width, lines),
         None => lines.push(waiting(view, "every condition")),
     }
 }
@@ -180,23 +176,56 @@ fn facts(view: &View<'_>, key: &ObjectKey) -> Option<String> {
     }
 }
 
-fn condition_lines(view: &View<'_>, c: &Condition, width: usize, lines: &mut Vec<Line<'static>>) {
-    let slot = match (c.type_.as_str(), c.status) {
-        ("Ready" | "Healthy" | "ArtifactInStorage", CondStatus::True) => Slot::Ok,
-        ("Stalled", CondStatus::True) | (_, CondStatus::False) => Slot::Error,
-        _ => Slot::Warn,
-    };
-    let since = c
-        .last_transition
-        .map_or_else(String::new, |t| format!("{} ago", view.age(t)));
-    lines.push(Line::from(vec![
-        Span::styled(format!(" {:<18}", c.type_), view.style(Slot::ColumnHeader)),
-        Span::styled(format!("{:<8}", c.status.as_str()), view.style(slot)),
-        Span::raw(format!("{:<24}", c.reason)),
-        Span::styled(since, view.style(Slot::Muted)),
-    ]));
-    for part in wrap(&c.message, width) {
-        lines.push(Line::raw(format!("   {part}")));
+/// The space between two columns of a table in the details view.
+const GAP: usize = 2;
+
+/// The width of a column: its widest cell plus [`GAP`], as `kubectl describe` pads its
+/// tables, so a long cell (`PodReadyToStartContainers`) never runs into the next.
+fn column_width<'a>(cells: impl IntoIterator<Item = &'a str>) -> usize {
+    cells
+        .into_iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0)
+        + GAP
+}
+
+/// `text` padded with spaces to `width` characters.
+fn pad(text: &str, width: usize) -> String {
+    format!("{text:<width$}")
+}
+
+/// The conditions as a table (type, status, reason, age), each message wrapped below its row.
+fn condition_lines(
+    view: &View<'_>,
+    all: &[Condition],
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let type_width = column_width(all.iter().map(|c| c.type_.as_str()));
+    let status_width = column_width(all.iter().map(|c| c.status.as_str()));
+    let reason_width = column_width(all.iter().map(|c| c.reason.as_str()));
+    for c in all {
+        let slot = match (c.type_.as_str(), c.status) {
+            ("Ready" | "Healthy" | "ArtifactInStorage", CondStatus::True) => Slot::Ok,
+            ("Stalled", CondStatus::True) | (_, CondStatus::False) => Slot::Error,
+            _ => Slot::Warn,
+        };
+        let since = c
+            .last_transition
+            .map_or_else(String::new, |t| format!("{} ago", view.age(t)));
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(" {}", pad(&c.type_, type_width)),
+                view.style(Slot::ColumnHeader),
+            ),
+            Span::styled(pad(c.status.as_str(), status_width), view.style(slot)),
+            Span::raw(pad(&c.reason, reason_width)),
+            Span::styled(since, view.style(Slot::Muted)),
+        ]));
+        for part in wrap(&c.message, width) {
+            lines.push(Line::raw(format!("   {part}")));
+        }
     }
 }
 
@@ -216,28 +245,46 @@ fn events(
             view.style(Slot::Muted),
         ));
     }
-    for e in events.iter().rev() {
+    // Columns as `kubectl describe` lays them out: each as wide as its widest cell.
+    let rows: Vec<(String, String)> = events
+        .iter()
+        .rev()
+        .map(|e| {
+            let count = if e.count > 1 {
+                format!(" ×{}", e.count)
+            } else {
+                String::new()
+            };
+            (
+                view.age_or_dash(e.last_seen),
+                format!("{}{count}", e.reason),
+            )
+        })
+        .collect();
+    let age_width = rows
+        .iter()
+        .map(|(a, _)| a.chars().count())
+        .max()
+        .unwrap_or(0);
+    let type_width = column_width(events.iter().map(|e| e.type_.as_str()));
+    let reason_width = column_width(rows.iter().map(|(_, r)| r.as_str()));
+    // Messages sit under the type column, wrapped to what is left of the line.
+    let indent = " ".repeat(1 + age_width + 1);
+    let message_width = (width + 3).saturating_sub(indent.len()).max(20);
+    for (e, (age, reason)) in events.iter().rev().zip(&rows) {
         let slot = if e.is_warning() {
             Slot::Error
         } else {
             Slot::Ok
         };
-        let count = if e.count > 1 {
-            format!(" ×{}", e.count)
-        } else {
-            String::new()
-        };
         lines.push(Line::from(vec![
-            Span::styled(
-                format!(" {:>6} ", view.age_or_dash(e.last_seen)),
-                view.style(Slot::Muted),
-            ),
-            Span::styled(format!("{:<8}", e.type_), view.style(slot)),
-            Span::raw(format!("{}{count}", e.reason)),
-            Span::styled(format!("  {}", e.source), view.style(Slot::Muted)),
+            Span::styled(format!(" {age:>age_width$} "), view.style(Slot::Muted)),
+            Span::styled(pad(&e.type_, type_width), view.style(slot)),
+            Span::raw(pad(reason, reason_width)),
+            Span::styled(e.source.clone(), view.style(Slot::Muted)),
         ]));
-        for part in wrap(&e.message, width) {
-            lines.push(Line::raw(format!("          {part}")));
+        for part in wrap(&e.message, message_width) {
+            lines.push(Line::raw(format!("{indent}{part}")));
         }
     }
 }

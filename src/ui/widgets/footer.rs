@@ -12,7 +12,8 @@ use crate::ui::render::View;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::{Mode, PaneId};
 
-/// Draws the footer.
+/// Draws the footer. The copy hint comes last in every mode: the hints before it fill an
+/// 80-column line, and `q quit` must stay on it (at 120 too, with an action's reason).
 pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
     let line = match &view.ui.mode {
         Mode::Filter => Line::from(vec![
@@ -69,6 +70,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                 (Intent::FocusNext, "pane"),
                 (Intent::Command, "cmd"),
                 (Intent::Quit, "quit"),
+                (Intent::Copy, "copy sha"),
             ],
             None,
         ),
@@ -84,6 +86,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                 (Intent::FocusNext, "pane"),
                 (Intent::Command, "cmd"),
                 (Intent::Quit, "quit"),
+                (Intent::Copy, "copy ref"),
             ],
             None,
         ),
@@ -101,6 +104,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                 (Intent::FocusNext, "pane"),
                 (Intent::Command, "cmd"),
                 (Intent::Quit, "quit"),
+                (Intent::Copy, "copy"),
             ],
             unavailable(view),
         ),

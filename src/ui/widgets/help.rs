@@ -30,12 +30,17 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                     | Intent::Cancel
                     | Intent::Quit
                     | Intent::Refresh
+                    | Intent::Copy
                     | Intent::Left
                     | Intent::Right
             )
     });
-    // Left and right share a line (the stages of a release lane), so help fits 80x24.
-    let right: Vec<Intent> = right.into_iter().filter(|i| *i != Intent::Left).collect();
+    // Left and right share a line (the stages of a release lane), as do yes and no, so
+    // help fits 80x24.
+    let right: Vec<Intent> = right
+        .into_iter()
+        .filter(|i| !matches!(i, Intent::Left | Intent::Cancel))
+        .collect();
     let width = area.width.min(100);
     let inner_width = usize::from(width.saturating_sub(2));
     let col_width = inner_width / 2;
@@ -89,11 +94,26 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                 view.keymap.first(Intent::Left),
                 view.keymap.first(Intent::Right)
             )
+        } else if intent == Intent::Confirm {
+            format!(
+                "{}/{}",
+                view.keymap.first(Intent::Confirm),
+                view.keymap.first(Intent::Cancel)
+            )
+        } else if intent == Intent::Copy {
+            // Outside a confirmation the confirm key yanks too.
+            format!(
+                "{}/{}",
+                view.keymap.label(Intent::Copy),
+                view.keymap.first(Intent::Confirm)
+            )
         } else {
             view.keymap.label(intent)
         };
         let description = if intent == Intent::Right {
             "stage of a release"
+        } else if intent == Intent::Confirm {
+            "yes/no (confirm)"
         } else {
             intent.description()
         };

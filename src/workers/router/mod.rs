@@ -116,7 +116,9 @@ async fn run(config: RouterConfig, channels: RouterChannels) {
         registry_tx,
     );
     let mut router = Router::new(to_ui, to_cluster, git, scans, images, config.repos);
-    // `--repo` arguments are tracked before the cluster answers (or when it never does).
+    // `--repo` arguments are tracked before the cluster answers (or when it never does),
+    // and shown first in the commits pane.
+    router.pin_repos().await;
     router.reconcile().await;
     // A gone cluster worker is not the end: git and registry are served until the UI quits.
     let mut cluster_open = true;
@@ -298,6 +300,16 @@ impl Router {
             }
         }
         true
+    }
+
+    /// Tells the UI the `--repo` arguments, so their logs come first in the commits pane.
+    async fn pin_repos(&mut self) {
+        if !self.repos.is_empty() {
+            let _ = self
+                .to_ui
+                .send(Update::PinnedRepos(self.repos.clone()))
+                .await;
+        }
     }
 
     /// Sends the workers what changed since the last reconcile.
