@@ -225,6 +225,11 @@ async fn run(
             }
             msg = changes.recv() => match msg {
                 Ok(c) => {
+                    // A watch closed by the fault API ends before any change made after the
+                    // close: both may be ready at once, and the select picks either.
+                    if signals.borrow().close_epoch != start_signal.close_epoch {
+                        break;
+                    }
                     if c.rv <= seen_rv {
                         continue;
                     }
