@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod golang;
+pub mod heap;
 pub mod model;
 pub mod policy;
 pub mod sandbox;

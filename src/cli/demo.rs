@@ -21,7 +21,7 @@ use crate::sandbox::scenario::AWS_REGION;
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::state::PodsWatch;
 use crate::ui::keymap::user_keys_path;
-use crate::ui::themes::Themes;
+use crate::ui::theme::Themes;
 use crate::workers::cluster::connect::ConnectOptions;
 use crate::workers::cluster::worker::{ClusterConfig, FluxNamespaces};
 use crate::workers::git::{CredentialConfig, GitWorkerConfig, Helpers};
@@ -147,7 +147,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
             "fluxdeck demo opens a terminal UI and needs a terminal; for the pipeline without the UI run `fluxdeck sandbox --scenario sock-shop-live`"
         );
     }
-    crate::ui::heap::use_one_arena();
+    crate::heap::use_one_arena();
     super::init_logging(global);
     let tui = TuiConfig {
         theme: args.theme.clone(),

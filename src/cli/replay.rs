@@ -19,7 +19,7 @@ use crate::state::{Command, Update};
 use crate::ui::clock::ManualClock;
 use crate::ui::keymap::user_keys_path;
 use crate::ui::record;
-use crate::ui::themes::Themes;
+use crate::ui::theme::Themes;
 
 use super::GlobalArgs;
 use super::demo::parse_speed;

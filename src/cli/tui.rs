@@ -22,7 +22,7 @@ use crate::state::{Command, PodsWatch, Update};
 use crate::ui::app::{App, AppConfig};
 use crate::ui::clock::SystemClock;
 use crate::ui::keymap::{Keymap, user_keys_path};
-use crate::ui::themes::{Themes, initial_theme_name};
+use crate::ui::theme::{Themes, initial_theme_name};
 
 use super::GlobalArgs;
 use crate::workers::cluster::connect::ConnectOptions;
@@ -156,7 +156,7 @@ impl TuiConfig {
 /// worker feeding it. Flux panes show the context's namespace (as kubectl), `-n NS`, or all
 /// namespaces with `-A`.
 pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
-    crate::ui::heap::use_one_arena();
+    crate::heap::use_one_arena();
     super::init_logging(global);
     let config = TuiConfig::from_args(global, &args);
     // Read the config before touching the terminal, so its errors print plainly.

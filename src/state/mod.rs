@@ -5,7 +5,7 @@
 //! [`Command`]s back. Nothing here does I/O or knows about terminals.
 
 pub mod access;
-pub mod actions;
+pub mod activity;
 pub mod chain;
 pub mod command;
 pub mod commits;
@@ -28,7 +28,7 @@ use crate::model::pod::Pod;
 use crate::model::source::Source;
 
 pub use access::{Access, Connection};
-pub use actions::{ActionLog, ActionRecord};
+pub use activity::{ActionLog, ActionRecord};
 pub use chain::ImageChain;
 pub use command::{ActionId, ActionKind, Command};
 pub use commits::{AppliedColumn, AppliedMarks, CommitDiff, CommitLog, CommitLogs};

@@ -34,7 +34,7 @@ use super::notify::{self, Notifier};
 use super::record::{Entry, Recorder};
 use super::render::{self, View};
 use super::theme::Theme;
-use super::themes::Themes;
+use super::theme::Themes;
 use super::ui_state::{Level, UiState};
 
 /// The shortest time between two frames.
@@ -278,7 +278,7 @@ impl App {
         changed |= self.state.show_staged();
         if relisted {
             // A relist's transient copies are freed by now (see `heap`).
-            super::heap::release_free_memory();
+            crate::heap::release_free_memory();
         }
         if changed {
             input::sync_views(&mut self.ui, &self.state);

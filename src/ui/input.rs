@@ -15,7 +15,7 @@ use super::commit_keys;
 use super::keymap::{Intent, KeyChord, Keymap};
 use super::release_keys;
 use super::theme::Theme;
-use super::themes::Themes;
+use super::theme::Themes;
 use super::ui_state::{Confirm, DetailsTab, Level, Mode, PaneId, UiState};
 use super::view::{ChainRows, CommitRows, LaneRows, pod_rows};
 

@@ -13,7 +13,7 @@ use fluxdeck::state::{Command, PodsWatch, Session, Update};
 use fluxdeck::ui::app::{App, AppConfig};
 use fluxdeck::ui::clock::ManualClock;
 use fluxdeck::ui::keymap::{KeyChord, Keymap};
-use fluxdeck::ui::themes::Themes;
+use fluxdeck::ui::theme::Themes;
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

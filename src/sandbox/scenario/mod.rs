@@ -8,8 +8,8 @@
 //! the same objects. `metadata.resourceVersion` is left to the store.
 
 mod assets;
-mod controllers;
 mod flux;
+mod flux_install;
 pub(crate) mod ids;
 mod images;
 pub(crate) mod kube;

@@ -7,11 +7,11 @@
 use serde_json::{Value, json};
 
 use super::assets::Manifests;
-use super::controllers;
 use super::flux::{
     Applied, Commit, InventoryRef, KustomizationState, flux_meta, git_repository, interval_seconds,
     kustomization,
 };
+use super::flux_install;
 use super::ids::{self, Ids};
 use super::images::{self, FrontEndTags, Release};
 use super::kube::{Event, Meta, event};
@@ -135,7 +135,7 @@ fn flux_system(ids: &Ids, flux: FluxVersion, m: &Manifests, t: &Timeline, p: &mu
     ));
     p.objects.push(repo);
 
-    let mut cluster_inventory = controllers::components(flux);
+    let mut cluster_inventory = flux_install::components(flux);
     cluster_inventory.extend(m.cluster.iter().map(|d| InventoryRef::of(d, ns)));
     let apps_inventory: Vec<InventoryRef> = m
         .apps

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::ScenarioOptions;
 use super::assets::{self, Manifests};
-use super::controllers;
+use super::flux_install;
 use super::ids::Ids;
 use super::images::front_end_tags;
 use super::kube::{self, Meta, object, set};
@@ -26,7 +26,7 @@ pub(super) fn objects(opts: &ScenarioOptions) -> Vec<Value> {
 
     let mut namespaces = Vec::new();
     let mut rest = Vec::new();
-    let version = controllers::distribution(flux);
+    let version = flux_install::distribution(flux);
     for (name, created, labels) in [
         ("default", t.cluster, vec![]),
         ("kube-node-lease", t.cluster, vec![]),
@@ -83,7 +83,7 @@ pub(super) fn objects(opts: &ScenarioOptions) -> Vec<Value> {
     let mut nodes = Nodes::new(3);
     let mut images = Images::new(ids);
     let mut placer = Placer::new(ids, &mut nodes, &mut images);
-    for name in controllers::names() {
+    for name in flux_install::names() {
         let mut meta = Meta::new(
             &ids,
             "ServiceAccount",
@@ -99,10 +99,10 @@ pub(super) fn objects(opts: &ScenarioOptions) -> Vec<Value> {
         rolled: t.bootstrap,
         revision: 1,
     };
-    for manifest in controllers::deployments(flux) {
+    for manifest in flux_install::deployments(flux) {
         push_workload(&mut rest, roll_out(&mut placer, &manifest, rollout));
     }
-    for manifest in controllers::services(flux) {
+    for manifest in flux_install::services(flux) {
         rest.push(service(&ids, &manifest, t.bootstrap, &cluster_ips.next()));
     }
 

@@ -13,7 +13,7 @@ use crate::ui::input::{self, Context, Effect};
 use crate::ui::keymap::{KeyChord, Keymap};
 use crate::ui::render::{self, View};
 use crate::ui::theme::Theme;
-use crate::ui::themes::Themes;
+use crate::ui::theme::Themes;
 use crate::ui::ui_state::{DetailsTab, FrameInfo, Mode, PaneId, UiState};
 
 use super::duration;

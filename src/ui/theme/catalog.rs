@@ -5,19 +5,19 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[cfg(test)]
-use super::theme::Slot;
+use super::Slot;
 
-use super::theme::{Theme, ThemeError};
+use super::{Theme, ThemeError};
 
 /// The built-in theme files, compiled in.
 const BUILTIN: [(&str, &str); 4] = [
-    ("default", include_str!("../../themes/default.toml")),
-    ("light", include_str!("../../themes/light.toml")),
+    ("default", include_str!("../../../themes/default.toml")),
+    ("light", include_str!("../../../themes/light.toml")),
     (
         "high-contrast",
-        include_str!("../../themes/high-contrast.toml"),
+        include_str!("../../../themes/high-contrast.toml"),
     ),
-    ("mono", include_str!("../../themes/mono.toml")),
+    ("mono", include_str!("../../../themes/mono.toml")),
 ];
 
 /// The built-in themes and the user's theme directory.

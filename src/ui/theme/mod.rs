@@ -24,7 +24,11 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::toml_lines::{error_line, line_at};
+use crate::ui::toml_lines::{error_line, line_at};
+
+mod catalog;
+
+pub use catalog::{Themes, initial_theme_name};
 
 /// A place in the UI that has a style.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -339,9 +343,7 @@ mod tests {
         let err =
             Theme::parse("[styles]\nbase = { colour = \"red\" }\n", "t.toml", &plain).unwrap_err();
         assert!(matches!(err, ThemeError::Syntax { .. }), "{err}");
-        let err = crate::ui::themes::Themes::new(None)
-            .get("nope")
-            .unwrap_err();
+        let err = crate::ui::theme::Themes::new(None).get("nope").unwrap_err();
         assert!(
             err.to_string()
                 .contains("default, high-contrast, light, mono"),

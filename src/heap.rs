@@ -1,14 +1,15 @@
-//! Giving freed heap back to the system after a relist.
+//! The process's heap (glibc): one arena, and freed memory given back after a relist. Used
+//! by the TUI's start-up and event loop; nothing here draws.
 //!
 //! A relist of 20,000 objects parses, stages and sorts them, then frees the transient
 //! copies; glibc's allocator keeps that freed memory in its arenas, where it counts as the
-//! process's RSS for as long as fluxdeck runs (a quarter of the RSS at 20,000 objects, issue
-//! 6). `malloc_trim(0)` hands the free pages of every arena back. Other C libraries (musl)
+//! process's RSS for as long as fluxdeck runs (the README's performance notes give the
+//! figures). `malloc_trim(0)` hands the free pages of every arena back. Other C libraries (musl)
 //! return memory on their own and have no such call, so this is glibc-only.
 
 /// Makes every thread allocate from one glibc arena. glibc gives each thread that meets
-/// contention an arena of its own, and each keeps its own free memory: 6 MB of the TUI's
-/// RSS at 2,000 objects (36 MB with one arena, 43 MB without). The TUI allocates little
+/// contention an arena of its own, and each keeps its own free memory, a sixth of the TUI's
+/// RSS. The TUI allocates little
 /// at a time on a few threads, so one arena costs it nothing measurable. Call it before
 /// starting threads; elsewhere than glibc it does nothing.
 pub fn use_one_arena() {
