@@ -4,13 +4,13 @@
 //! A relist of 20,000 objects parses, stages and sorts them, then frees the transient
 //! copies; glibc's allocator keeps that freed memory in its arenas, where it counts as the
 //! process's RSS for as long as fluxdeck runs (the README's performance notes give the
-//! figures). `malloc_trim(0)` hands the free pages of every arena back. Other C libraries (musl)
-//! return memory on their own and have no such call, so this is glibc-only.
+//! figures). `malloc_trim(0)` hands the free pages of every arena back. Other C libraries
+//! (musl) return memory on their own and have no such call, so this is glibc-only.
 
 /// Makes every thread allocate from one glibc arena. glibc gives each thread that meets
 /// contention an arena of its own, and each keeps its own free memory, a sixth of the TUI's
-/// RSS. The TUI allocates little
-/// at a time on a few threads, so one arena costs it nothing measurable. Call it before
+/// RSS. The TUI allocates little at a time on a few threads, so one arena costs it nothing
+/// measurable. Call it before
 /// starting threads; elsewhere than glibc it does nothing.
 pub fn use_one_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
