@@ -11,6 +11,7 @@ pub mod crds;
 pub mod git;
 pub mod kubeconfig;
 pub mod kustomize;
+pub mod labels;
 pub mod live;
 pub mod pace;
 pub mod registry;

@@ -5,6 +5,7 @@ use regex::{Regex, RegexBuilder};
 
 use super::kustfile::Selector;
 use super::resource::Res;
+use crate::sandbox::labels::LabelSelector;
 
 /// Compiled regexes are capped so a hostile pattern cannot take much memory.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -28,168 +29,9 @@ pub(crate) fn compile(pattern: &str) -> Result<Regex, String> {
         })
 }
 
-/// One requirement of a label selector.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Req {
-    Exists(String),
-    NotExists(String),
-    In(String, Vec<String>),
-    NotIn(String, Vec<String>),
-    Gt(String, i64),
-    Lt(String, i64),
-}
-
-/// A parsed Kubernetes label selector; the empty selector matches everything.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct LabelSelector(Vec<Req>);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Tok {
-    Id(String),
-    Not,
-    Eq,
-    NotEq,
-    Gt,
-    Lt,
-    Open,
-    Close,
-    Comma,
-}
-
-fn lex(s: &str) -> Vec<Tok> {
-    let mut out = Vec::new();
-    let cs: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    while i < cs.len() {
-        let next = cs.get(i + 1).copied();
-        let (tok, len) = match cs[i] {
-            ' ' | '\t' | '\n' | '\r' => (None, 1),
-            '(' => (Some(Tok::Open), 1),
-            ')' => (Some(Tok::Close), 1),
-            ',' => (Some(Tok::Comma), 1),
-            '>' => (Some(Tok::Gt), 1),
-            '<' => (Some(Tok::Lt), 1),
-            '!' if next == Some('=') => (Some(Tok::NotEq), 2),
-            '!' => (Some(Tok::Not), 1),
-            '=' if next == Some('=') => (Some(Tok::Eq), 2),
-            '=' => (Some(Tok::Eq), 1),
-            _ => {
-                let len = cs[i..]
-                    .iter()
-                    .take_while(|c| !" \t\n\r(),><!=".contains(**c))
-                    .count();
-                (Some(Tok::Id(cs[i..i + len].iter().collect())), len)
-            }
-        };
-        out.extend(tok);
-        i += len;
-    }
-    out
-}
-
-/// Parses a label selector as `labels.Parse` does (the syntax, not the name rules).
-pub(crate) fn parse_labels(s: &str) -> Result<LabelSelector, String> {
-    let toks = lex(s);
-    let mut reqs = Vec::new();
-    let mut i = 0;
-    let err = |what: &str| format!("unable to parse requirement: {what} in selector \"{s}\"");
-    while i < toks.len() {
-        let negated = toks[i] == Tok::Not;
-        if negated {
-            i += 1;
-        }
-        let Some(Tok::Id(key)) = toks.get(i).cloned() else {
-            return Err(err("expected a key"));
-        };
-        i += 1;
-        if negated {
-            reqs.push(Req::NotExists(key));
-        } else {
-            match toks.get(i).cloned() {
-                None | Some(Tok::Comma) => reqs.push(Req::Exists(key)),
-                Some(Tok::Eq | Tok::NotEq) => {
-                    let eq = toks[i] == Tok::Eq;
-                    i += 1;
-                    let value = match toks.get(i) {
-                        Some(Tok::Id(v)) => {
-                            i += 1;
-                            v.clone()
-                        }
-                        _ => String::new(),
-                    };
-                    reqs.push(if eq {
-                        Req::In(key, vec![value])
-                    } else {
-                        Req::NotIn(key, vec![value])
-                    });
-                }
-                Some(Tok::Gt | Tok::Lt) => {
-                    let gt = toks[i] == Tok::Gt;
-                    i += 1;
-                    let Some(Tok::Id(v)) = toks.get(i) else {
-                        return Err(err("expected an integer value"));
-                    };
-                    let n: i64 = v.parse().map_err(|_| err("expected an integer value"))?;
-                    i += 1;
-                    reqs.push(if gt { Req::Gt(key, n) } else { Req::Lt(key, n) });
-                }
-                Some(Tok::Id(op)) if op == "in" || op == "notin" => {
-                    i += 1;
-                    if toks.get(i) != Some(&Tok::Open) {
-                        return Err(err("expected '(' after 'in'/'notin'"));
-                    }
-                    i += 1;
-                    let mut values = Vec::new();
-                    loop {
-                        match toks.get(i) {
-                            Some(Tok::Id(v)) => values.push(v.clone()),
-                            Some(Tok::Comma) => {}
-                            Some(Tok::Close) => break,
-                            _ => return Err(err("expected ')'")),
-                        }
-                        i += 1;
-                    }
-                    i += 1;
-                    reqs.push(if op == "in" {
-                        Req::In(key, values)
-                    } else {
-                        Req::NotIn(key, values)
-                    });
-                }
-                Some(_) => return Err(err("expected an operator")),
-            }
-        }
-        match toks.get(i) {
-            None => {}
-            Some(Tok::Comma) => i += 1,
-            Some(_) => return Err(err("expected ','")),
-        }
-    }
-    Ok(LabelSelector(reqs))
-}
-
-impl LabelSelector {
-    /// Whether a label set satisfies every requirement.
-    pub fn matches(&self, labels: &[(String, String)]) -> bool {
-        let get = |k: &str| {
-            labels
-                .iter()
-                .find(|(lk, _)| lk == k)
-                .map(|(_, v)| v.as_str())
-        };
-        self.0.iter().all(|r| match r {
-            Req::Exists(k) => get(k).is_some(),
-            Req::NotExists(k) => get(k).is_none(),
-            Req::In(k, vs) => get(k).is_some_and(|v| vs.iter().any(|x| x == v)),
-            Req::NotIn(k, vs) => get(k).is_none_or(|v| vs.iter().all(|x| x != v)),
-            Req::Gt(k, n) => get(k)
-                .and_then(|v| v.parse::<i64>().ok())
-                .is_some_and(|v| v > *n),
-            Req::Lt(k, n) => get(k)
-                .and_then(|v| v.parse::<i64>().ok())
-                .is_some_and(|v| v < *n),
-        })
-    }
+/// Parses a label (or annotation) selector as `labels.Parse` does.
+fn parse_labels(s: &str) -> Result<LabelSelector, String> {
+    LabelSelector::parse(s).map_err(|e| e.to_string())
 }
 
 /// A [`Selector`] ready to match objects.
@@ -258,38 +100,6 @@ pub(crate) fn selector_string(s: &Selector) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn label_selectors_match_as_kubernetes() {
-        let l = labels(&[("app", "web"), ("tier", "front"), ("n", "5")]);
-        let cases = [
-            ("", true),
-            ("app=web", true),
-            ("app==web,tier=front", true),
-            ("app!=web", false),
-            ("missing!=x", true),
-            ("app in (db, web)", true),
-            ("app notin (web)", false),
-            ("!missing", true),
-            ("!app", false),
-            ("tier", true),
-            ("n>4,n<6", true),
-            ("n>5", false),
-        ];
-        for (sel, want) in cases {
-            assert_eq!(parse_labels(sel).unwrap().matches(&l), want, "{sel}");
-        }
-        for bad in ["app in web", "=x", "app in (a", "n>x", "a b"] {
-            assert!(parse_labels(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn names_are_anchored_regexes() {
