@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod faults;
 pub mod logbook;
 pub mod patch;
+pub mod podlog;
 pub mod protobuf;
 pub mod resources;
 pub mod router;
