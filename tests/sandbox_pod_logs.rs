@@ -79,6 +79,15 @@ async fn a_followed_log_grows_while_its_container_runs() {
     assert!(text.ends_with('\n'));
     let (code, text) = w.log(&pod, "?tailLines=-1").await;
     assert_eq!(code, 400, "{text}");
+    // sinceSeconds: the start-up lines are older than a second once a tick came.
+    let (code, text) = w.log(&pod, "?sinceSeconds=1").await;
+    assert_eq!(code, 200);
+    assert!(!text.contains("> node server.js"), "{text}");
+    let (code, text) = w.log(&pod, "?sinceSeconds=3600").await;
+    assert_eq!(code, 200);
+    assert!(text.contains("> node server.js"), "{text}");
+    let (code, text) = w.log(&pod, "?sinceSeconds=0").await;
+    assert_eq!(code, 400, "{text}");
     // No instance ended yet: no previous log.
     let (code, text) = w.log(&pod, "?previous=true").await;
     assert_eq!(code, 400);

@@ -304,6 +304,8 @@ impl App {
                 "action"
             }
             Command::FetchDetails { .. } => "details request",
+            Command::OpenLogs { .. } => "log request",
+            Command::CloseLogs { .. } => "log close",
             Command::SwitchNamespace { .. } => "namespace switch",
             Command::SwitchContext { .. } => "context switch",
             Command::SwitchPods { .. } => "pods switch",

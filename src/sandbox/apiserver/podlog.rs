@@ -67,9 +67,20 @@ pub(super) fn pod_log(srv: &Arc<ApiServer>, rr: &ResourceRequest) -> Result<Resp
             ))
         })?),
     };
+    let since = match rr.param("sinceSeconds") {
+        None => None,
+        Some(t) => Some(t.parse::<i64>().ok().filter(|s| *s > 0).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "sinceSeconds: Invalid value: \"{t}\": must be greater than 0"
+            ))
+        })?),
+    };
     let instance = log_instance(&pod, &name, &container, previous)?.map(str::to_string);
     let now = now_seconds();
     let mut lines = read_lines(srv, &pod, &container, instance.as_deref(), previous, now);
+    if let Some(since) = since {
+        lines = written_since(&pod, &container, lines, now - since, now);
+    }
     if let Some(n) = tail {
         lines.drain(..lines.len().saturating_sub(n));
     }
@@ -182,6 +193,36 @@ fn read_lines(
         lines.extend(ticks_between(pod, Some(container), 0, now));
     }
     lines
+}
+
+/// What of `lines` (all an instance wrote up to `now`) was written at `from` or later: the
+/// sandbox's programs write their start-up lines when they start and their ticks at known
+/// times, so those are the lines the instance's start or the ticks after `from` give.
+fn written_since(
+    pod: &Value,
+    container: &str,
+    lines: Vec<String>,
+    from: i64,
+    now: i64,
+) -> Vec<String> {
+    let started = pod["status"]["containerStatuses"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["name"] == container))
+        .map(|c| {
+            let state = &c["state"];
+            let at = |v: &Value| {
+                v.as_str()
+                    .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                    .map_or(0, jiff::Timestamp::as_second)
+            };
+            at(&state["running"]["startedAt"]).max(at(&state["terminated"]["startedAt"]))
+        })
+        .unwrap_or(0);
+    if started >= from {
+        return lines;
+    }
+    // Only the ticks of the window remain (a recorded instance wrote all at its start).
+    ticks_between(pod, Some(container), from - 1, now)
 }
 
 fn flag(v: Option<&str>) -> bool {

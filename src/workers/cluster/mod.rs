@@ -3,6 +3,7 @@
 
 pub mod connect;
 pub mod discovery;
+pub mod logs;
 pub mod raw;
 pub mod sandbox_ci;
 pub mod watch;
