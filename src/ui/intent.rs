@@ -30,6 +30,9 @@ pub enum Intent {
     Back,
     /// Open the details of the selected row.
     Details,
+    /// Open the log of the selected pod (or of a pod of the selected Kustomization); on the
+    /// release lanes, the next stage.
+    Logs,
     /// Mark or unmark the selected row for an action on several rows.
     Select,
     /// Suspend the marked or selected objects.
@@ -59,7 +62,7 @@ pub enum Intent {
 
 impl Intent {
     /// Every intent, in the order help lists them.
-    pub const ALL: [Intent; 25] = [
+    pub const ALL: [Intent; 26] = [
         Intent::FocusNext,
         Intent::FocusPrev,
         Intent::Down,
@@ -72,6 +75,7 @@ impl Intent {
         Intent::Filter,
         Intent::Back,
         Intent::Details,
+        Intent::Logs,
         Intent::Select,
         Intent::Suspend,
         Intent::Resume,
@@ -103,6 +107,7 @@ impl Intent {
             Intent::Filter => "filter",
             Intent::Back => "back",
             Intent::Details => "details",
+            Intent::Logs => "logs",
             Intent::Select => "select",
             Intent::Suspend => "suspend",
             Intent::Resume => "resume",
@@ -134,6 +139,7 @@ impl Intent {
             Intent::Filter => "filter the pane",
             Intent::Back => "back, clear filter",
             Intent::Details => "details, events, YAML",
+            Intent::Logs => "pod logs (follow)",
             Intent::Select => "mark row",
             Intent::Suspend => "suspend",
             Intent::Resume => "resume",

@@ -32,6 +32,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                     | Intent::Refresh
                     | Intent::Left
                     | Intent::Right
+                    | Intent::Logs
             )
     });
     // Left and right share a line (the stages of a release lane), so help fits 80x24.
@@ -40,6 +41,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
     let inner_width = usize::from(width.saturating_sub(2));
     let col_width = inner_width / 2;
     let mut notes = vec![format!("commands: {USAGE}")];
+    notes.push(format!(
+        "log view: {} follow · p previous · w wrap · {} search, n/N match · {} container · {} close",
+        view.keymap.first(Intent::Bottom),
+        view.keymap.first(Intent::Filter),
+        view.keymap.first(Intent::FocusNext),
+        view.keymap.first(Intent::Back),
+    ));
     notes.push(
         "rebind keys in $XDG_CONFIG_HOME/fluxdeck/keys.toml; themes in $XDG_CONFIG_HOME/fluxdeck/themes/"
             .to_owned(),
@@ -87,7 +95,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             format!(
                 "{}/{}",
                 view.keymap.first(Intent::Left),
-                view.keymap.first(Intent::Right)
+                view.keymap.first(Intent::Logs)
             )
         } else {
             view.keymap.label(intent)
