@@ -82,6 +82,21 @@ fn l_on_a_pod_follows_its_log_and_esc_stops_it() {
     h.updates([lines(session, &["request 102"])]);
     assert!(!h.screen().contains("stranger"));
 
+    // Help from the log view lists the view's keys, and goes back to the view.
+    h.keys("?");
+    let screen = h.screen();
+    assert!(
+        screen.contains("log view: G follow · p previous · w wrap"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("l            pod logs (follow)"),
+        "{screen}"
+    );
+    h.keys("Esc");
+    assert!(h.screen().contains("Logs sock-shop/carts"));
+    assert!(h.sent().is_empty());
+
     h.keys("Esc");
     assert_eq!(h.sent(), [Command::CloseLogs { session }]);
     let screen = h.screen();

@@ -35,19 +35,28 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                     | Intent::Logs
             )
     });
-    // Left and right share a line (the stages of a release lane), so help fits 80x24.
-    let right: Vec<Intent> = right.into_iter().filter(|i| *i != Intent::Left).collect();
+    // Left and right share a line (the stages of a release lane), and so do yes and no, so
+    // help fits 80x24.
+    let right: Vec<Intent> = right
+        .into_iter()
+        .filter(|i| !matches!(i, Intent::Left | Intent::Confirm))
+        .collect();
     let width = area.width.min(100);
     let inner_width = usize::from(width.saturating_sub(2));
     let col_width = inner_width / 2;
-    let mut notes = vec![format!("commands: {USAGE}")];
-    notes.push(format!(
-        "log view: {} follow · p previous · w wrap · {} search, n/N match · {} container · {} close",
-        view.keymap.first(Intent::Bottom),
-        view.keymap.first(Intent::Filter),
-        view.keymap.first(Intent::FocusNext),
-        view.keymap.first(Intent::Back),
-    ));
+    // Asked from the log view, help says the view's own keys where the `:` commands are
+    // (they do not apply there).
+    let mut notes = if view.ui.logs.is_some() {
+        vec![format!(
+            "log view: {} follow · p previous · w wrap · {} search, n/N match · {} container · {} close",
+            view.keymap.first(Intent::Bottom),
+            view.keymap.first(Intent::Filter),
+            view.keymap.first(Intent::FocusNext),
+            view.keymap.first(Intent::Back),
+        )]
+    } else {
+        vec![format!("commands: {USAGE}")]
+    };
     notes.push(
         "rebind keys in $XDG_CONFIG_HOME/fluxdeck/keys.toml; themes in $XDG_CONFIG_HOME/fluxdeck/themes/"
             .to_owned(),
@@ -91,19 +100,24 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
     let line = |intent: Intent| {
         let off = blocked.is_some() && intent.is_action();
         let key_slot = if off { Slot::Unavailable } else { Slot::Key };
-        let label = if intent == Intent::Right {
-            format!(
-                "{}/{}",
-                view.keymap.first(Intent::Left),
-                view.keymap.first(Intent::Logs)
-            )
-        } else {
-            view.keymap.label(intent)
-        };
-        let description = if intent == Intent::Right {
-            "stage of a release"
-        } else {
-            intent.description()
+        let (label, description) = match intent {
+            Intent::Right => (
+                format!(
+                    "{}/{}",
+                    view.keymap.first(Intent::Left),
+                    view.keymap.first(Intent::Logs)
+                ),
+                "stage of a release",
+            ),
+            Intent::Cancel => (
+                format!(
+                    "{}/{}",
+                    view.keymap.first(Intent::Confirm),
+                    view.keymap.first(Intent::Cancel)
+                ),
+                "yes/no (confirm)",
+            ),
+            _ => (view.keymap.label(intent), intent.description()),
         };
         let keys = fit(&label, KEY_WIDTH - 1);
         Line::from(vec![
