@@ -76,6 +76,11 @@ fn l_on_a_pod_follows_its_log_and_esc_stops_it() {
         screen.contains("following") && screen.contains("request 101"),
         "{screen}"
     );
+    // Scrolling back down to the end follows too.
+    h.keys("k k j");
+    assert!(h.screen().contains("paused"));
+    h.keys("j");
+    assert!(h.screen().contains("following"));
 
     // Lines of another (closed) stream are not shown.
     h.updates([lines(LogSession(session.0 + 100), &["stranger"])]);

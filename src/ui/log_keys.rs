@@ -258,23 +258,22 @@ fn view_key(
         }
         Intent::FocusNext => return cycle_container(ui, view, cx, false),
         Intent::FocusPrev => return cycle_container(ui, view, cx, true),
-        Intent::Down => {
-            if !view.follow {
-                scroll_to(view, top + 1);
-            }
+        // Down to the last page follows again, as `G` does.
+        Intent::Down | Intent::PageDown if top + step(intent, page) >= last_top => {
+            view.follow = true;
         }
+        Intent::Down | Intent::PageDown => scroll_to(view, top + step(intent, page)),
         Intent::Up => scroll_to(view, top.saturating_sub(1)),
-        Intent::PageDown => {
-            if !view.follow {
-                scroll_to(view, top + page);
-            }
-        }
         Intent::PageUp => scroll_to(view, top.saturating_sub(page)),
         Intent::Top => scroll_to(view, first),
         Intent::Bottom => view.follow = true,
         _ => {}
     }
     Vec::new()
+}
+
+fn step(intent: Intent, page: usize) -> usize {
+    if intent == Intent::PageDown { page } else { 1 }
 }
 
 /// How many lines the view's stream has, and the number of the first one kept.

@@ -82,8 +82,11 @@ pub fn ticks_between(pod: &Value, container: Option<&str>, from: i64, to: i64) -
         .collect()
 }
 
-/// What a program logs on its own: every how many seconds, and the line of tick `k` at `t`.
-fn ticking(program: &str) -> Option<(i64, fn(i64, i64) -> String)> {
+/// The line of tick `k`, written at `t`.
+type TickLine = fn(i64, i64) -> String;
+
+/// What a program logs on its own: every how many seconds, and the line of each tick.
+fn ticking(program: &str) -> Option<(i64, TickLine)> {
     match program {
         "front-end" => Some((5, |k, _| {
             let (path, bytes) = match k % 3 {
