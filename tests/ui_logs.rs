@@ -259,4 +259,26 @@ fn l_on_a_kustomization_reads_a_pod_of_its_workloads() {
         screen.contains("following · Deployment/front-end of sock-shop/sock-shop"),
         "{screen}"
     );
+
+    // A rollout replaces the pod: the view moves to the pod picked now.
+    let session = h.app.ui().logs.as_ref().unwrap().session;
+    h.updates([Update::Deleted(target.pod.clone())]);
+    let sent = h.sent();
+    assert!(
+        matches!(sent.first(), Some(Command::CloseLogs { session: s }) if *s == session),
+        "{sent:?}"
+    );
+    let Some(Command::OpenLogs { target: next, .. }) = sent.last() else {
+        panic!("{sent:?}");
+    };
+    assert_eq!(next.pod.name.as_str(), "carts-7f9c6d8b4d-x2kqp");
+    let screen = h.screen();
+    assert!(
+        screen.contains("Logs sock-shop/carts-7f9c6d8b4d-x2kqp"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("front-end-6d8f9c7b5d-k7m2p is gone"),
+        "{screen}"
+    );
 }

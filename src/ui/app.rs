@@ -241,6 +241,9 @@ impl App {
             input::sync_views(&mut self.ui, &self.state);
             self.dirty = true;
             self.look_for_notifications();
+            for command in super::log_keys::follow_workloads(&mut self.ui, &self.state, now) {
+                self.send(command, now);
+            }
         }
     }
 

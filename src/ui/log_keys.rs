@@ -28,6 +28,9 @@ pub struct LogView {
     pub target: LogTarget,
     /// The pod's containers, then its init containers (the choice for Tab).
     pub containers: Vec<String>,
+    /// The Kustomization whose workloads' pod is shown (`l` on its row): when that pod goes
+    /// (a rollout replaced it), the view moves to the pod picked now.
+    pub workloads_of: Option<ObjectKey>,
     /// How the pod was chosen, when not by its own row
     /// (`Deployment/front-end of` the Kustomization `apps/front-end`).
     pub via: Option<String>,
@@ -64,7 +67,7 @@ impl LogView {
 /// Opens the log of the pod under the cursor, or of a pod of the Kustomization under it.
 pub fn open(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
     let state = cx.state;
-    let (pod, via) = match ui.focus {
+    let (pod, workloads_of) = match ui.focus {
         PaneId::Pods => match ui.pods.selected().and_then(|k| state.pods().get(k)) {
             Some(pod) => (pod, None),
             None => {
@@ -78,7 +81,7 @@ pub fn open(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
                 return Vec::new();
             };
             match pick_pod(state, &ks) {
-                Some(pod) => (pod, Some(format!("{}/{}", ks.namespace, ks.name))),
+                Some(pod) => (pod, Some(ks)),
                 None => {
                     ui.say(
                         Level::Error,
@@ -100,28 +103,86 @@ pub fn open(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
             return Vec::new();
         }
     };
+    let view = view_of(ui, pod, workloads_of, None);
+    let effect = open_effect(&view);
+    ui.logs = Some(view);
+    ui.mode = Mode::Logs;
+    vec![effect]
+}
+
+/// A following view of `pod`'s container `container` (when it has one so named, else its
+/// first), on a new session.
+fn view_of(
+    ui: &mut UiState,
+    pod: &Pod,
+    workloads_of: Option<ObjectKey>,
+    container: Option<&str>,
+) -> LogView {
     let mut containers = pod.containers.clone();
     containers.extend(pod.init_containers.iter().cloned());
-    let target = LogTarget {
-        pod: pod.key.clone(),
-        container: pod.containers.first().cloned(),
-        previous: false,
-    };
-    let view = LogView {
+    let container = container
+        .filter(|c| containers.iter().any(|x| x == c))
+        .map(str::to_owned)
+        .or_else(|| pod.containers.first().cloned());
+    let via = workloads_of.as_ref().map(|ks| {
+        format!(
+            "{} of {}/{}",
+            pod.workload.as_deref().unwrap_or("a pod"),
+            ks.namespace,
+            ks.name
+        )
+    });
+    LogView {
         session: next_session(ui),
-        target,
+        target: LogTarget {
+            pod: pod.key.clone(),
+            container,
+            previous: false,
+        },
         containers,
-        via: via.map(|v| format!("{} of {v}", pod.workload.as_deref().unwrap_or("a pod"))),
+        workloads_of,
+        via,
         follow: true,
         top: 0,
         wrap: false,
         search: String::new(),
         typing: false,
+    }
+}
+
+/// After updates: a view of a Kustomization's workloads whose pod is gone (replaced by a
+/// rollout) moves to the pod picked now, as `kubectl logs deploy/NAME` run again would.
+/// Returns the commands that switch the stream.
+pub fn follow_workloads(ui: &mut UiState, state: &State, now: jiff::Timestamp) -> Vec<Command> {
+    let Some(view) = ui.logs.as_ref() else {
+        return Vec::new();
     };
-    let effect = open_effect(&view);
-    ui.logs = Some(view);
-    ui.mode = Mode::Logs;
-    vec![effect]
+    let Some(ks) = view.workloads_of.clone() else {
+        return Vec::new();
+    };
+    if state.pods().get(&view.target.pod).is_some() {
+        return Vec::new();
+    }
+    let Some(pod) = pick_pod(state, &ks) else {
+        return Vec::new();
+    };
+    let (old, wrap, search) = (view.session, view.wrap, view.search.clone());
+    let container = view.target.container.clone();
+    let gone = view.target.pod.name.to_string();
+    let mut next = view_of(ui, pod, Some(ks), container.as_deref());
+    next.wrap = wrap;
+    next.search = search;
+    ui.say(
+        Level::Info,
+        format!("logs: pod {gone} is gone; now {}", pod.key.name),
+        now,
+    );
+    let open = Command::OpenLogs {
+        session: next.session,
+        target: next.target.clone(),
+    };
+    ui.logs = Some(next);
+    vec![Command::CloseLogs { session: old }, open]
 }
 
 /// The pod `kubectl logs deploy/NAME` would read for a Kustomization's workloads: among the

@@ -197,6 +197,7 @@ mod tests {
                 previous: false,
             },
             containers: vec!["web".into()],
+            workloads_of: None,
             via: None,
             follow,
             top,
