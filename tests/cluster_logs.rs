@@ -7,6 +7,7 @@ mod workloads_support;
 use std::time::Duration;
 
 use fluxdeck::model::key::{Kind, ObjectKey};
+use fluxdeck::sandbox::apiserver::faults::{DenyRule, FaultRequest};
 use fluxdeck::state::{LogEvent, LogSession, LogStatus, LogTarget, Update};
 use fluxdeck::workers::cluster::logs;
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -148,6 +149,38 @@ async fn a_container_that_never_started_says_why_and_a_gone_pod_says_so() {
         "{why}"
     );
     task.abort();
+
+    // A forbidden log: the API's 403 message, in one line.
+    w.sandbox.faults.apply(&FaultRequest {
+        deny: vec![DenyRule {
+            verb: "get".into(),
+            resource: "pods".into(),
+            group: None,
+            namespace: None,
+            subresource: Some("log".into()),
+        }],
+        ..FaultRequest::default()
+    });
+    let (tx, mut rx) = mpsc::channel(64);
+    let task = tokio::spawn(logs::run(
+        client.clone(),
+        LogSession(3),
+        target(&pod, true),
+        tx,
+    ));
+    let events = collect(&mut rx, LogSession(3), |e| !e.is_empty()).await;
+    let [LogEvent::Status(LogStatus::Failed(why))] = events.as_slice() else {
+        panic!("{events:#?}");
+    };
+    assert!(
+        why.contains("forbidden") && why.contains("pods/log"),
+        "{why}"
+    );
+    task.await.unwrap();
+    w.sandbox.faults.apply(&FaultRequest {
+        allow: true,
+        ..FaultRequest::default()
+    });
 
     // A pod that does not exist.
     let (tx, mut rx) = mpsc::channel(64);

@@ -84,13 +84,22 @@ pub async fn dispatch(
         rr.subresource.as_deref(),
         rr.namespace.as_deref(),
     ) {
-        return Err(ApiError::forbidden(
+        let mut e = ApiError::forbidden(
             verb,
             &ty.plural,
             &ty.group,
             rr.namespace.as_deref(),
             rr.name.as_deref(),
-        ));
+        );
+        // The API server names a subresource in the resource it refuses (`pods/log`).
+        if let Some(sub) = rr.subresource.as_deref() {
+            let plural = &ty.plural;
+            e.message = e.message.replace(
+                &format!("resource \"{plural}\""),
+                &format!("resource \"{plural}/{sub}\""),
+            );
+        }
+        return Err(e);
     }
     if ty.create_only {
         if verb != "create" {
