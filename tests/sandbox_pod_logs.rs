@@ -133,3 +133,33 @@ async fn a_followed_log_ends_when_its_instance_stops() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_containers_need_a_name_and_init_containers_are_named_too() {
+    let w = world().await;
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "two", "namespace": NS},
+        "spec": {"containers": [{"name": "a", "image": "nginx:1.27"}, {"name": "b", "image": "nginx:1.27"}],
+                 "initContainers": [{"name": "setup", "image": "busybox:1.36"}]}
+    });
+    let (code, body) = w
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/namespaces/{NS}/pods"),
+            Some(pod),
+        )
+        .await;
+    assert_eq!(code, 201, "{body}");
+    let (code, text) = w.log("two", "").await;
+    assert_eq!(code, 400);
+    assert_eq!(
+        text,
+        "a container name must be specified for pod two, choose one of: [a b] or one of the init containers: [setup]"
+    );
+    let (code, text) = w.log("two", "?container=setup").await;
+    assert_eq!(code, 200, "{text}");
+    let (code, text) = w.log("two", "?container=c").await;
+    assert_eq!(code, 400);
+    assert_eq!(text, "container c is not valid for pod two");
+}

@@ -34,26 +34,37 @@ pub(super) fn pod_log(srv: &Arc<ApiServer>, rr: &ResourceRequest) -> Result<Resp
     let ns = rr.namespace.clone().unwrap_or_default();
     let name = rr.name.clone().unwrap_or_default();
     let pod = read_pod(srv, rr, &ns, &name)?;
-    let containers: Vec<String> = pod["spec"]["containers"]
-        .as_array()
-        .map(|cs| {
-            cs.iter()
-                .filter_map(|c| c["name"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let names = |field: &str| -> Vec<String> {
+        pod["spec"][field]
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(|c| c["name"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let containers = names("containers");
+    let init = names("initContainers");
     let container = match rr.param("container") {
-        Some(c) if containers.iter().any(|x| x == c) => c.to_string(),
+        Some(c) if containers.iter().chain(&init).any(|x| x == c) => c.to_string(),
         Some(c) => {
             return Err(ApiError::bad_request(format!(
                 "container {c} is not valid for pod {name}"
             )));
         }
         None if containers.len() > 1 => {
-            return Err(ApiError::bad_request(format!(
+            let mut message = format!(
                 "a container name must be specified for pod {name}, choose one of: [{}]",
                 containers.join(" ")
-            )));
+            );
+            if !init.is_empty() {
+                message.push_str(&format!(
+                    " or one of the init containers: [{}]",
+                    init.join(" ")
+                ));
+            }
+            return Err(ApiError::bad_request(message));
         }
         None => containers.first().cloned().unwrap_or_default(),
     };
@@ -205,9 +216,7 @@ fn written_since(
     from: i64,
     now: i64,
 ) -> Vec<String> {
-    let started = pod["status"]["containerStatuses"]
-        .as_array()
-        .and_then(|all| all.iter().find(|c| c["name"] == container))
+    let started = status_of(pod, container)
         .map(|c| {
             let state = &c["state"];
             let at = |v: &Value| {
@@ -225,6 +234,15 @@ fn written_since(
     ticks_between(pod, Some(container), from - 1, now)
 }
 
+/// The status of container (or init container) `container` of `pod`.
+fn status_of<'a>(pod: &'a Value, container: &str) -> Option<&'a Value> {
+    ["containerStatuses", "initContainerStatuses"]
+        .iter()
+        .filter_map(|field| pod["status"][field].as_array())
+        .flatten()
+        .find(|c| c["name"] == container)
+}
+
 fn flag(v: Option<&str>) -> bool {
     matches!(v, Some("true") | Some("1"))
 }
@@ -235,10 +253,7 @@ fn now_seconds() -> i64 {
 
 /// Whether `container` of `pod` is running now.
 fn running(pod: &Value, container: &str) -> bool {
-    pod["status"]["containerStatuses"]
-        .as_array()
-        .and_then(|all| all.iter().find(|c| c["name"] == container))
-        .is_some_and(|c| c["state"]["running"].is_object())
+    status_of(pod, container).is_some_and(|c| c["state"]["running"].is_object())
 }
 /// Which container instance `GET .../log` reads, as the kubelet picks it from the pod's
 /// status: with `previous` the last terminated one, else the running one, else the one that
@@ -250,8 +265,7 @@ fn log_instance<'a>(
     container: &str,
     previous: bool,
 ) -> Result<Option<&'a str>, ApiError> {
-    let statuses = pod["status"]["containerStatuses"].as_array();
-    let Some(status) = statuses.and_then(|all| all.iter().find(|c| c["name"] == container)) else {
+    let Some(status) = status_of(pod, container) else {
         return Ok(None);
     };
     let id = |v: &'a Value| v["containerID"].as_str().filter(|id| !id.is_empty());
