@@ -282,3 +282,45 @@ fn l_on_a_kustomization_reads_a_pod_of_its_workloads() {
         "{screen}"
     );
 }
+
+#[test]
+fn log_lines_stay_out_of_recordings() {
+    use fluxdeck::ui::record::{self, Entry, Recorder};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rec.jsonl");
+    let mut h = pods_pane();
+    let placeholder = Harness::new(20, 10).app;
+    let app = std::mem::replace(&mut h.app, placeholder);
+    h.app = app.with_recorder(Recorder::create(&path).unwrap());
+    h.keys("l");
+    let (session, _) = opened(&mut h);
+    h.updates([lines(session, &["secret-ish output"])]);
+    h.updates([Update::Log {
+        session,
+        event: LogEvent::Status(LogStatus::Streaming),
+    }]);
+    h.keys("Esc");
+    let entries = record::read(&path).unwrap();
+    assert!(entries.iter().any(|e| matches!(
+        e,
+        Entry::Command {
+            command: Command::OpenLogs { .. },
+            ..
+        }
+    )));
+    assert!(
+        !entries.iter().any(|e| matches!(
+            e,
+            Entry::Update {
+                update: Update::Log { .. },
+                ..
+            }
+        )),
+        "{entries:?}"
+    );
+    assert!(
+        !std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("secret-ish")
+    );
+}

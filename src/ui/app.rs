@@ -217,7 +217,9 @@ impl App {
         // agree (a test's manual clock included).
         let now = self.clock.now();
         for update in updates {
-            if self.recorder.is_some() {
+            // Pod log lines stay out of recordings: they can be large, they are what
+            // containers printed, and a replay has no log view open to show them.
+            if self.recorder.is_some() && !matches!(update, Update::Log { .. }) {
                 let update = update.clone();
                 self.record(|| Entry::Update { at: now, update });
             }

@@ -1,6 +1,7 @@
 //! The pod `log` subresource (`GET .../pods/NAME/log`), as the kubelet answers it through
-//! the API server: `container` (required when the pod has several), `previous` (the last
-//! terminated instance), `tailLines`, and `follow`: the text so far, then what the running
+//! the API server: `container` (required when the pod has several; init containers too),
+//! `previous` (the last terminated instance), `tailLines`, `sinceSeconds` (what was written
+//! in the last seconds), and `follow`: the text so far, then what the running
 //! instance writes next, until that instance stops (the stream ends; a client follows the
 //! next instance by asking again) or the client goes away. A non-running instance is read
 //! once and the stream ends, as the kubelet does.
