@@ -138,6 +138,9 @@ fn search_previous_and_wrap() {
     assert_eq!(first_row(&mut h), "ERROR: first failure");
     h.keys("N");
     assert_eq!(first_row(&mut h), "error: second failure");
+    // Up from a match near the end moves one line.
+    h.keys("k");
+    assert_eq!(first_row(&mut h), "ok 49");
 
     // Wrap: a long line shows whole.
     let long = format!("{}END", "x".repeat(200));

@@ -306,8 +306,10 @@ fn view_key(
         view.top
     };
     let last_top = first + len.saturating_sub(page);
+    // A search may have put a match near the end on the top row: scrolling up from there
+    // moves one line, not back to the last full page.
     let scroll_to = |view: &mut LogView, to: usize| {
-        view.top = to.clamp(first, last_top.max(first));
+        view.top = to.clamp(first, last_top.max(top).max(first));
         view.follow = false;
     };
     match intent {
