@@ -1,8 +1,10 @@
 //! The log view's keys: `l` on a pod (or on a Kustomization: one pod of its workloads, the
 //! newest ready one, as `kubectl logs deploy/NAME` picks) opens its log, following; in the
-//! view, scrolling up pauses and `G`/End follows again, Tab/`]` and Shift-Tab/`[` change
-//! the container, `p` shows the previous instance, `w` wraps, `/` searches with `n`/`N`
-//! for the next and previous match, and Esc or `q` close the view and stop the stream.
+//! view, scrolling up pauses and `G`/End (or scrolling back down to the end) follows again,
+//! Tab/`]` and Shift-Tab/`[` change the container (init containers last), `p` shows the
+//! previous instance, `w` wraps, `/` searches with `n`/`N` for the next and previous match,
+//! and Esc or `q` close the view and stop the stream. A view opened on a Kustomization moves
+//! to the newly picked pod when a rollout replaces the one it reads.
 //!
 //! The view keeps only where it is ([`LogView`]); the lines are the state's
 //! ([`crate::state::LogBuffer`]), numbered from the stream's start so a paused view stays
