@@ -347,3 +347,58 @@ fn kubectl_watch_prints_a_change_made_by_another_client() {
     let _ = child.wait();
     assert!(modified.is_some(), "kubectl --watch printed the change");
 }
+
+#[test]
+fn kubectl_logs_reads_and_follows_a_deployments_pod() {
+    let Some(k) = Kubectl::start() else { return };
+    let out = k.run(&["logs", "-n", "sock-shop", "deploy/front-end", "--tail=3"]);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.lines().all(|l| l.starts_with("GET /")), "{out}");
+    // `-f`: the last line, then the next one the front-end writes.
+    let mut child = k
+        .command(&[
+            "logs",
+            "-f",
+            "-n",
+            "sock-shop",
+            "deploy/front-end",
+            "--tail=1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the last line");
+    let next = rx.recv_timeout(Duration::from_secs(20));
+    let _ = child.kill();
+    let _ = child.wait();
+    let next = next.expect("a followed line within 20 s");
+    assert!(
+        first.starts_with("GET /") && next.starts_with("GET /"),
+        "{first} / {next}"
+    );
+    assert_ne!(first, next);
+    // An unknown container: kubectl passes the API's message on.
+    let out = k
+        .command(&["logs", "-n", "sock-shop", "deploy/front-end", "-c", "nope"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("container nope is not valid for pod front-end-"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

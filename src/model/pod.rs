@@ -35,6 +35,12 @@ pub struct Pod {
     pub workload: Option<String>,
     /// When its Ready condition last turned True (`None` while not Ready).
     pub ready_since: Option<Timestamp>,
+    /// The names of `spec.containers`, in order (the log view's choice).
+    #[serde(default)]
+    pub containers: Vec<String>,
+    /// The names of `spec.initContainers`, in order.
+    #[serde(default)]
+    pub init_containers: Vec<String>,
 }
 
 impl Pod {
@@ -162,6 +168,14 @@ impl Pod {
                 .filter_map(|c| string_at(c, &["image"]))
                 .collect(),
             workload: workload_of(object),
+            containers: containers
+                .iter()
+                .filter_map(|c| string_at(c, &["name"]))
+                .collect(),
+            init_containers: init_specs
+                .iter()
+                .filter_map(|c| string_at(c, &["name"]))
+                .collect(),
             ready_since: array_at(object, &["status", "conditions"])
                 .iter()
                 .find(|c| {

@@ -11,6 +11,8 @@
 //! - `RefreshGit`, `RefreshRegistry`, `ShowDiff`, `LoadMoreCommits` and `TrackRepository`
 //!   are served by the router (`workers::router`), which answers with `Update::Commits`, `Update::CommitDiff`
 //!   and `Update::RegistryScan`; the cluster worker ignores them.
+//! - `OpenLogs` starts streaming one log (replacing any other), answered with
+//!   `Update::Log` events under its session until `CloseLogs` (or the next `OpenLogs`).
 //! - Switches (`SwitchNamespace`, `SwitchContext`, `SwitchPods`) restart the
 //!   affected watchers, which relist; the worker then sends `Update::Session`.
 
@@ -85,6 +87,19 @@ pub enum Command {
     FetchDetails {
         /// Which object.
         key: ObjectKey,
+    },
+    /// Stream a pod's log (following it, or the previous instance's whole log), replacing
+    /// the stream open before.
+    OpenLogs {
+        /// Numbers the stream's updates.
+        session: super::logs::LogSession,
+        /// Which log.
+        target: super::logs::LogTarget,
+    },
+    /// Stop the log stream `session` (the log view closed).
+    CloseLogs {
+        /// Which stream.
+        session: super::logs::LogSession,
     },
     /// Watch Flux objects in `namespace` (`None`: all namespaces).
     SwitchNamespace {

@@ -11,6 +11,7 @@ pub mod command;
 pub mod commits;
 pub mod details;
 pub mod lanes;
+pub mod logs;
 pub mod registry;
 pub mod table;
 pub mod update;
@@ -34,6 +35,7 @@ pub use command::{ActionId, ActionKind, Command};
 pub use commits::{AppliedColumn, AppliedMarks, CommitDiff, CommitLog, CommitLogs};
 pub use details::Details;
 pub use lanes::{Lane, Lanes, Release, Stage, Stuck};
+pub use logs::{LogBuffer, LogEvent, LogSession, LogStatus, LogTarget};
 pub use registry::{Drift, ImagePreview, NextPick, RegistryScan, RepoScan, ScanResult};
 pub use table::{Row, Table};
 pub use update::{ActionEvent, ActionPhase, Permission, PodsWatch, Session, Update, WatchState};
@@ -72,6 +74,7 @@ pub struct State {
     access: BTreeMap<Permission, bool>,
     actions: ActionLog,
     details: Option<Details>,
+    logs: Option<LogBuffer>,
     commit_logs: CommitLogs,
     diff: Option<CommitDiff>,
     registry: registry::Registry,
@@ -172,6 +175,15 @@ impl State {
             Update::FetchFailed { key, error } => {
                 self.details_for(key).error = Some(error);
                 true
+            }
+            Update::Log { session, event } => {
+                let buffer = match &mut self.logs {
+                    Some(b) if b.session == session => b,
+                    // A newer stream replaces the buffer; an older one's leftovers are dropped.
+                    Some(b) if b.session > session => return false,
+                    _ => self.logs.insert(LogBuffer::new(session)),
+                };
+                buffer.apply(event)
             }
             Update::Commits(log) => {
                 let key = log.key.clone();
@@ -497,6 +509,11 @@ impl State {
     /// Actions, running and finished.
     pub fn actions(&self) -> &ActionLog {
         &self.actions
+    }
+
+    /// The lines of the last log stream opened (check its session).
+    pub fn logs(&self) -> Option<&LogBuffer> {
+        self.logs.as_ref()
     }
 
     /// The details last fetched.

@@ -92,6 +92,13 @@ pub enum Update {
         /// Why, in words that say what to do.
         error: String,
     },
+    /// News of the log stream the UI opened with `Command::OpenLogs`.
+    Log {
+        /// Which stream.
+        session: super::logs::LogSession,
+        /// What happened.
+        event: super::logs::LogEvent,
+    },
     /// A tracked repository's commit log (from the git worker, through the router).
     Commits(CommitLog),
     /// Reading a tracked repository failed; its log stays as last read.

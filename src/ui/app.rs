@@ -260,7 +260,9 @@ impl App {
         // agree (a test's manual clock included).
         let now = self.clock.now();
         for update in updates {
-            if self.recorder.is_some() {
+            // Pod log lines stay out of recordings: they can be large, they are what
+            // containers printed, and a replay has no log view open to show them.
+            if self.recorder.is_some() && !matches!(update, Update::Log { .. }) {
                 let update = update.clone();
                 self.record(|| Entry::Update { at: now, update });
             }
@@ -284,6 +286,9 @@ impl App {
             input::sync_views(&mut self.ui, &self.state);
             self.dirty = true;
             self.look_for_notifications();
+            for command in super::log_keys::follow_workloads(&mut self.ui, &self.state, now) {
+                self.send(command, now);
+            }
         }
     }
 
@@ -352,6 +357,8 @@ impl App {
                 "action"
             }
             Command::FetchDetails { .. } => "details request",
+            Command::OpenLogs { .. } => "log request",
+            Command::CloseLogs { .. } => "log close",
             Command::SwitchNamespace { .. } => "namespace switch",
             Command::SwitchContext { .. } => "context switch",
             Command::SwitchPods { .. } => "pods switch",

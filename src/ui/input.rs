@@ -13,6 +13,7 @@ use super::clipboard;
 use super::command_line::{self, LineCommand};
 use super::commit_keys;
 use super::keymap::{Intent, KeyChord, Keymap};
+use super::log_keys;
 use super::release_keys;
 use super::theme::Theme;
 use super::theme::Themes;
@@ -106,6 +107,7 @@ pub fn handle_key(ui: &mut UiState, cx: &Context<'_>, chord: KeyChord) -> Vec<Ef
             Vec::new()
         }
         Mode::Command(line) => command_key(ui, cx, chord, line),
+        Mode::Logs => log_keys::key(ui, cx, chord),
         mode => match cx.keymap.intent(&chord) {
             None => Vec::new(),
             Some(intent) => match mode {
@@ -273,6 +275,8 @@ fn run_line(ui: &mut UiState, cx: &Context<'_>, line: &str) -> Vec<Effect> {
 
 fn help_intent(ui: &mut UiState, intent: Intent) {
     match intent {
+        // Back to the log view when help was asked from there.
+        Intent::Help | Intent::Back | Intent::Cancel if ui.logs.is_some() => ui.mode = Mode::Logs,
         Intent::Help | Intent::Back | Intent::Cancel => ui.mode = Mode::Normal,
         Intent::Quit => ui.quit = true,
         _ => {}
@@ -381,11 +385,11 @@ fn normal_intent(ui: &mut UiState, cx: &Context<'_>, intent: Intent) -> Vec<Effe
         Intent::FocusNext => ui.focus = pane.cycle(false, ui.releases_shown),
         Intent::FocusPrev => ui.focus = pane.cycle(true, ui.releases_shown),
         Intent::Releases => release_keys::toggle(ui),
-        Intent::Left | Intent::Right => {
-            if pane == PaneId::Releases {
-                release_keys::move_cursor(ui, cx, intent == Intent::Right);
-            }
+        Intent::Left | Intent::Right | Intent::Logs if pane == PaneId::Releases => {
+            release_keys::move_cursor(ui, cx, intent != Intent::Left);
         }
+        Intent::Left | Intent::Right => {}
+        Intent::Logs => return log_keys::open(ui, cx),
         Intent::Down => with_view!(ui, state, pane, |v, rows| v.move_by(rows, 1, height)),
         Intent::Up => with_view!(ui, state, pane, |v, rows| v.move_by(rows, -1, height)),
         Intent::PageDown => {

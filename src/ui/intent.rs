@@ -30,6 +30,9 @@ pub enum Intent {
     Back,
     /// Open the details of the selected row.
     Details,
+    /// Open the log of the selected pod (or of a pod of the selected Kustomization); on the
+    /// release lanes, the next stage.
+    Logs,
     /// Mark or unmark the selected row for an action on several rows.
     Select,
     /// Suspend the marked or selected objects.
@@ -61,7 +64,7 @@ pub enum Intent {
 
 impl Intent {
     /// Every intent, in the order help lists them.
-    pub const ALL: [Intent; 26] = [
+    pub const ALL: [Intent; 27] = [
         Intent::FocusNext,
         Intent::FocusPrev,
         Intent::Down,
@@ -74,6 +77,7 @@ impl Intent {
         Intent::Filter,
         Intent::Back,
         Intent::Details,
+        Intent::Logs,
         Intent::Select,
         Intent::Suspend,
         Intent::Resume,
@@ -106,6 +110,7 @@ impl Intent {
             Intent::Filter => "filter",
             Intent::Back => "back",
             Intent::Details => "details",
+            Intent::Logs => "logs",
             Intent::Select => "select",
             Intent::Suspend => "suspend",
             Intent::Resume => "resume",
@@ -138,6 +143,7 @@ impl Intent {
             Intent::Filter => "filter the pane",
             Intent::Back => "back, clear filter",
             Intent::Details => "details, events, YAML",
+            Intent::Logs => "pod logs (follow)",
             Intent::Select => "mark row",
             Intent::Suspend => "suspend",
             Intent::Resume => "resume",

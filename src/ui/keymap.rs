@@ -42,7 +42,9 @@ const DEFAULTS: &[(Intent, &[&str])] = &[
     (Intent::PageDown, &["PageDown", "Ctrl-f"]),
     (Intent::PageUp, &["PageUp", "Ctrl-b"]),
     (Intent::Left, &["h", "Left"]),
-    (Intent::Right, &["l", "Right"]),
+    // `l` is `logs`; on the release lanes it moves to the next stage, as `Right` does.
+    (Intent::Right, &["Right"]),
+    (Intent::Logs, &["l"]),
     (Intent::Releases, &["t"]),
     (Intent::Filter, &["/"]),
     (Intent::Back, &["Esc"]),

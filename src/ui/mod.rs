@@ -16,6 +16,7 @@ pub mod input;
 pub mod intent;
 pub mod key_chord;
 pub mod keymap;
+pub mod log_keys;
 pub mod notify;
 pub mod panes;
 pub mod record;

@@ -1,7 +1,8 @@
 //! `--record FILE`: every [`Update`] the app applied, with the time it applied it, and every
 //! [`Command`] the UI sent, with the key that sent it, as JSON lines; `fluxdeck replay FILE`
 //! reads them back ([`read`]) and feeds the updates through `State::apply_at` at their
-//! recorded times, so the release lanes come out as they did live.
+//! recorded times, so the release lanes come out as they did live. Pod log lines
+//! (`Update::Log`) are not recorded.
 //!
 //! One line per entry, `{"update":{"at":…,"update":{…}}}` or
 //! `{"command":{"at":…,"key":"Enter","command":{…}}}`. A line that cannot be read stops

@@ -128,6 +128,11 @@ pub fn render(frame: &mut Frame, view: &View<'_>) -> FrameInfo {
             sha,
             scroll,
         } => widgets::diff::render(frame, body, view, repository, sha, *scroll),
+        Mode::Logs => widgets::logs::render(frame, body, view),
+        Mode::Help if view.ui.logs.is_some() => {
+            widgets::logs::render(frame, body, view);
+            widgets::help::render(frame, body, view);
+        }
         mode => {
             if narrow {
                 render_tabs(frame, body, view);

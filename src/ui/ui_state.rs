@@ -151,6 +151,8 @@ pub enum Mode {
     },
     /// A confirmation dialog.
     Confirm(Confirm),
+    /// A pod's log ([`UiState::logs`] says which and where).
+    Logs,
     /// The diff of one commit.
     Diff {
         /// The repository's key (`CommitLog::key`).
@@ -246,6 +248,10 @@ pub struct UiState {
     pub quit: bool,
     /// Facts about the last frame.
     pub frame: FrameInfo,
+    /// The log view, while open.
+    pub logs: Option<super::log_keys::LogView>,
+    /// The number of the last log stream opened.
+    pub next_log_session: u64,
 }
 
 impl UiState {
@@ -270,6 +276,8 @@ impl UiState {
             next_action: 1,
             quit: false,
             frame: FrameInfo::default(),
+            logs: None,
+            next_log_session: 0,
         }
     }
 

@@ -9,7 +9,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::logs::pod_log;
+use super::podlog::pod_log;
 use super::patch::{self, PatchKind};
 use super::request::{ResourceRequest, parse_json, read_body};
 use super::resources::ResourceType;
@@ -62,13 +62,22 @@ pub async fn dispatch(
         rr.subresource.as_deref(),
         rr.namespace.as_deref(),
     ) {
-        return Err(ApiError::forbidden(
+        let mut e = ApiError::forbidden(
             verb,
             &ty.plural,
             &ty.group,
             rr.namespace.as_deref(),
             rr.name.as_deref(),
-        ));
+        );
+        // The API server names a subresource in the resource it refuses (`pods/log`).
+        if let Some(sub) = rr.subresource.as_deref() {
+            let plural = &ty.plural;
+            e.message = e.message.replace(
+                &format!("resource \"{plural}\""),
+                &format!("resource \"{plural}/{sub}\""),
+            );
+        }
+        return Err(e);
     }
     if ty.create_only {
         if verb != "create" {

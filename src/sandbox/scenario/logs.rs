@@ -1,6 +1,8 @@
 //! A few realistic log lines per container, in the format each program really logs in
 //! (Spring Boot, go-kit, Node, MongoDB, MySQL, Redis, RabbitMQ, Flux's JSON logs), timed
-//! from the container's start.
+//! from the container's start; and the lines a running program keeps writing on its own
+//! (the front-end's request log, the go-kit services' health checks), one every few seconds
+//! of its life, so a followed log grows.
 
 use serde_json::Value;
 
@@ -43,10 +45,90 @@ pub fn pod_log(pod: &Value, container: Option<&str>) -> String {
     out
 }
 
+/// How many of the lines a program keeps writing a log read keeps (the oldest go first, as
+/// a container runtime rotates its log files).
+pub const MAX_TICKS: usize = 50;
+
+/// The lines container `container` of `pod` (as [`pod_log`] picks it) wrote on its own in
+/// the seconds `(from, to]` since the epoch, oldest first, at most [`MAX_TICKS`] (the
+/// newest). Empty for a program that writes nothing once started, or a container not
+/// running.
+pub fn ticks_between(pod: &Value, container: Option<&str>, from: i64, to: i64) -> Vec<String> {
+    let Some(c) = container_of(pod, container) else {
+        return Vec::new();
+    };
+    let name = c["name"].as_str().unwrap_or_default();
+    let status = pod["status"]["containerStatuses"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["name"] == name));
+    let started = status
+        .map(|s| parse_time(&s["state"]["running"]["startedAt"]))
+        .unwrap_or(0);
+    if started <= 0 {
+        return Vec::new();
+    }
+    let Some((every, line)) = ticking(program_of(c["image"].as_str().unwrap_or_default())) else {
+        return Vec::new();
+    };
+    // Tick k (k >= 1) is written at started + k * every.
+    let first = ((from.max(started) - started) / every + 1).max(1);
+    let last = (to - started) / every;
+    if last < first {
+        return Vec::new();
+    }
+    let first = first.max(last - MAX_TICKS as i64 + 1);
+    (first..=last)
+        .map(|k| line(k, started + k * every))
+        .collect()
+}
+
+/// The line of tick `k`, written at `t`.
+type TickLine = fn(i64, i64) -> String;
+
+/// What a program logs on its own: every how many seconds, and the line of each tick.
+fn ticking(program: &str) -> Option<(i64, TickLine)> {
+    match program {
+        "front-end" => Some((5, |k, _| {
+            let (path, bytes) = match k % 3 {
+                0 => ("/catalogue?size=3", 1033),
+                1 => ("/", 8688),
+                _ => ("/cart", 2),
+            };
+            let ms = 3 + (k * 7919) % 40;
+            let micro = (k * 104_729) % 1000;
+            format!("GET {path} 200 {ms}.{micro:03} ms - {bytes}")
+        })),
+        "catalogue" | "payment" | "user" => Some((10, |k, t| {
+            let took = 8 + (k * 31) % 20;
+            format!(
+                "ts={} caller=logging.go:84 method=Health result=2 took={took}.{:03}µs",
+                ids::rfc3339(t),
+                (k * 577) % 1000
+            )
+        })),
+        _ => None,
+    }
+}
+
+/// The container of `pod` called `container`, or its first.
+fn container_of<'a>(pod: &'a Value, container: Option<&str>) -> Option<&'a Value> {
+    let containers = pod["spec"]["containers"].as_array()?;
+    match container {
+        Some(name) => containers.iter().find(|c| c["name"] == name),
+        None => containers.first(),
+    }
+}
+
+/// The program an image runs: the last part of its repository name.
+fn program_of(image: &str) -> &str {
+    let repository = image.split(':').next().unwrap_or(image);
+    repository.rsplit('/').next().unwrap_or(repository)
+}
+
 /// Which program an image runs, by its repository name.
 fn lines(image: &str, container: &str, pod: &str, t: i64) -> Vec<String> {
     let repository = image.split(':').next().unwrap_or(image);
-    let program = repository.rsplit('/').next().unwrap_or(repository);
+    let program = program_of(image);
     let at = |offset: i64| ids::rfc3339(t + offset);
     match program {
         "carts" | "orders" | "shipping" | "queue-master" => spring_boot(program, t),
@@ -229,6 +311,35 @@ mod tests {
             "{second}"
         );
         assert!(second.ends_with('\n'));
+    }
+
+    #[test]
+    fn running_programs_keep_writing_at_their_pace() {
+        let p = pod(
+            json!([{"name": "a", "image": "weaveworksdemos/front-end:0.3.12"},
+                           {"name": "b", "image": "weaveworksdemos/user:0.4.7"}]),
+        );
+        // Container a has no status: nothing runs, nothing ticks.
+        let t0 = parse_time(&json!("2026-01-02T03:05:00Z"));
+        assert!(ticks_between(&p, Some("a"), 0, t0 + 100).is_empty());
+        // b started at t0 and checks its health every 10 s.
+        let ticks = ticks_between(&p, Some("b"), 0, t0 + 35);
+        assert_eq!(ticks.len(), 3, "{ticks:?}");
+        assert!(ticks[0].starts_with("ts=2026-01-02T03:05:10Z caller=logging.go"));
+        // Consecutive windows neither repeat nor skip a tick.
+        let mut split = ticks_between(&p, Some("b"), 0, t0 + 20);
+        split.extend(ticks_between(&p, Some("b"), t0 + 20, t0 + 35));
+        assert_eq!(split, ticks);
+        // A long life keeps only the newest lines.
+        let long = ticks_between(&p, Some("b"), 0, t0 + 100_000);
+        assert_eq!(long.len(), MAX_TICKS);
+        assert!(
+            long.last().unwrap().starts_with("ts=2026-01-03T06:51:40Z"),
+            "{long:?}"
+        );
+        // Programs that log nothing on their own.
+        let q = pod(json!([{"name": "b", "image": "redis:7"}]));
+        assert!(ticks_between(&q, None, 0, t0 + 100).is_empty());
     }
 
     #[test]

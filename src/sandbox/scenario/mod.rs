@@ -31,7 +31,7 @@ use crate::sandbox::crds::FluxVersion;
 
 pub use images::{FrontEndTags, front_end_tags};
 pub use live::gotk_components;
-pub use logs::pod_log;
+pub use logs::{pod_log, ticks_between};
 
 /// The AWS account the scenario's ECR repository and ARNs belong to.
 pub const AWS_ACCOUNT_ID: &str = assets::ACCOUNT_ID;

@@ -74,11 +74,25 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             ],
             None,
         ),
+        Mode::Logs => log_hints(view),
+        Mode::Normal if view.ui.focus == PaneId::Pods => hints(
+            view,
+            &[
+                (Intent::Help, "help"),
+                (Intent::Logs, "logs"),
+                (Intent::Details, "details"),
+                (Intent::Filter, "filter"),
+                (Intent::FocusNext, "pane"),
+                (Intent::Command, "cmd"),
+                (Intent::Quit, "quit"),
+            ],
+            None,
+        ),
         Mode::Normal if view.ui.focus == PaneId::Releases => hints(
             view,
             &[
                 (Intent::Help, "help"),
-                (Intent::Right, "stage"),
+                (Intent::Logs, "stage"),
                 (Intent::Details, "open"),
                 (Intent::Select, "earlier"),
                 (Intent::Releases, "image pane"),
@@ -110,6 +124,31 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         ),
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The log view's keys, or its search being typed. `p`, `w`, `n`, `N` are the view's own.
+fn log_hints(view: &View<'_>) -> Line<'static> {
+    if let Some(logs) = view.ui.logs.as_ref().filter(|l| l.typing) {
+        return Line::from(vec![
+            Span::styled(format!(" /{}▏", logs.search), view.style(Slot::Input)),
+            Span::styled("  Enter find · Esc cancel", view.style(Slot::Muted)),
+        ]);
+    }
+    let mut spans = vec![Span::raw(" ")];
+    let keys = [
+        (view.keymap.first(Intent::Bottom), "follow"),
+        ("p".to_owned(), "previous"),
+        ("w".to_owned(), "wrap"),
+        (view.keymap.first(Intent::Filter), "search"),
+        ("n/N".to_owned(), "match"),
+        (view.keymap.first(Intent::FocusNext), "container"),
+        (view.keymap.first(Intent::Back), "close"),
+    ];
+    for (key, label) in keys {
+        spans.push(Span::styled(key, view.style(Slot::Key)));
+        spans.push(Span::styled(format!(" {label}  "), view.style(Slot::Muted)));
+    }
+    Line::from(spans)
 }
 
 /// Why the actions are unavailable for the focused selection, if they are: read-only

@@ -33,18 +33,31 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                     | Intent::Copy
                     | Intent::Left
                     | Intent::Right
+                    | Intent::Logs
             )
     });
-    // Left and right share a line (the stages of a release lane), as do yes and no, so
-    // help fits 80x24.
+    // Left and right share a line (the stages of a release lane), as do yes and no, and the
+    // command line's key is in the notes' `commands:` line, so help fits 80x24.
     let right: Vec<Intent> = right
         .into_iter()
-        .filter(|i| !matches!(i, Intent::Left | Intent::Cancel))
+        .filter(|i| !matches!(i, Intent::Left | Intent::Cancel | Intent::Command))
         .collect();
     let width = area.width.min(100);
     let inner_width = usize::from(width.saturating_sub(2));
     let col_width = inner_width / 2;
-    let mut notes = vec![format!("commands: {USAGE}")];
+    // Asked from the log view, help says the view's own keys where the `:` commands are
+    // (they do not apply there).
+    let mut notes = if view.ui.logs.is_some() {
+        vec![format!(
+            "log view: {} follow · p previous · w wrap · {} search, n/N match · {} container · {} close",
+            view.keymap.first(Intent::Bottom),
+            view.keymap.first(Intent::Filter),
+            view.keymap.first(Intent::FocusNext),
+            view.keymap.first(Intent::Back),
+        )]
+    } else {
+        vec![format!("commands: {USAGE}")]
+    };
     notes.push(
         "rebind keys in $XDG_CONFIG_HOME/fluxdeck/keys.toml; themes in $XDG_CONFIG_HOME/fluxdeck/themes/"
             .to_owned(),
@@ -89,10 +102,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         let off = blocked.is_some() && intent.is_action();
         let key_slot = if off { Slot::Unavailable } else { Slot::Key };
         let label = if intent == Intent::Right {
+            // On a release lane the logs key moves to the next stage.
             format!(
                 "{}/{}",
                 view.keymap.first(Intent::Left),
-                view.keymap.first(Intent::Right)
+                view.keymap.first(Intent::Logs)
             )
         } else if intent == Intent::Confirm {
             format!(

@@ -9,6 +9,7 @@ pub mod footer;
 pub mod header;
 pub mod help;
 pub mod list;
+pub mod logs;
 pub mod status;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};

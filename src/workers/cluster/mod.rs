@@ -1,8 +1,10 @@
 //! The cluster worker: connects like kubectl, discovers the Flux API versions the cluster
-//! serves, and runs kube-runtime watchers with backoff for the Flux kinds and the app's pods.
+//! serves, and runs kube-runtime watchers with backoff for the Flux kinds and the app's pods;
+//! it also streams the pod log the log view asks for (`logs`).
 
 pub mod connect;
 pub mod discovery;
+pub mod logs;
 pub mod raw;
 pub mod sandbox_ci;
 pub mod watch;

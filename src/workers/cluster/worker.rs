@@ -21,8 +21,8 @@ use crate::model::key::{Kind, ObjectKey};
 use crate::model::kustomization::Kustomization;
 use crate::model::object::Object;
 use crate::state::{
-    ActionEvent, ActionId, ActionKind, ActionPhase, Command, Permission, PodsWatch, Session,
-    Update, WatchState,
+    ActionEvent, ActionId, ActionKind, ActionPhase, Command, LogEvent, LogSession, LogStatus,
+    Permission, PodsWatch, Session, Update, WatchState,
 };
 use crate::workers::actions::{self, Action, Outcome, Progress, Target};
 
@@ -199,6 +199,8 @@ pub async fn run(
     let mut options = config.connect.clone();
     let mut namespace = config.namespace.clone();
     let mut pods = config.pods.clone();
+    // The log view's stream: one at a time, stopped when the view closes.
+    let mut log_stream: Option<(LogSession, JoinHandle<()>)> = None;
     'connect: loop {
         let mut running = match start(&options, &namespace, pods.clone(), &updates).await {
             Some(r) => r,
@@ -207,7 +209,11 @@ pub async fn run(
                 tokio::select! {
                     _ = tokio::time::sleep(watch::MAX_RETRY) => continue 'connect,
                     cmd = commands.recv() => match cmd {
-                        None | Some(Command::Shutdown) => return,
+                        None | Some(Command::Shutdown) => {
+                            stop_logs(&mut log_stream, None);
+                            return;
+                        }
+                        Some(Command::CloseLogs { session }) => stop_logs(&mut log_stream, Some(session)),
                         Some(Command::SwitchContext { context }) => options.context = Some(context),
                         Some(Command::SwitchNamespace { namespace: ns }) => {
                             namespace = ns.map_or(FluxNamespaces::All, FluxNamespaces::Namespace);
@@ -232,13 +238,23 @@ pub async fn run(
             };
             let Some(cmd) = cmd else {
                 running.stop();
+                stop_logs(&mut log_stream, None);
                 return;
             };
             match cmd {
                 Command::Shutdown => {
                     running.stop();
+                    stop_logs(&mut log_stream, None);
                     return;
                 }
+                Command::OpenLogs { session, target } => {
+                    stop_logs(&mut log_stream, None);
+                    let client = running.conn.client.clone();
+                    let handle =
+                        tokio::spawn(super::logs::run(client, session, target, updates.clone()));
+                    log_stream = Some((session, handle));
+                }
+                Command::CloseLogs { session } => stop_logs(&mut log_stream, Some(session)),
                 Command::SetReadOnly { read_only: r } => read_only = r,
                 Command::Suspend { id, keys } => act(
                     &running,
@@ -304,6 +320,7 @@ pub async fn run(
                 }
                 Command::SwitchContext { context } => {
                     running.stop();
+                    stop_logs(&mut log_stream, None);
                     options.context = Some(context);
                     continue 'connect;
                 }
@@ -335,8 +352,26 @@ pub async fn run(
     }
 }
 
+/// Stops the log stream (only if it is `session`, when given).
+fn stop_logs(stream: &mut Option<(LogSession, JoinHandle<()>)>, session: Option<LogSession>) {
+    if let Some((open, handle)) = stream.take() {
+        if session.is_some_and(|s| s != open) {
+            *stream = Some((open, handle));
+        } else {
+            handle.abort();
+        }
+    }
+}
+
 async fn refuse_unconnected(updates: &mpsc::Sender<Update>, cmd: Command) {
     let (id, kind, keys) = match cmd {
+        Command::OpenLogs { session, .. } => {
+            let event = LogEvent::Status(LogStatus::Failed(
+                "not connected to the cluster; the log will not come".into(),
+            ));
+            let _ = updates.send(Update::Log { session, event }).await;
+            return;
+        }
         Command::Suspend { id, keys } => (id, ActionKind::Suspend, keys),
         Command::Resume { id, keys } => (id, ActionKind::Resume, keys),
         Command::Reconcile {
