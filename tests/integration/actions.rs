@@ -3,8 +3,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fluxdeck::sandbox::controllers::ControllerOptions;
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
+use crate::support::sandbox::{Spec, TestSandbox};
+use fluxdeck::sandbox::Sandbox;
 use fluxdeck::workers::actions::{self, Action, Outcome, Progress, Target};
 use fluxdeck::workers::cluster::connect::{ConnectOptions, connect};
 use fluxdeck::workers::cluster::discovery::{ServedKind, discover};
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 const REV: &str = "main@sha1:1111111111111111111111111111111111111111";
 
-async fn setup() -> (Sandbox, kube::Client, Vec<ServedKind>, tempfile::TempDir) {
+async fn setup() -> (TestSandbox, kube::Client, Vec<ServedKind>) {
     let objects = vec![
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "sock-shop"}}),
         json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
@@ -25,25 +25,18 @@ async fn setup() -> (Sandbox, kube::Client, Vec<ServedKind>, tempfile::TempDir) 
             "status": {"artifact": {"revision": REV, "digest": "sha256:0", "path": "p", "url": "u",
                        "lastUpdateTime": "2026-01-01T00:00:00Z"}}}),
     ];
-    let sb = Sandbox::start(SandboxConfig {
-        objects,
-        controllers: Some(ControllerOptions {
-            reconcile_time: Duration::from_millis(100),
-        }),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    sb.write_kubeconfig(&dir.path().join("kc")).unwrap();
+    let sb = Spec::objects(objects)
+        .reconcile_time(Duration::from_millis(100))
+        .start()
+        .await;
     let conn = connect(&ConnectOptions {
-        kubeconfig: Some(dir.path().join("kc")),
+        kubeconfig: Some(sb.kubeconfig().to_path_buf()),
         context: None,
     })
     .await
     .unwrap();
     let kinds = discover(&conn.client).await.unwrap();
-    (sb, conn.client, kinds, dir)
+    (sb, conn.client, kinds)
 }
 
 fn target(kinds: &[ServedKind], kind: &str, name: &str) -> Target {
@@ -88,7 +81,7 @@ const KS_PATH: &str =
 
 #[tokio::test]
 async fn suspend_resume_and_reconcile_like_the_flux_cli() {
-    let (sb, client, kinds, _dir) = setup().await;
+    let (sb, client, kinds) = setup().await;
     let ks = target(&kinds, "Kustomization", "sock-shop");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s2 = seen.clone();
@@ -180,7 +173,7 @@ async fn suspend_resume_and_reconcile_like_the_flux_cli() {
 
 #[tokio::test]
 async fn forbidden_actions_are_reported_with_the_missing_permission() {
-    let (sb, client, kinds, _dir) = setup().await;
+    let (sb, client, kinds) = setup().await;
     let ks = target(&kinds, "Kustomization", "sock-shop");
     assert!(
         actions::can_patch(&client, &ks.kind, "sock-shop")

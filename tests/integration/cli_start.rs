@@ -188,8 +188,8 @@ fn a_cluster_that_is_down_at_start_keeps_retrying() {
 
 #[test]
 fn start_up_never_waits_on_a_terminal_that_does_not_answer() {
-    use crate::support::pty::sandbox::TestSandbox;
-    let sb = TestSandbox::sock_shop(fluxdeck::sandbox::crds::FluxVersion::Current);
+    use crate::support::sandbox::BlockingSandbox;
+    let sb = BlockingSandbox::sock_shop(fluxdeck::sandbox::crds::FluxVersion::Current);
     let kc = sb.kubeconfig_args();
     let args: Vec<&str> = kc.iter().map(String::as_str).collect();
     let mut tui = Tui::spawn_mute(&args, MEDIUM);

@@ -1,30 +1,21 @@
 //! Connecting through a kubeconfig like kubectl, and discovering Flux's served versions,
 //! against sandboxes playing Flux 2.7+ and Flux 2.6, and as a pod through its service account.
 
+use crate::support::sandbox::{Spec, TestSandbox};
 use fluxdeck::sandbox::crds::FluxVersion;
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
 use fluxdeck::workers::cluster::connect::{ConnectOptions, connect};
 use fluxdeck::workers::cluster::discovery::discover;
 
-async fn sandbox(flux: FluxVersion) -> (Sandbox, tempfile::TempDir) {
-    let sb = Sandbox::start(SandboxConfig {
-        flux,
-        controllers: None,
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    sb.write_kubeconfig(&dir.path().join("kubeconfig")).unwrap();
-    (sb, dir)
+async fn sandbox(flux: FluxVersion) -> TestSandbox {
+    Spec::empty().flux(flux).no_controllers().start().await
 }
 
 #[tokio::test]
 async fn connects_with_the_written_kubeconfig_and_discovers_flux_versions() {
     for (flux, image_version) in [(FluxVersion::Current, "v1"), (FluxVersion::V2_6, "v1beta2")] {
-        let (sb, dir) = sandbox(flux).await;
+        let sb = sandbox(flux).await;
         let conn = connect(&ConnectOptions {
-            kubeconfig: Some(dir.path().join("kubeconfig")),
+            kubeconfig: Some(sb.kubeconfig().to_path_buf()),
             context: None,
         })
         .await
@@ -49,9 +40,9 @@ async fn connects_with_the_written_kubeconfig_and_discovers_flux_versions() {
 
 #[tokio::test]
 async fn a_missing_context_or_file_is_a_clear_error() {
-    let (_sb, dir) = sandbox(FluxVersion::Current).await;
+    let sb = sandbox(FluxVersion::Current).await;
     let err = connect(&ConnectOptions {
-        kubeconfig: Some(dir.path().join("kubeconfig")),
+        kubeconfig: Some(sb.kubeconfig().to_path_buf()),
         context: Some("prod".into()),
     })
     .await
@@ -64,7 +55,7 @@ async fn a_missing_context_or_file_is_a_clear_error() {
     );
     assert!(err.contains("fluxdeck-sandbox"), "{err}");
     let err = connect(&ConnectOptions {
-        kubeconfig: Some(dir.path().join("nope")),
+        kubeconfig: Some(sb.dir().join("nope")),
         context: None,
     })
     .await
@@ -82,8 +73,8 @@ async fn a_missing_context_or_file_is_a_clear_error() {
 #[tokio::test]
 async fn a_pod_connects_with_its_service_account() {
     use fluxdeck::workers::cluster::connect::{ServiceAccount, connect_in_cluster};
-    let (sb, dir) = sandbox(FluxVersion::Current).await;
-    let mount = dir.path().join("serviceaccount");
+    let sb = sandbox(FluxVersion::Current).await;
+    let mount = sb.dir().join("serviceaccount");
     std::fs::create_dir_all(&mount).unwrap();
     std::fs::write(mount.join("token"), &sb.token).unwrap();
     std::fs::write(mount.join("ca.crt"), &sb.ca_pem).unwrap();

@@ -9,10 +9,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::support::sandbox::Spec;
 use fluxdeck::model::key::Kind;
 use fluxdeck::model::object::Object;
-use fluxdeck::sandbox::scenario::{Scenario, ScenarioOptions};
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
+use fluxdeck::sandbox::Sandbox;
 use fluxdeck::state::{Command, PodsWatch, Session, State, Update};
 use fluxdeck::workers::cluster::connect::ConnectOptions;
 use fluxdeck::workers::cluster::worker::{ClusterConfig, FluxNamespaces, run};
@@ -94,15 +94,9 @@ async fn watched(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_n_is_the_contexts_namespace_n_overrides_it_and_a_all() {
-    let sb = Sandbox::start(SandboxConfig {
-        scenario: Some((Scenario::SockShop, ScenarioOptions::default())),
-        controllers: None,
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
+    let sb = Spec::sock_shop().no_controllers().start().await;
+    // The sandbox's kubeconfig, rewritten with the contexts these tests switch between.
+    let kc = sb.kubeconfig().to_path_buf();
     write_kubeconfig(&sb, &kc);
     let set = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<BTreeSet<_>>();
 
@@ -203,15 +197,9 @@ fn pod_namespaces(state: &State) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pods_are_watched_where_the_kustomizations_workloads_run() {
-    let sb = Sandbox::start(SandboxConfig {
-        scenario: Some((Scenario::SockShop, ScenarioOptions::default())),
-        controllers: None,
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
+    let sb = Spec::sock_shop().no_controllers().start().await;
+    // The sandbox's kubeconfig, rewritten with the contexts these tests switch between.
+    let kc = sb.kubeconfig().to_path_buf();
     write_kubeconfig(&sb, &kc);
     let (tx, mut rx) = mpsc::channel(4096);
     let (commands, command_rx) = mpsc::channel(8);

@@ -6,12 +6,11 @@
 
 use std::time::Duration;
 
+use crate::support::sandbox::Spec;
 use fluxdeck::model::key::Kind;
 use fluxdeck::model::object::Object;
 use fluxdeck::sandbox::apiserver::faults::FaultRequest;
 use fluxdeck::sandbox::apiserver::store::Target;
-use fluxdeck::sandbox::scenario::{Scenario, ScenarioOptions};
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
 use fluxdeck::state::{Command, PodsWatch, Update, WatchState};
 use fluxdeck::workers::cluster::connect::ConnectOptions;
 use fluxdeck::workers::cluster::watch::MAX_RETRY;
@@ -27,16 +26,8 @@ async fn next(rx: &mut mpsc::Receiver<Update>) -> Update {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_says_retrying_within_2_s_and_the_change_made_meanwhile_arrives() {
-    let sb = Sandbox::start(SandboxConfig {
-        scenario: Some((Scenario::SockShop, ScenarioOptions::default())),
-        controllers: None,
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    sb.write_kubeconfig(&kc).unwrap();
+    let sb = Spec::sock_shop().no_controllers().start().await;
+    let kc = sb.kubeconfig().to_path_buf();
     let (tx, mut rx) = mpsc::channel(4096);
     let (commands, command_rx) = mpsc::channel(8);
     let worker = tokio::spawn(run(

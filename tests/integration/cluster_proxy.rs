@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
+use crate::support::sandbox::Spec;
 use fluxdeck::workers::cluster::connect::{ConnectOptions, connect_with_env};
 use fluxdeck::workers::cluster::discovery::discover;
 use fluxdeck::workers::proxy::ProxyEnv;
@@ -109,22 +109,15 @@ fn loopback(authority: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_server_is_reached_through_https_proxy_but_never_on_loopback() {
-    let sb = Sandbox::start(SandboxConfig {
-        controllers: None,
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("kubeconfig");
-    sb.write_kubeconfig(&kc).unwrap();
+    let sb = Spec::empty().no_controllers().start().await;
+    let kc = sb.kubeconfig().to_path_buf();
     let direct = ConnectOptions {
         kubeconfig: Some(kc.clone()),
         context: None,
     };
     // The same API server under a name only the proxy resolves (its certificate is for
     // 127.0.0.1, so this test skips verification: the proxy is what it checks).
-    let far = dir.path().join("kubeconfig-far");
+    let far = sb.dir().join("kubeconfig-far");
     let text = std::fs::read_to_string(&kc).unwrap();
     assert!(text.contains("https://127.0.0.1:"), "{text}");
     let text = text

@@ -7,7 +7,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
+use crate::support::sandbox::Spec;
+use fluxdeck::sandbox::Sandbox;
 use fluxdeck::workers::cluster::connect::{ConnectOptions, connect};
 use fluxdeck::workers::cluster::discovery::discover;
 
@@ -53,12 +54,7 @@ fn exec_kubeconfig(sb: &Sandbox, aws: &Path, path: &Path) {
 
 #[tokio::test]
 async fn the_kubeconfig_exec_plugin_aws_eks_get_token_signs_in() {
-    let sb = Sandbox::start(SandboxConfig {
-        controllers: None,
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
+    let sb = Spec::empty().no_controllers().start().await;
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
 

@@ -5,10 +5,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::support::sandbox::{Spec, TestSandbox};
 use fluxdeck::cli::status::{Lane, LaneStage, LaneStep, StatusReport, Stuck};
-use fluxdeck::sandbox::controllers::ControllerOptions;
-use fluxdeck::sandbox::scenario::{Scenario, ScenarioOptions};
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 const APPS: &str =
@@ -17,7 +15,7 @@ const TENANT: &str =
     "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/sock-shop/kustomizations/sock-shop";
 
 struct Cluster {
-    sb: Option<Sandbox>,
+    sb: Option<TestSandbox>,
     dir: tempfile::TempDir,
     http: reqwest::Client,
 }
@@ -32,13 +30,11 @@ struct Run {
 
 impl Cluster {
     async fn start(reconcile_time: Duration) -> Cluster {
-        let sb = Sandbox::start(SandboxConfig {
-            scenario: Some((Scenario::SockShop, ScenarioOptions::default())),
-            controllers: Some(ControllerOptions { reconcile_time }),
-            ..SandboxConfig::default()
-        })
-        .await
-        .expect("the sandbox starts");
+        let sb = Spec::sock_shop()
+            .reconcile_time(reconcile_time)
+            .start()
+            .await;
+        // A dir of its own: the kubeconfig outlives the sandbox (`shutdown_sandbox`).
         let dir = tempfile::tempdir().unwrap();
         sb.write_kubeconfig(&dir.path().join("kubeconfig")).unwrap();
         Cluster {
@@ -48,7 +44,7 @@ impl Cluster {
         }
     }
 
-    fn sb(&self) -> &Sandbox {
+    fn sb(&self) -> &TestSandbox {
         self.sb.as_ref().expect("running")
     }
 

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use crate::support::git::http_server::GitHttpServer;
 use crate::support::git::{OVERLAY, TestRepo, isolated_credentials, tenant_objects};
+use crate::support::sandbox::{Spec, TestSandbox};
 use fluxdeck::model::commit::{BehindBy, CommitMark};
 use fluxdeck::model::key::{Kind, ObjectKey};
 use fluxdeck::sandbox::registry::{RegistryServer, RegistryStore};
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
 use fluxdeck::state::{Command, Drift, NextPick, PodsWatch, State, Update};
 use fluxdeck::workers::cluster::connect::ConnectOptions;
 use fluxdeck::workers::cluster::worker::{ClusterConfig, FluxNamespaces, run as run_cluster};
@@ -67,7 +67,7 @@ fn helper_credentials(dir: &Path) -> CredentialConfig {
 }
 
 struct Running {
-    sandbox: Sandbox,
+    sandbox: TestSandbox,
     registry: RegistryServer,
     store: Arc<RegistryStore>,
     router: JoinHandle<()>,
@@ -79,13 +79,7 @@ struct Running {
 
 impl Running {
     async fn start(dir: &Path, objects: Vec<Value>, store: Arc<RegistryStore>) -> Running {
-        let sandbox = Sandbox::start(SandboxConfig {
-            objects,
-            ..SandboxConfig::default()
-        })
-        .await
-        .unwrap();
-        sandbox.write_kubeconfig(&dir.join("kc")).unwrap();
+        let sandbox = Spec::objects(objects).start().await;
         let registry = store
             .start(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
@@ -95,7 +89,7 @@ impl Running {
         let cluster = tokio::spawn(run_cluster(
             ClusterConfig {
                 connect: ConnectOptions {
-                    kubeconfig: Some(dir.join("kc")),
+                    kubeconfig: Some(sandbox.kubeconfig().to_path_buf()),
                     context: None,
                 },
                 namespace: FluxNamespaces::All,

@@ -7,16 +7,16 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::support::sandbox::{Spec, TestSandbox};
 use fluxdeck::sandbox::live::LiveConfig;
 use fluxdeck::sandbox::pace::Pace;
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 const TENANT: &str =
     "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/sock-shop/kustomizations/sock-shop";
 
 struct Live {
-    sb: Sandbox,
+    sb: TestSandbox,
     dir: tempfile::TempDir,
     http: reqwest::Client,
     ecr: String,
@@ -32,16 +32,12 @@ struct Run {
 impl Live {
     async fn start() -> Live {
         let dir = tempfile::tempdir().unwrap();
-        let sb = Sandbox::start(SandboxConfig {
-            live: Some(LiveConfig {
-                build_every: None,
-                ..LiveConfig::new(dir.path().join("state"), Pace::demo(4.0))
-            }),
-            ..SandboxConfig::default()
+        let sb = Spec::live(LiveConfig {
+            build_every: None,
+            ..LiveConfig::new(dir.path().join("state"), Pace::demo(4.0))
         })
-        .await
-        .expect("the live sandbox starts");
-        sb.write_kubeconfig(&dir.path().join("kubeconfig")).unwrap();
+        .start()
+        .await;
         let http = reqwest::Client::new();
         let endpoints: Value = http
             .get(format!("{}/sandbox/endpoints", sb.http_url()))
@@ -76,7 +72,7 @@ impl Live {
         let home: PathBuf = self.dir.path().join("home");
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_fluxdeck"))
             .arg("--kubeconfig")
-            .arg(self.dir.path().join("kubeconfig"))
+            .arg(self.sb.kubeconfig())
             .arg("--log-file")
             .arg(self.dir.path().join("fluxdeck.log"))
             .args(args)

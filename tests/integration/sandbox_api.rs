@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
+use crate::support::sandbox::{Spec, TestSandbox};
+use fluxdeck::sandbox::Sandbox;
 use serde_json::{Value, json};
 
 const KS: &str = "/apis/kustomize.toolkit.fluxcd.io/v1";
@@ -26,20 +27,14 @@ fn kustomization(ns: &str, name: &str) -> Value {
     })
 }
 
-async fn start() -> Sandbox {
+async fn start() -> TestSandbox {
     let mut objects = vec![namespace("sock-shop"), namespace("flux-system")];
     for n in ["ks-a", "ks-b", "ks-c"] {
         objects.push(kustomization("sock-shop", n));
     }
     objects.push(kustomization("flux-system", "flux-system"));
     // No simulated controllers: these tests check the API's own behaviour, version by version.
-    Sandbox::start(SandboxConfig {
-        objects,
-        controllers: None,
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("sandbox starts")
+    Spec::objects(objects).no_controllers().start().await
 }
 
 struct Client {
@@ -760,15 +755,10 @@ async fn controllers_answer_reconcile_requests_and_resume_like_flux() {
         "status": {"artifact": {"revision": "main@sha1:1111111111111111111111111111111111111111",
             "digest": "sha256:00", "path": "p", "url": "u", "lastUpdateTime": "2026-01-01T00:00:00Z"}}
     }));
-    let sb = Sandbox::start(SandboxConfig {
-        objects,
-        controllers: Some(fluxdeck::sandbox::controllers::ControllerOptions {
-            reconcile_time: Duration::from_millis(50),
-        }),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
+    let sb = Spec::objects(objects)
+        .reconcile_time(Duration::from_millis(50))
+        .start()
+        .await;
     let c = Client::new(&sb);
     let path = format!("{KS}/namespaces/sock-shop/kustomizations/app");
     let token = "2026-11-28T10:00:00.123456789+01:00";

@@ -3,19 +3,16 @@
 //! reads see, the summary lists the Kustomizations, and without the flag the paths are
 //! neither served nor open.
 
+use crate::support::sandbox::{Spec, TestSandbox};
 use fluxdeck::sandbox::scenario::{Scenario, ScenarioOptions};
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 
-async fn start(bench_api: bool) -> Sandbox {
-    Sandbox::start(SandboxConfig {
-        scenario: Some((Scenario::Scale(100), ScenarioOptions::default())),
-        controllers: None,
-        bench_api,
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("sandbox starts")
+async fn start(bench_api: bool) -> TestSandbox {
+    Spec::scenario(Scenario::Scale(100), ScenarioOptions::default())
+        .no_controllers()
+        .bench_api(bench_api)
+        .start()
+        .await
 }
 
 async fn call(method: reqwest::Method, url: String, token: Option<&str>) -> (u16, Value) {

@@ -7,12 +7,10 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use fluxdeck::sandbox::scenario::{Scenario, ScenarioOptions};
-use fluxdeck::sandbox::{SandboxConfig, SandboxThread};
+use crate::support::sandbox::{BlockingSandbox, Spec};
 
 struct Kubectl {
-    sb: SandboxThread,
-    dir: tempfile::TempDir,
+    sb: BlockingSandbox,
 }
 
 fn kubectl_present() -> bool {
@@ -37,20 +35,13 @@ impl Kubectl {
         if !kubectl_present() {
             return None;
         }
-        let sb = SandboxThread::start(SandboxConfig {
-            scenario: Some((Scenario::SockShop, ScenarioOptions::default())),
-            ..SandboxConfig::default()
+        Some(Kubectl {
+            sb: Spec::sock_shop().start_blocking(),
         })
-        .expect("sandbox starts");
-        let dir = tempfile::tempdir().unwrap();
-        sb.get()
-            .write_kubeconfig(&dir.path().join("kubeconfig"))
-            .unwrap();
-        Some(Kubectl { sb, dir })
     }
 
     fn kubeconfig(&self) -> PathBuf {
-        self.dir.path().join("kubeconfig")
+        self.sb.kubeconfig().to_path_buf()
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -58,7 +49,7 @@ impl Kubectl {
         c.args(args)
             .env("KUBECONFIG", self.kubeconfig())
             // A private HOME: kubectl's discovery cache and config stay in the temp dir.
-            .env("HOME", self.dir.path())
+            .env("HOME", self.sb.dir())
             .env_remove("KUBECTL_EXTERNAL_DIFF");
         c
     }
@@ -76,19 +67,17 @@ impl Kubectl {
 
     fn object(&self, path: &str) -> serde_json::Value {
         let sb = self.sb.get();
-        self.sb
-            .block_on(async {
-                reqwest::Client::new()
-                    .get(format!("{}{path}", sb.http_url()))
-                    .bearer_auth(&sb.token)
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap()
-            })
-            .unwrap()
+        self.sb.block_on(async {
+            reqwest::Client::new()
+                .get(format!("{}{path}", sb.http_url()))
+                .bearer_auth(&sb.token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        })
     }
 
     fn fault(&self, body: serde_json::Value) {

@@ -13,10 +13,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::sandbox::{Spec, TestSandbox};
 use fluxdeck::sandbox::crds::FluxVersion;
 use fluxdeck::sandbox::live::LiveConfig;
 use fluxdeck::sandbox::pace::Pace;
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 const TENANT: &str =
@@ -27,7 +27,7 @@ const FRONT_END_PODS: &str = "/api/v1/namespaces/sock-shop/pods?labelSelector=na
 const ECR: &str = "123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end";
 
 struct Live {
-    sb: Sandbox,
+    sb: TestSandbox,
     http: reqwest::Client,
     dir: tempfile::TempDir,
     image_api: &'static str,
@@ -43,16 +43,14 @@ impl Live {
                 .try_init();
         }
         let dir = tempfile::tempdir().unwrap();
-        let sb = Sandbox::start(SandboxConfig {
-            flux,
-            live: Some(LiveConfig {
-                build_every: None,
-                ..LiveConfig::new(dir.path().join("state"), Pace::demo(speed))
-            }),
-            ..SandboxConfig::default()
+        // The state and the clones go to a dir of the test's own, which outlives `shutdown`.
+        let sb = Spec::live(LiveConfig {
+            build_every: None,
+            ..LiveConfig::new(dir.path().join("state"), Pace::demo(speed))
         })
-        .await
-        .expect("the live sandbox starts");
+        .flux(flux)
+        .start()
+        .await;
         let image_api = match flux {
             FluxVersion::Current => "/apis/image.toolkit.fluxcd.io/v1",
             FluxVersion::V2_6 => "/apis/image.toolkit.fluxcd.io/v1beta2",

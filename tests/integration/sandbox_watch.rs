@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
+use crate::support::sandbox::Spec;
+use fluxdeck::sandbox::Sandbox;
 use futures::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -99,16 +100,13 @@ async fn watcher_lists_watches_bookmarks_survives_410_and_relists() {
     for n in ["a", "b", "c"] {
         objects.push(kustomization("sock-shop", n));
     }
-    let sb = Sandbox::start(SandboxConfig {
-        objects,
+    let sb = Spec::objects(objects)
         // Bookmarks only on demand, so the test controls when they happen.
-        bookmark_interval: Duration::from_secs(3600),
+        .bookmark_interval(Duration::from_secs(3600))
         // No simulated controllers: only the test's own writes change versions.
-        controllers: None,
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
+        .no_controllers()
+        .start()
+        .await;
     let client = client(&sb).await;
     let gvk = GroupVersionKind::gvk("kustomize.toolkit.fluxcd.io", "v1", "Kustomization");
     let ar = ApiResource::from_gvk_with_plural(&gvk, "kustomizations");

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::support::sandbox::Spec;
 use crate::support::workloads::*;
-use fluxdeck::sandbox::SandboxConfig;
 use fluxdeck::sandbox::controllers::workloads::WorkloadOptions;
 use fluxdeck::sandbox::scenario::{Scenario, ScenarioOptions};
 use regex::Regex;
@@ -319,17 +319,14 @@ async fn scaling_and_pausing_are_honoured() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seeded_sock_shop_is_adopted_untouched_and_hashes_agree() {
     let seed = 7;
-    let config = SandboxConfig {
-        scenario: Some((
-            Scenario::SockShop,
-            ScenarioOptions {
-                seed,
-                ..ScenarioOptions::default()
-            },
-        )),
-        ..SandboxConfig::default()
-    };
-    let w = world_with(config, WorkloadOptions { seed, ..options() }).await;
+    let spec = Spec::scenario(
+        Scenario::SockShop,
+        ScenarioOptions {
+            seed,
+            ..ScenarioOptions::default()
+        },
+    );
+    let w = world_with(spec, WorkloadOptions { seed, ..options() }).await;
     let store = &w.sandbox.store;
     let versions = |kind: &str| -> BTreeMap<String, u64> {
         let (group, plural) = match kind {
@@ -411,7 +408,7 @@ async fn thousands_of_deployments_roll_out_while_the_pace_warps() {
     let pace = fluxdeck::sandbox::pace::Pace::new(50.0, 1.0);
     pace.set_warp(true);
     let w = world_with(
-        SandboxConfig::default(),
+        Spec::empty(),
         WorkloadOptions {
             pace: pace.clone(),
             ..options()

@@ -5,14 +5,14 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::pty::sandbox::{KS_PATH, TestSandbox};
 use crate::support::pty::{LARGE, MEDIUM, SMALL, Tui, WAIT, keys};
+use crate::support::sandbox::{BlockingSandbox, KS_PATH, Spec};
 use fluxdeck::sandbox::crds::FluxVersion;
-use fluxdeck::sandbox::{SandboxConfig, scenario};
+use fluxdeck::sandbox::scenario;
 use serde_json::{Value, json};
 
 /// Starts the TUI on `sb` with extra `args`.
-fn open(sb: &TestSandbox, args: &[&str], size: (u16, u16)) -> Tui {
+fn open(sb: &BlockingSandbox, args: &[&str], size: (u16, u16)) -> Tui {
     let kc = sb.kubeconfig_args();
     let mut all: Vec<&str> = kc.iter().map(String::as_str).collect();
     all.extend_from_slice(args);
@@ -41,8 +41,8 @@ fn follow_sock_shop(tui: &mut Tui) {
 }
 
 /// A current-Flux sock-shop sandbox and the TUI on it, with the sock-shop rows shown.
-fn sock_shop_tui(args: &[&str], size: (u16, u16)) -> (TestSandbox, Tui) {
-    let sb = TestSandbox::sock_shop(FluxVersion::Current);
+fn sock_shop_tui(args: &[&str], size: (u16, u16)) -> (BlockingSandbox, Tui) {
+    let sb = BlockingSandbox::sock_shop(FluxVersion::Current);
     let mut tui = open(&sb, args, size);
     wait_for_sock_shop(&mut tui);
     (sb, tui)
@@ -56,7 +56,7 @@ fn select_sock_shop(tui: &mut Tui) {
 }
 
 /// The tag the sandbox's ImagePolicy selected, whatever the Flux release's status shape.
-fn latest_tag(sb: &TestSandbox, version: &str) -> String {
+fn latest_tag(sb: &BlockingSandbox, version: &str) -> String {
     let list = sb.get_json(&format!(
         "/apis/image.toolkit.fluxcd.io/{version}/imagepolicies"
     ));
@@ -89,7 +89,7 @@ fn suspended_reads(screen: &str, value: &str) -> bool {
 }
 
 /// How many times the Kustomizations were listed (not watched) across all namespaces.
-fn kustomization_lists(sb: &TestSandbox) -> usize {
+fn kustomization_lists(sb: &BlockingSandbox) -> usize {
     sb.requests()
         .iter()
         .filter(|r| r["path"] == "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations")
@@ -103,7 +103,7 @@ fn kustomization_lists(sb: &TestSandbox) -> usize {
 }
 
 /// Suspends the sock-shop Kustomization behind the API's back (works during an outage).
-fn suspend_in_store(sb: &TestSandbox) {
+fn suspend_in_store(sb: &BlockingSandbox) {
     sb.modify(
         "kustomize.toolkit.fluxcd.io/v1",
         "Kustomization",
@@ -240,7 +240,7 @@ fn f_sets_the_reconcile_annotation_and_the_strip_shows_the_result() {
 
 #[test]
 fn readonly_sends_no_write_request() {
-    let sb = TestSandbox::sock_shop(FluxVersion::Current);
+    let sb = BlockingSandbox::sock_shop(FluxVersion::Current);
     let mut tui = open(&sb, &["--readonly"], MEDIUM);
     let screen = wait_for_sock_shop(&mut tui);
     assert!(screen.contains("READ-ONLY"), "{screen}");
@@ -263,7 +263,7 @@ fn readonly_sends_no_write_request() {
 
 #[test]
 fn a_denied_patch_shows_the_key_unavailable_and_names_the_permission() {
-    let sb = TestSandbox::sock_shop(FluxVersion::Current);
+    let sb = BlockingSandbox::sock_shop(FluxVersion::Current);
     sb.faults(json!({"deny": [{"verb": "patch", "resource": "kustomizations"}]}));
     let mut tui = open(&sb, &[], MEDIUM);
     wait_for_sock_shop(&mut tui);
@@ -366,17 +366,15 @@ fn dropped_watches_and_expired_versions_resume_without_losing_a_change() {
 
 #[test]
 fn flux_2_6_fills_the_image_panes() {
-    let sb = TestSandbox::start(SandboxConfig {
-        flux: FluxVersion::V2_6,
-        scenario: Some((
-            scenario::Scenario::SockShop,
-            scenario::ScenarioOptions {
-                flux: FluxVersion::V2_6,
-                ..scenario::ScenarioOptions::default()
-            },
-        )),
-        ..SandboxConfig::default()
-    });
+    let sb = Spec::scenario(
+        scenario::Scenario::SockShop,
+        scenario::ScenarioOptions {
+            flux: FluxVersion::V2_6,
+            ..scenario::ScenarioOptions::default()
+        },
+    )
+    .flux(FluxVersion::V2_6)
+    .start_blocking();
     let mut tui = open(&sb, &[], MEDIUM);
     wait_for_sock_shop(&mut tui);
     follow_sock_shop(&mut tui);

@@ -6,9 +6,8 @@
 use std::path::Path;
 
 use crate::support::git::{TestRepo, tenant_objects};
-use crate::support::pty::sandbox::TestSandbox;
 use crate::support::pty::{LARGE, Tui, WAIT, keys};
-use fluxdeck::sandbox::SandboxConfig;
+use crate::support::sandbox::Spec;
 use serde_json::Value;
 
 const NS: &str = "sock-shop";
@@ -46,10 +45,7 @@ fn automation_commits_are_highlighted_marked_and_open_their_diff() {
     let human = repo.head();
     let first = repo.release("main-aaa1111-1");
     let second = repo.release("main-bbb2222-2");
-    let sb = TestSandbox::start(SandboxConfig {
-        objects: objects(&repo.path, &first),
-        ..SandboxConfig::default()
-    });
+    let sb = Spec::objects(objects(&repo.path, &first)).start_blocking();
     let kc = sb.kubeconfig_args();
     let args: Vec<&str> = kc.iter().map(String::as_str).collect();
     let mut tui = Tui::spawn(&args, LARGE);

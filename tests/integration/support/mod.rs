@@ -3,6 +3,7 @@
 pub mod git;
 pub mod pty;
 pub mod registry;
+pub mod sandbox;
 pub mod setters;
 pub mod ui;
 pub mod workloads;

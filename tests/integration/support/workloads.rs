@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::sandbox::{Spec, TestSandbox};
 use fluxdeck::sandbox::apiserver::store::{EventKind, Store};
 use fluxdeck::sandbox::controllers::workloads::{self, ImageFate, WorkloadOptions};
 use fluxdeck::sandbox::pace::Pace;
-use fluxdeck::sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 pub const NS: &str = "shop";
@@ -39,7 +39,7 @@ pub fn fate(image: &str) -> ImageFate {
 }
 
 pub struct World {
-    pub sandbox: Sandbox,
+    pub sandbox: TestSandbox,
     pub http: reqwest::Client,
     pub controllers: tokio::task::JoinHandle<()>,
 }
@@ -50,13 +50,8 @@ impl Drop for World {
     }
 }
 
-pub async fn world_with(config: SandboxConfig, options: WorkloadOptions) -> World {
-    let sandbox = Sandbox::start(SandboxConfig {
-        controllers: None,
-        ..config
-    })
-    .await
-    .unwrap();
+pub async fn world_with(spec: Spec, options: WorkloadOptions) -> World {
+    let sandbox = spec.no_controllers().start().await;
     let controllers = workloads::spawn(sandbox.store.clone(), options);
     let w = World {
         sandbox,
@@ -84,7 +79,7 @@ pub fn options() -> WorkloadOptions {
 }
 
 pub async fn world() -> World {
-    world_with(SandboxConfig::default(), options()).await
+    world_with(Spec::empty(), options()).await
 }
 
 impl World {

@@ -6,7 +6,6 @@
 //! Waiting is by polling the screen until a predicate holds, with generous timeouts (the
 //! test machine is small and busy); a timeout's error carries the screen and the log tail.
 
-pub mod sandbox;
 mod terminal;
 
 use std::io::Write;
