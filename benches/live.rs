@@ -19,8 +19,9 @@
 #[path = "support/mod.rs"]
 mod support;
 
-#[path = "../tests/pty_support/mod.rs"]
-#[allow(unused_imports)]
+// The integration tests' helpers, of which this benchmark uses a part.
+#[path = "../tests/integration/support/pty/mod.rs"]
+#[allow(dead_code, unused_imports)]
 mod pty_support;
 
 use std::time::{Duration, Instant};

@@ -8,7 +8,9 @@
 //!
 //! Run: `cargo bench --bench render`; medians are in `target/criterion/*/new/estimates.json`.
 
-#[path = "../tests/ui_support/mod.rs"]
+// The integration tests' helpers, of which this benchmark uses a part.
+#[path = "../tests/integration/support/ui.rs"]
+#[allow(dead_code)]
 mod ui_support;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-#[path = "../tests/setters_support/mod.rs"]
+#[path = "../tests/integration/support/setters.rs"]
 #[allow(dead_code)]
 mod setters_support;
 

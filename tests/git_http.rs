@@ -3,15 +3,23 @@
 //! token (one refused attempt, a clear error, no retry on the interval), no credential, a
 //! password in the URL (never printed), a repository that is not there, and HTTPS fetches through
 //! `HTTPS_PROXY` (never for a loopback address).
+//!
+//! A test binary of its own, not a module of `tests/integration`: it sets the token variables
+//! in the process environment, which is only sound while no other thread reads it.
 
+// This binary uses part of the git helpers the integration tests share; unused code is
+// caught in the `integration` binary, which uses all of them.
+#[path = "integration/support/git/mod.rs"]
+#[allow(dead_code)]
 mod git_support;
 
-use std::sync::Once;
+use std::path::Path;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use fluxdeck::workers::git::{CredentialConfig, GitCommand, GitError, Helpers, RepoSource};
-use git_support::http_server::GitHttpServer;
+use git_support::http_server::{GitHttpServer, Stats};
 use git_support::{Running, TestRepo, isolated_credentials};
 
 const GOOD: &str = "s3cret-token-4f1c";
@@ -31,6 +39,18 @@ fn env() {
             std::env::set_var(BAD_VAR, BAD);
         }
     });
+}
+
+/// A server on `root` for `user`:`password`, and what it counts.
+fn counting(root: &Path, user: &str, password: &str) -> (GitHttpServer, Arc<Stats>) {
+    let stats = Arc::new(Stats::default());
+    let server = GitHttpServer::counting(root, user, password, stats.clone());
+    (server, stats)
+}
+
+/// Requests refused for wrong credentials so far.
+fn refused(stats: &Stats) -> usize {
+    stats.refused.load(Ordering::SeqCst)
 }
 
 fn with_token(var: &str) -> CredentialConfig {
@@ -54,7 +74,7 @@ async fn clones_and_fetches_with_the_token_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let mut repo = TestRepo::new(dir.path(), "remote.git");
     repo.human(1);
-    let server = GitHttpServer::start(dir.path(), "git", GOOD);
+    let (server, stats) = counting(dir.path(), "git", GOOD);
     let mut w = Running::start(&dir.path().join("cache"), 50, with_token(GOOD_VAR));
     w.send(track(&server.url("remote.git"), Duration::from_secs(3600)))
         .await;
@@ -66,8 +86,8 @@ async fn clones_and_fetches_with_the_token_from_the_environment() {
     w.send(GitCommand::FetchNow { key: None }).await;
     assert_eq!(w.fetched().await, (c2.clone(), true));
     assert_eq!(w.log().await.commits[0].sha, c2);
-    assert_eq!(server.refused(), 0);
-    assert!(server.stats.served.load(Ordering::SeqCst) >= 4);
+    assert_eq!(refused(&stats), 0);
+    assert!(stats.served.load(Ordering::SeqCst) >= 4);
     w.stop().await;
 }
 
@@ -76,7 +96,7 @@ async fn a_credential_helper_from_gitconfig_answers() {
     env();
     let dir = tempfile::tempdir().unwrap();
     let repo = TestRepo::new(dir.path(), "remote.git");
-    let server = GitHttpServer::start(dir.path(), "helper-user", GOOD);
+    let (server, stats) = counting(dir.path(), "helper-user", GOOD);
     // The shape `!aws codecommit credential-helper $@` has: a shell command that prints
     // username= and password= lines for `get`.
     let gitconfig = dir.path().join("gitconfig");
@@ -95,7 +115,7 @@ async fn a_credential_helper_from_gitconfig_answers() {
     w.send(track(&server.url("remote.git"), Duration::from_secs(3600)))
         .await;
     assert_eq!(w.log().await.head, repo.head());
-    assert_eq!(server.refused(), 0);
+    assert_eq!(refused(&stats), 0);
     w.stop().await;
 }
 
@@ -104,7 +124,7 @@ async fn a_wrong_token_is_one_refused_attempt_a_clear_error_and_no_retry_loop() 
     env();
     let dir = tempfile::tempdir().unwrap();
     TestRepo::new(dir.path(), "remote.git");
-    let server = GitHttpServer::start(dir.path(), "git", GOOD);
+    let (server, stats) = counting(dir.path(), "git", GOOD);
     let mut w = Running::start(&dir.path().join("cache"), 50, with_token(BAD_VAR));
     // A one-second interval: were failures retried on it, the wait below would see them.
     w.send(track(&server.url("remote.git"), Duration::from_secs(1)))
@@ -127,23 +147,23 @@ async fn a_wrong_token_is_one_refused_attempt_a_clear_error_and_no_retry_loop() 
         "never prints a token: {text}"
     );
     assert_eq!(
-        server.refused(),
+        refused(&stats),
         1,
         "exactly one attempt with the wrong token"
     );
 
     tokio::time::sleep(Duration::from_millis(3500)).await;
     assert_eq!(
-        server.refused(),
+        refused(&stats),
         1,
         "the interval does not retry a refused credential"
     );
-    assert_eq!(server.stats.challenged.load(Ordering::SeqCst), 1);
+    assert_eq!(stats.challenged.load(Ordering::SeqCst), 1);
 
     // Asking again is one more attempt, and one more clear error.
     w.send(GitCommand::FetchNow { key: None }).await;
     assert!(matches!(w.error().await, GitError::AuthFailed { .. }));
-    assert_eq!(server.refused(), 2);
+    assert_eq!(refused(&stats), 2);
     w.stop().await;
 }
 
@@ -152,7 +172,7 @@ async fn no_credential_at_all_says_so_without_sending_one() {
     env();
     let dir = tempfile::tempdir().unwrap();
     TestRepo::new(dir.path(), "remote.git");
-    let server = GitHttpServer::start(dir.path(), "git", GOOD);
+    let (server, stats) = counting(dir.path(), "git", GOOD);
     let mut w = Running::start(&dir.path().join("cache"), 50, isolated_credentials());
     w.send(track(&server.url("remote.git"), Duration::from_secs(3600)))
         .await;
@@ -165,7 +185,7 @@ async fn no_credential_at_all_says_so_without_sending_one() {
         err.to_string().contains("no credential was available"),
         "{err}"
     );
-    assert_eq!(server.refused(), 0);
+    assert_eq!(refused(&stats), 0);
     w.stop().await;
 }
 
@@ -174,7 +194,7 @@ async fn a_password_in_the_url_is_used_but_never_printed() {
     env();
     let dir = tempfile::tempdir().unwrap();
     let repo = TestRepo::new(dir.path(), "remote.git");
-    let server = GitHttpServer::start(dir.path(), "git", GOOD);
+    let (server, stats) = counting(dir.path(), "git", GOOD);
     let cache = dir.path().join("cache");
 
     let good = format!("http://git:{GOOD}@{}/remote.git", server.addr);
@@ -196,7 +216,7 @@ async fn a_password_in_the_url_is_used_but_never_printed() {
     let text = err.to_string();
     assert!(!text.contains(BAD), "{text}");
     assert!(text.contains("git:********@"), "{text}");
-    assert_eq!(server.refused(), 1);
+    assert_eq!(refused(&stats), 1);
     w.stop().await;
 }
 
@@ -204,13 +224,13 @@ async fn a_password_in_the_url_is_used_but_never_printed() {
 async fn a_repository_the_server_does_not_have_is_not_found() {
     env();
     let dir = tempfile::tempdir().unwrap();
-    let server = GitHttpServer::start(dir.path(), "git", GOOD);
+    let (server, stats) = counting(dir.path(), "git", GOOD);
     let mut w = Running::start(&dir.path().join("cache"), 50, with_token(GOOD_VAR));
     w.send(track(&server.url("missing.git"), Duration::from_secs(3600)))
         .await;
     let err = w.error().await;
     assert!(matches!(err, GitError::NotFound { .. }), "{err}");
-    assert_eq!(server.refused(), 0);
+    assert_eq!(refused(&stats), 0);
     w.stop().await;
 }
 

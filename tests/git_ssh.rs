@@ -15,7 +15,14 @@
 //!
 //! This file holds a single test because the agent scenario sets `SSH_AUTH_SOCK` for the
 //! process (libssh2 reads it from the environment).
+//!
+//! A test binary of its own, not a module of `tests/integration`: it sets `SSH_AUTH_SOCK` in
+//! the process environment, which is only sound while no other thread reads it.
 
+// This binary uses part of the git helpers the integration tests share; unused code is
+// caught in the `integration` binary, which uses all of them.
+#[path = "integration/support/git/mod.rs"]
+#[allow(dead_code)]
 mod git_support;
 
 use fluxdeck::workers::proxy::ProxyEnv;

@@ -1,5 +1,5 @@
 //! Tests of the controllers against a bare store (the HTTP-level ones are in
-//! `tests/sandbox_workloads.rs`).
+//! `tests/integration/sandbox_workloads.rs`).
 
 use std::sync::Arc;
 

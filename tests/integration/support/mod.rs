@@ -1,0 +1,11 @@
+//! Helpers shared by the integration tests.
+
+pub mod git;
+pub mod pty;
+pub mod registry;
+pub mod sandbox;
+pub mod scene;
+pub mod setters;
+pub mod svg;
+pub mod ui;
+pub mod workloads;
