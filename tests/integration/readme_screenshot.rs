@@ -4,7 +4,7 @@
 //! committed file differs. After a change to the screen, update it with
 //!
 //! ```sh
-//! FLUXDECK_UPDATE_SCREENSHOT=1 cargo test --locked --test readme_screenshot
+//! FLUXDECK_UPDATE_SCREENSHOT=1 cargo test --locked --test integration readme_screenshot
 //! ```
 
 
@@ -51,7 +51,7 @@ fn the_readme_screenshot_is_the_current_app() {
         committed == picture,
         "{PATH} is not the app as it draws now (the screen changed); look at the new screen \
          below, then update the picture with\n  FLUXDECK_UPDATE_SCREENSHOT=1 cargo test --locked \
-         --test readme_screenshot\n{text}"
+         --test integration readme_screenshot\n{text}"
     );
 }
 
