@@ -2,9 +2,9 @@
 //! the `fluxdeck` binary against the sandbox's frozen `sock-shop` scenario, through the
 //! kubeconfig the sandbox writes into a temp dir. Objects are checked through the API.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::support::cli::{self, Run};
 use crate::support::sandbox::{Spec, TestSandbox};
 use fluxdeck::cli::status::{Lane, LaneStage, LaneStep, StatusReport, Stuck};
 use serde_json::{Value, json};
@@ -21,13 +21,6 @@ struct Cluster {
 }
 
 /// What one run of the binary gave.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
-
 impl Cluster {
     async fn start(reconcile_time: Duration) -> Cluster {
         let sb = Spec::sock_shop()
@@ -48,36 +41,16 @@ impl Cluster {
         self.sb.as_ref().expect("running")
     }
 
-    /// Runs `fluxdeck --kubeconfig KC ARGS…` with a private HOME and XDG dirs (no user
-    /// config, credentials or caches are read or written) and no AWS metadata probes.
+    /// Runs `fluxdeck --kubeconfig KC ARGS…` (see [`cli::fluxdeck`]).
     async fn fluxdeck(&self, args: &[&str]) -> Run {
-        let home: PathBuf = self.dir.path().join("home");
-        let started = Instant::now();
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_fluxdeck"))
-            .arg("--kubeconfig")
-            .arg(self.dir.path().join("kubeconfig"))
-            .arg("--log-file")
-            .arg(self.dir.path().join("fluxdeck.log"))
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .env("HOME", &home)
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .output();
-        let out = tokio::time::timeout(Duration::from_secs(60), out)
-            .await
-            .expect("fluxdeck ends within 60 s")
-            .expect("fluxdeck runs");
-        Run {
-            code: out.status.code().expect("fluxdeck exits, not killed"),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-            took: started.elapsed(),
-        }
+        cli::fluxdeck(
+            &self.dir.path().join("kubeconfig"),
+            self.dir.path(),
+            args,
+            &[],
+            Duration::from_secs(60),
+        )
+        .await
     }
 
     async fn get(&self, path: &str) -> Value {

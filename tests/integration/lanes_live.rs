@@ -4,9 +4,9 @@
 //! CrashLoopBackOff for a broken build; `status -o json` reports the lanes and meets its
 //! schema.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::support::cli::{self, Run};
 use crate::support::sandbox::{Spec, TestSandbox};
 use fluxdeck::sandbox::live::LiveConfig;
 use fluxdeck::sandbox::pace::Pace;
@@ -21,12 +21,6 @@ struct Live {
     http: reqwest::Client,
     ecr: String,
     git_token: String,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 impl Live {
@@ -69,34 +63,18 @@ impl Live {
     }
 
     async fn fluxdeck_plain(&self, args: &[&str]) -> Run {
-        let home: PathBuf = self.dir.path().join("home");
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_fluxdeck"))
-            .arg("--kubeconfig")
-            .arg(self.sb.kubeconfig())
-            .arg("--log-file")
-            .arg(self.dir.path().join("fluxdeck.log"))
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .env("HOME", &home)
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ACCESS_KEY_ID", "sandbox")
-            .env("AWS_SECRET_ACCESS_KEY", "sandbox")
-            .env("FLUXDECK_GIT_TOKEN", &self.git_token)
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .output();
-        let out = tokio::time::timeout(Duration::from_secs(120), out)
-            .await
-            .expect("fluxdeck ends within 120 s")
-            .expect("fluxdeck runs");
-        Run {
-            code: out.status.code().expect("fluxdeck exits, not killed"),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-        }
+        cli::fluxdeck(
+            self.sb.kubeconfig(),
+            self.dir.path(),
+            args,
+            &[
+                ("AWS_ACCESS_KEY_ID", "sandbox"),
+                ("AWS_SECRET_ACCESS_KEY", "sandbox"),
+                ("FLUXDECK_GIT_TOKEN", &self.git_token),
+            ],
+            Duration::from_secs(120),
+        )
+        .await
     }
 
     async fn send(&self, method: reqwest::Method, path: &str, ct: &str, body: Value) -> Value {

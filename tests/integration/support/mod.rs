@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+pub mod cli;
 pub mod git;
 pub mod pty;
 pub mod registry;
