@@ -20,13 +20,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use jiff::Timestamp;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::git::{self, Identity, NewCommit};
 use super::pace::Pace;
-use super::registry::{PushRequest, RegistryStore};
+use super::registry::RegistryStore;
 
 mod repo;
 mod run;

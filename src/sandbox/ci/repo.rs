@@ -1,21 +1,13 @@
 //! What a build commits to the app repository and pushes to the registry: the seeded
 //! history, one commit per build by one of a few engineers, and the image push.
 
-use std::collections::VecDeque;
-use std::fmt;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::sandbox::git::{self, Identity, NewCommit};
-use crate::sandbox::pace::Pace;
-use crate::sandbox::registry::{PushRequest, RegistryStore};
+use crate::sandbox::registry::PushRequest;
 
 use super::{App, BuildKind, Ci, manifest};
 
@@ -49,7 +41,10 @@ impl Ci {
         let newest = now - newest_ago.as_secs() as i64;
         for (i, app) in self.apps.iter().enumerate() {
             match self.registry.create_repository(&app.repository, false) {
-                Ok(_) | Err(crate::sandbox::registry::RegistryError::RepositoryAlreadyExists { .. }) => {}
+                Ok(_)
+                | Err(crate::sandbox::registry::RegistryError::RepositoryAlreadyExists {
+                    ..
+                }) => {}
                 Err(e) => return Err(e.to_string()),
             }
             let first = app_files(&app.name, 0);
@@ -144,7 +139,6 @@ impl Ci {
         }
         Ok(image.digest)
     }
-
 }
 /// The files of the app at build `n`: a tiny Node service whose version file changes.
 fn app_files(name: &str, n: u32) -> Vec<(String, String)> {

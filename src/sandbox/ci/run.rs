@@ -1,21 +1,12 @@
 //! One build's run through CodeBuild's phases: the paced steps, the log in CodeBuild's shape
 //! and the build's summary as it moves from queued to pushed or failed.
 
-use std::collections::VecDeque;
-use std::fmt;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use crate::sandbox::git::{self, Identity, NewCommit};
-use crate::sandbox::pace::Pace;
-use crate::sandbox::registry::{PushRequest, RegistryStore};
+use crate::sandbox::git::{self};
 
 use super::{App, Build, BuildKind, BuildState, Ci, lock, sha256_hex};
 
@@ -215,5 +206,4 @@ impl Ci {
         });
         tracing::warn!("sandbox CI: {app} build {number} failed: {why}");
     }
-
 }

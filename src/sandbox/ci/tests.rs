@@ -1,4 +1,5 @@
 use super::*;
+use crate::sandbox::git;
 
 #[test]
 fn kinds_parse_with_a_clear_error_and_manifests_carry_the_fate() {
