@@ -1,23 +1,7 @@
 //! Which objects an object reads (its source, its ImageRepository, the Kustomizations it
 //! depends on, the policies its selector picks): the indexes that find dependents.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
-
-use serde_json::{Value, json};
-use tokio::sync::{Semaphore, broadcast, mpsc};
-use tokio::time::Instant;
-
-use crate::sandbox::controllers::conditions;
-use crate::sandbox::controllers::events::FluxEvent;
-use crate::sandbox::controllers::world::World;
-use crate::sandbox::controllers::{REQUESTED_AT, pending, write_status};
-use crate::sandbox::apiserver::resources::TypeId;
-use crate::sandbox::apiserver::store::{EventKind, Store, now_rfc3339};
-
-use super::Key;
+use serde_json::Value;
 
 /// A parsed object's place in the indexes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -16,21 +16,14 @@
 //! again right after. Dependents are found through indexes kept from the store's changes, so
 //! a change costs the same with 10 objects or 10,000.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::{Semaphore, broadcast, mpsc};
-use tokio::time::Instant;
 
-use super::conditions;
-use super::events::FluxEvent;
 use super::world::World;
-use super::{REQUESTED_AT, pending, write_status};
 use crate::sandbox::apiserver::resources::TypeId;
-use crate::sandbox::apiserver::store::{EventKind, Store, now_rfc3339};
 
 mod links;
 mod outcome;
@@ -98,4 +91,3 @@ pub fn spawn(world: Arc<World>) -> tokio::task::JoinHandle<()> {
     let rx = world.store.subscribe();
     tokio::spawn(async move { Loop::new(world).run(rx).await })
 }
-

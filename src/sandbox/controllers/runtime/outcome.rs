@@ -1,21 +1,11 @@
 //! What a controller's reconcile hands back to the loop: the result written to the object's
 //! status (Ready or a failure, extra fields, events, a requeue) and the in-progress state.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use tokio::sync::{Semaphore, broadcast, mpsc};
-use tokio::time::Instant;
+use serde_json::Value;
 
-use crate::sandbox::controllers::conditions;
 use crate::sandbox::controllers::events::FluxEvent;
-use crate::sandbox::controllers::world::World;
-use crate::sandbox::controllers::{REQUESTED_AT, pending, write_status};
-use crate::sandbox::apiserver::resources::TypeId;
-use crate::sandbox::apiserver::store::{EventKind, Store, now_rfc3339};
 
 /// A failed reconcile.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,23 +3,20 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{Semaphore, broadcast, mpsc};
 use tokio::time::Instant;
 
-use crate::sandbox::controllers::conditions;
-use crate::sandbox::controllers::events::FluxEvent;
+use crate::sandbox::apiserver::store::EventKind;
 use crate::sandbox::controllers::world::World;
-use crate::sandbox::controllers::{REQUESTED_AT, pending, write_status};
-use crate::sandbox::apiserver::resources::TypeId;
-use crate::sandbox::apiserver::store::{EventKind, Store, now_rfc3339};
+use crate::sandbox::controllers::{REQUESTED_AT, pending};
 
 use super::links::{Links, links_of};
 use super::reconcile::reconcile;
-use super::{Key, PARALLEL, RuntimeStats};
+use super::{Key, PARALLEL};
 
 /// What the loop learns from a finished reconcile.
 struct Done {

@@ -1,24 +1,19 @@
 //! One reconcile of one object: Reconciling, the kind's controller, then the result, with
 //! the status writes every Flux controller makes around its work.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::{Semaphore, broadcast, mpsc};
-use tokio::time::Instant;
+use tokio::sync::Semaphore;
 
+use crate::sandbox::apiserver::resources::TypeId;
+use crate::sandbox::apiserver::store::{Store, now_rfc3339};
 use crate::sandbox::controllers::conditions;
-use crate::sandbox::controllers::events::FluxEvent;
 use crate::sandbox::controllers::world::World;
 use crate::sandbox::controllers::{REQUESTED_AT, pending, write_status};
-use crate::sandbox::apiserver::resources::TypeId;
-use crate::sandbox::apiserver::store::{EventKind, Store, now_rfc3339};
 
-use super::outcome::{Cond, Failure, Progress, Reconciled};
 use super::RECONCILE_TIME;
+use super::outcome::{Progress, Reconciled};
 
 impl World {
     /// An object by type id, parsed.
@@ -104,9 +99,13 @@ pub(super) async fn reconcile(
     let out = match kind {
         "GitRepository" => crate::sandbox::controllers::source::reconcile(world, obj).await,
         "Kustomization" => crate::sandbox::controllers::kustomize::reconcile(world, obj).await,
-        "ImageRepository" => crate::sandbox::controllers::image_reflector::reconcile_repository(world, obj),
+        "ImageRepository" => {
+            crate::sandbox::controllers::image_reflector::reconcile_repository(world, obj)
+        }
         "ImagePolicy" => crate::sandbox::controllers::image_policy::reconcile(world, obj),
-        "ImageUpdateAutomation" => crate::sandbox::controllers::image_automation::reconcile(world, obj).await,
+        "ImageUpdateAutomation" => {
+            crate::sandbox::controllers::image_automation::reconcile(world, obj).await
+        }
         _ => Reconciled::ready("Succeeded", "reconciliation succeeded"),
     };
     let now = now_rfc3339();
