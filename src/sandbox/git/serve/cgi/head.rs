@@ -1,24 +1,7 @@
 //! The CGI response head: where it ends, and the status and headers it names (hop-by-hop
 //! headers dropped, since hyper writes its own).
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
-
-use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use bytes::{Bytes, BytesMut};
-use http_body_util::BodyExt as _;
-use hyper::body::Incoming;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-use tokio::task::JoinHandle;
-use tokio::time::{Instant, timeout_at};
-
-use crate::sandbox::git::serve::{Counters, GitServeError};
 
 /// Where the headers end: (length of the header lines, start of the body). CGI programs may
 /// end lines with `\n` or `\r\n` (git's backend uses `\r\n`).

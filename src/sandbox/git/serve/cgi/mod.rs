@@ -13,17 +13,12 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use bytes::{Bytes, BytesMut};
-use http_body_util::BodyExt as _;
+use axum::http::{HeaderMap, StatusCode};
 use hyper::body::Incoming;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-use tokio::task::JoinHandle;
+use tokio::process::Command;
 use tokio::time::{Instant, timeout_at};
 
 use super::{Counters, GitServeError};

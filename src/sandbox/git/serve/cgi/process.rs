@@ -2,24 +2,18 @@
 //! stderr kept for the log, the head read from stdout, then the body streamed chunk by chunk;
 //! dropping any of them kills the process group.
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
 
-use crate::sandbox::git::serve::{Counters, GitServeError};
+use crate::sandbox::git::serve::Counters;
 
 use super::head::{first_line, head_end};
 
@@ -121,7 +115,9 @@ pub(super) async fn drain(mut stderr: impl AsyncRead + Unpin) -> Vec<u8> {
 
 /// Reads up to the blank line that ends the CGI headers: the header bytes and whatever
 /// body bytes came with them, or `None` when the output ends (or grows too long) first.
-pub(super) async fn read_head(stdout: &mut ChildStdout) -> std::io::Result<Option<(Vec<u8>, Bytes)>> {
+pub(super) async fn read_head(
+    stdout: &mut ChildStdout,
+) -> std::io::Result<Option<(Vec<u8>, Bytes)>> {
     let mut buf = BytesMut::with_capacity(4096);
     loop {
         if let Some((len, body_start)) = head_end(&buf) {
