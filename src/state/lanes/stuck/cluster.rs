@@ -1,19 +1,14 @@
 //! Why a release waits in the cluster: the Kustomization has not applied the revision, or
 //! the pods do not run the tag yet (a pull or crash failure, or a rollout past its deadline).
 
-use std::time::Duration;
-
 use jiff::Timestamp;
 
-use crate::model::conditions::{FluxStatus, Readiness};
-use crate::model::duration::parse_go_duration;
-use crate::model::key::ObjectKey;
-use crate::policy::rejection;
+use crate::model::conditions::Readiness;
 
+use super::{DEFAULT_PROGRESS_DEADLINE, Stuck, failing, suspended};
 use crate::state::lanes::Inputs;
 use crate::state::lanes::index::normalize_image;
 use crate::state::lanes::{Lane, Release, Stage};
-use super::{DEFAULT_PROGRESS_DEADLINE, Stuck, failing, suspended};
 
 /// Pod states that do not heal by waiting.
 const POD_FAILURES: [&str; 8] = [
@@ -96,7 +91,12 @@ pub(super) fn apply(lane: &Lane, inputs: Inputs<'_>) -> Stuck {
     )
 }
 
-pub(super) fn roll_out(lane: &Lane, release: &Release, inputs: Inputs<'_>, now: Timestamp) -> Stuck {
+pub(super) fn roll_out(
+    lane: &Lane,
+    release: &Release,
+    inputs: Inputs<'_>,
+    now: Timestamp,
+) -> Stuck {
     let stage = Stage::RolledOut;
     let image = lane.image.as_deref().map(normalize_image);
     let pods: Vec<_> = lane

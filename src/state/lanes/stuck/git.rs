@@ -2,19 +2,13 @@
 //! setter marker refers to the policy, the marker is outside its update path, it is
 //! suspended or failing), or the source has not fetched the commit.
 
-use std::time::Duration;
-
 use jiff::Timestamp;
 
-use crate::model::conditions::{FluxStatus, Readiness};
-use crate::model::duration::parse_go_duration;
 use crate::model::key::ObjectKey;
-use crate::policy::rejection;
 
-use crate::state::lanes::Inputs;
-use crate::state::lanes::index::normalize_image;
-use crate::state::lanes::{Lane, Release, Stage};
 use super::{Stuck, failing, next_run, suspended};
+use crate::state::lanes::Inputs;
+use crate::state::lanes::{Lane, Stage};
 
 pub(super) fn commit(lane: &Lane, inputs: Inputs<'_>, now: Timestamp) -> Stuck {
     let stage = Stage::Committed;

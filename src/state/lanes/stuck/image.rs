@@ -2,21 +2,21 @@
 //! the ImagePolicy has not selected it (filtered out, another tag ranks higher, or it has not
 //! reconciled since the scan).
 
-use std::time::Duration;
-
 use jiff::Timestamp;
 
-use crate::model::conditions::{FluxStatus, Readiness};
-use crate::model::duration::parse_go_duration;
-use crate::model::key::ObjectKey;
 use crate::policy::rejection;
 
-use crate::state::lanes::Inputs;
-use crate::state::lanes::index::normalize_image;
-use crate::state::lanes::{Lane, Release, Stage};
 use super::{Stuck, failing, next_run, suspended};
+use crate::state::lanes::Inputs;
+use crate::state::lanes::{Lane, Release, Stage};
 
-pub(super) fn scan(lane: &Lane, release: &Release, inputs: Inputs<'_>, now: Timestamp, stage: Stage) -> Stuck {
+pub(super) fn scan(
+    lane: &Lane,
+    release: &Release,
+    inputs: Inputs<'_>,
+    now: Timestamp,
+    stage: Stage,
+) -> Stuck {
     let Some(key) = &lane.repository else {
         return Stuck::unknown(
             stage,

@@ -8,10 +8,8 @@ use jiff::Timestamp;
 use crate::model::conditions::{FluxStatus, Readiness};
 use crate::model::duration::parse_go_duration;
 use crate::model::key::ObjectKey;
-use crate::policy::rejection;
 
 use super::Inputs;
-use super::index::normalize_image;
 use super::{Lane, Release, Stage};
 
 mod cluster;
@@ -135,4 +133,3 @@ fn next_run(interval: Option<&str>, last: Option<Timestamp>, now: Timestamp) -> 
     let left = period - (elapsed % period);
     format!("every {shown}, next in about {left} s")
 }
-
