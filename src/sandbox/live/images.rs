@@ -1,23 +1,12 @@
 //! The images the sandbox's kubelet pulls: what CI pushed to the sandbox's registry decides
 //! whether a pod runs, crashes or cannot pull its image.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::sandbox::SandboxError;
-use crate::sandbox::ci::{App, Ci};
-use crate::sandbox::controllers::world::GitHost;
-use crate::sandbox::crds::FluxVersion;
-use crate::sandbox::git::serve::{GitCredentials, GitServer};
-use crate::sandbox::git::{self, SeedOptions};
-use crate::sandbox::pace::Pace;
-use crate::sandbox::registry::{RegistryServer, RegistryStore};
-use crate::sandbox::scenario::{
-    AWS_ACCOUNT_ID, AWS_REGION, Scenario, ScenarioOptions, gotk_components, scale_live,
-};
+use crate::sandbox::registry::RegistryStore;
 
 /// What the kubelet finds when it pulls an image: images of the sandbox's registry as CI
 /// pushed them (a `broken` build crashes, a `missing` one cannot be pulled, a tag that was

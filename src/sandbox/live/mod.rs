@@ -276,4 +276,3 @@ pub fn spawn_controllers(
     let task = super::controllers::runtime::spawn(world.clone());
     (world, task)
 }
-

@@ -1,23 +1,9 @@
 //! Whether the live pipeline has settled, and a run without delays until it does: used to
 //! start the sandbox (and its tests) from a pipeline at rest.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Value, json};
-
-use crate::sandbox::SandboxError;
-use crate::sandbox::ci::{App, Ci};
-use crate::sandbox::controllers::world::GitHost;
-use crate::sandbox::crds::FluxVersion;
-use crate::sandbox::git::serve::{GitCredentials, GitServer};
-use crate::sandbox::git::{self, SeedOptions};
-use crate::sandbox::pace::Pace;
-use crate::sandbox::registry::{RegistryServer, RegistryStore};
-use crate::sandbox::scenario::{
-    AWS_ACCOUNT_ID, AWS_REGION, Scenario, ScenarioOptions, gotk_components, scale_live,
-};
+use serde_json::Value;
 
 /// Whether the pipeline has settled: every Flux object Ready at its generation, every
 /// source at its branch's head, every Kustomization at its source's revision, every
@@ -50,7 +36,8 @@ pub fn unsettled(world: &crate::sandbox::controllers::world::World) -> Vec<Strin
             }
             match kind {
                 "GitRepository" => {
-                    let head = crate::sandbox::controllers::source::resolve(world, &o).map(|r| r.revision);
+                    let head =
+                        crate::sandbox::controllers::source::resolve(world, &o).map(|r| r.revision);
                     if head.ok().as_deref() != o["status"]["artifact"]["revision"].as_str() {
                         moving.push(format!("{} behind its branch", name(kind, &o)));
                     }

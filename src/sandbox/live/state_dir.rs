@@ -1,23 +1,9 @@
 //! The sandbox's state directory: marked as its own, emptied only when it carries the
 //! marker, and files in it written readable by the owner only.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
-
-use serde_json::{Value, json};
+use std::path::Path;
 
 use crate::sandbox::SandboxError;
-use crate::sandbox::ci::{App, Ci};
-use crate::sandbox::controllers::world::GitHost;
-use crate::sandbox::crds::FluxVersion;
-use crate::sandbox::git::serve::{GitCredentials, GitServer};
-use crate::sandbox::git::{self, SeedOptions};
-use crate::sandbox::pace::Pace;
-use crate::sandbox::registry::{RegistryServer, RegistryStore};
-use crate::sandbox::scenario::{
-    AWS_ACCOUNT_ID, AWS_REGION, Scenario, ScenarioOptions, gotk_components, scale_live,
-};
 
 /// The file that marks a state directory as the sandbox's own (it may delete what it wrote
 /// there, and nothing else).
