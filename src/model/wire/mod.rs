@@ -3,8 +3,9 @@
 //! `serde_json::Value` tree in between.
 //!
 //! A `Value` tree costs an allocation per key, string and map (and a SipHash per key with
-//! `preserve_order`); profiling a 20,000-Kustomization start (issue 6) put two thirds of the
-//! CPU in building and freeing those trees. [`FluxWire`] names only what
+//! `preserve_order`); at a start with tens of thousands of Kustomizations, building and freeing
+//! those trees dominated the CPU profile (figures in the README's performance notes).
+//! [`FluxWire`] names only what
 //! `Kustomization::parse` and `Source::parse` read; serde skips everything else.
 //!
 //! The `Value` readers stay the reference. This path must give exactly what they give, and

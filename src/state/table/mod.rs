@@ -3,7 +3,7 @@
 //!
 //! Rows are behind an `Arc` so that inserting in the middle moves pointers, not whole rows,
 //! and so that the router's mirror of the state (`workers::router`) shares each row with
-//! the UI's state instead of holding a second copy (per-object memory, issue 6). A relist
+//! the UI's state instead of holding a second copy (per-object memory). A relist
 //! (kube-runtime's `Init`/`InitApply`/`InitDone`) is staged apart and swapped in at the end
 //! with one sort, which keeps the old rows on screen while the list pages in and makes a
 //! 20,000-object initial list cost one `O(n log n)` build instead of `n` inserts.
@@ -11,7 +11,7 @@
 //! A relist of a kind the table holds no row of (the first list at start-up, say) has no old
 //! rows to keep on screen: its staged rows are shown as they come, merged in one pass per
 //! drained batch of updates (`show_staged`), so the first page is on screen long before a
-//! 20,000-object list is done (issue 6).
+//! 20,000-object list is done.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
