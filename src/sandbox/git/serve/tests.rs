@@ -1,4 +1,6 @@
+use super::request::{challenge, is_bare_repository};
 use super::*;
+use axum::http::{StatusCode, header};
 
 #[test]
 fn the_challenge_names_the_realm() {
