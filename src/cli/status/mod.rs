@@ -2,7 +2,7 @@
 //! watched kind's first list is done, prints Flux's objects like `flux get all` (a table, or
 //! JSON / YAML for scripts) and exits 0 when all of them are Ready, 1 otherwise.
 //!
-//! The report is built from `&State` by the pure [`report`], so what scripts read is what
+//! The report is built from `&State` by the pure [`report()`], so what scripts read is what
 //! the TUI shows; `-o json` follows `schema/status.schema.json`.
 
 use std::io::Write as _;
