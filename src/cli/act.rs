@@ -1,5 +1,5 @@
 //! `fluxdeck suspend|resume|reconcile KIND/NAME`: the TUI's actions (`workers::actions`,
-//! the flux CLI's semantics, FLUX-SEMANTICS §4.3) without the UI, with the flux CLI's
+//! with the flux CLI's semantics) without the UI, with the flux CLI's
 //! progress lines on stderr (`►` a write, `✔` done, `◎` waiting, `✗` failed) and its exit
 //! status: 0 on success, 1 on failure or timeout.
 

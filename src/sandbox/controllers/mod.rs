@@ -3,7 +3,7 @@
 //! - **Frozen** ([`spawn`]): for the `sock-shop` and `scale:N` scenarios, whose objects are
 //!   seeded as a running cluster shows them. A reconcile request replays the last result:
 //!   `Reconciling` for a moment, then the kind's stored result, `observedGeneration` and
-//!   `lastHandledReconcileAt`, as Flux does (FLUX-SEMANTICS §1.10, §4.1). Suspended objects
+//!   `lastHandledReconcileAt`, as Flux does. Suspended objects
 //!   only get `lastHandledReconcileAt`.
 //! - **Live** ([`runtime::spawn`] over a [`world::World`]): the live scenario's pipeline.
 //!   One module per controller, each driven by the objects in the store as Flux's are:

@@ -82,7 +82,7 @@ pub(super) fn manifests(opts: &ScenarioOptions, flux: FluxVersion) -> Manifests 
             .replace("__BASE64_USERNAME__", &engine.encode(&opts.git_username))
             .replace("__BASE64_PASSWORD__", &engine.encode(&opts.git_password))
     };
-    let image_api = super::images::image_api_version(flux);
+    let image_api = super::flux::image_api_version(flux);
     let mut apps: Vec<Value> = APPS.iter().flat_map(|text| parse(&fill(text))).collect();
     for doc in &mut apps {
         if doc["apiVersion"]

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::ids::{self, Ids};
 use super::kube::{Meta, condition, object, set};
+use crate::sandbox::crds::FluxVersion;
 
 /// The finalizer every Flux controller adds to the objects it reconciles.
 pub(super) const FINALIZER: &str = "finalizers.fluxcd.io";
@@ -297,6 +298,14 @@ pub(super) fn inventory(refs: &[InventoryRef]) -> Value {
         .map(|r| json!({"id": r.id(), "v": r.version}))
         .collect();
     json!({"entries": entries})
+}
+
+/// `apiVersion` of the image kinds the Flux release serves as storage version.
+pub(super) fn image_api_version(flux: FluxVersion) -> &'static str {
+    match flux {
+        FluxVersion::Current => "image.toolkit.fluxcd.io/v1",
+        FluxVersion::V2_6 => "image.toolkit.fluxcd.io/v1beta2",
+    }
 }
 
 #[cfg(test)]

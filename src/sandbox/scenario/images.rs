@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::flux::Commit;
+use super::flux::{Commit, image_api_version};
 use super::ids;
 use super::kube::{Event, Meta, condition, event, object, set};
 use crate::sandbox::crds::FluxVersion;
@@ -72,14 +72,6 @@ pub(super) fn scan(tags: &[String]) -> (Vec<String>, String) {
         // The default exclusion pattern is a valid Go regex (a policy unit test compiles
         // it); the fallback only keeps this total.
         Err(_) => (tags.to_vec(), "0".into()),
-    }
-}
-
-/// `apiVersion` of the image kinds the Flux release serves as storage version.
-pub(super) fn image_api_version(flux: FluxVersion) -> &'static str {
-    match flux {
-        FluxVersion::Current => "image.toolkit.fluxcd.io/v1",
-        FluxVersion::V2_6 => "image.toolkit.fluxcd.io/v1beta2",
     }
 }
 

@@ -148,7 +148,7 @@ pub fn objects(scenario: &Scenario, opts: &ScenarioOptions) -> Vec<Value> {
 
 /// The objects of `objects`, in the same order, handed to `emit` one at a time as they are
 /// made: a store that keeps objects serialised can serialise each and drop its tree, instead
-/// of holding every tree at once (`scale:10000` is about 1.5 GB of `Value`s, 150 MB of JSON).
+/// of holding every tree at once (the README's benchmarks give the sizes at `scale:10000`).
 pub fn for_each_object(scenario: &Scenario, opts: &ScenarioOptions, mut emit: impl FnMut(Value)) {
     match scenario {
         Scenario::SockShop => sock_shop::objects(opts).into_iter().for_each(&mut emit),

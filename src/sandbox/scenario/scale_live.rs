@@ -75,7 +75,7 @@ pub(super) fn for_each(n: usize, opts: &ScenarioOptions, mut emit: impl FnMut(Va
             ],
         ));
     }
-    let image_api = super::images::image_api_version(opts.flux);
+    let image_api = super::flux::image_api_version(opts.flux);
     let registry = format!(
         "{}.dkr.ecr.{}.amazonaws.com",
         super::AWS_ACCOUNT_ID,

@@ -2,7 +2,7 @@
 //! from and where it lives), what failed and what to do next; none carries a credential.
 
 use super::credentials::Attempts;
-use super::source::redact_text;
+use crate::model::mask::mask_url_passwords;
 
 /// A git worker failure, cheap to clone into an event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -140,7 +140,7 @@ impl Context<'_> {
     /// credential callback saw during the operation, if it was a network one.
     pub(crate) fn classify(&self, err: &git2::Error, attempts: Option<&Attempts>) -> GitError {
         use git2::{ErrorClass, ErrorCode};
-        let message = redact_text(err.message());
+        let message = mask_url_passwords(err.message()).into_owned();
         let auth = err.code() == ErrorCode::Auth
             || attempts.is_some_and(|a| a.exhausted)
             || message.contains("authentication required")
@@ -189,7 +189,7 @@ impl Context<'_> {
             origin: self.origin.to_string(),
             op: self.op.to_string(),
             location: self.location.to_string(),
-            message: redact_text(&message.into()),
+            message: mask_url_passwords(&message.into()).into_owned(),
         }
     }
 }

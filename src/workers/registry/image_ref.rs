@@ -1,7 +1,7 @@
 //! Which ImageRepository images fluxdeck can scan: private ECR repositories, recognised by
 //! their registry host (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`).
 //!
-//! The host grammar follows Flux's AWS provider (FLUX-SEMANTICS §5): `dkr.ecr` or `dkr-ecr`
+//! The host grammar follows Flux's AWS provider: `dkr.ecr` or `dkr-ecr`
 //! (dual-stack `on.aws`), an optional `-fips`, and the partitions' DNS suffixes. Unlike Flux's
 //! unanchored pattern, the whole host must match and the account must be 12 digits: a host that
 //! only contains an ECR-looking part is not an ECR registry.

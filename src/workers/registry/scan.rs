@@ -2,7 +2,7 @@
 //! [`RegistryScan`] that carries everything the policy preview and drift need (every tag,
 //! its digest and push time, and the untagged images).
 //!
-//! `DescribeImages` rather than the registry's `tags/list` (which Flux uses, FLUX-SEMANTICS §5)
+//! `DescribeImages` rather than the registry's `tags/list` (which Flux uses)
 //! because it also returns digests and push times, which the release timeline needs. Pages are
 //! not a snapshot: a tag can move between two page fetches, so assembly keeps each tag on the
 //! most recently pushed image that claims it.
