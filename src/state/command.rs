@@ -114,7 +114,7 @@ pub enum Command {
     /// Watch other pods (`:pods NS|all|auto`).
     SwitchPods {
         /// Which.
-        watch: super::update::PodsWatch,
+        watch: PodsWatch,
     },
     /// Fetch every tracked repository now instead of at the next interval.
     RefreshGit,
@@ -152,4 +152,29 @@ pub enum Command {
     },
     /// The UI is quitting; workers stop.
     Shutdown,
+}
+
+/// Which pods the pod watcher watches.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum PodsWatch {
+    /// The namespaces that hold the workloads in the watched Kustomizations' inventories
+    /// (the default: a tenant may list pods only where its apps run).
+    #[default]
+    Workloads,
+    /// One namespace (`--app-namespace NS`, `:pods NS`).
+    Namespace(String),
+    /// All namespaces (`-A`, `:pods all`).
+    All,
+}
+
+impl PodsWatch {
+    /// `:pods` and `--app-namespace` words: `all`, `auto` (the workloads' namespaces) or a
+    /// namespace.
+    pub fn from_word(word: &str) -> PodsWatch {
+        match word {
+            "all" => PodsWatch::All,
+            "auto" => PodsWatch::Workloads,
+            ns => PodsWatch::Namespace(ns.to_owned()),
+        }
+    }
 }

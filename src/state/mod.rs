@@ -31,14 +31,14 @@ use crate::model::source::Source;
 pub use access::{Access, Connection};
 pub use activity::{ActionLog, ActionRecord};
 pub use chain::ImageChain;
-pub use command::{ActionId, ActionKind, Command};
+pub use command::{ActionId, ActionKind, Command, PodsWatch};
 pub use commits::{AppliedColumn, AppliedMarks, CommitDiff, CommitLog, CommitLogs};
 pub use details::Details;
 pub use lanes::{Lane, Lanes, Release, Stage, Stuck};
 pub use logs::{LogBuffer, LogEvent, LogSession, LogStatus, LogTarget};
 pub use registry::{Drift, ImagePreview, NextPick, RegistryScan, RepoScan, ScanResult};
 pub use table::{Row, Table};
-pub use update::{ActionEvent, ActionPhase, Permission, PodsWatch, Session, Update, WatchState};
+pub use update::{ActionEvent, ActionPhase, Permission, Session, Update, WatchState};
 
 /// The tables of a `State` the release lanes read, borrowed field by field (so that
 /// `State::split` can lend the lanes mutably beside them).

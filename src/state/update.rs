@@ -24,7 +24,7 @@ use crate::model::event::KubeEvent;
 use crate::model::key::{Kind, ObjectKey};
 use crate::model::object::Object;
 
-use super::command::{ActionId, ActionKind};
+use super::command::{ActionId, ActionKind, PodsWatch};
 use super::commits::{CommitDiff, CommitLog};
 use super::registry::RegistryScan;
 
@@ -159,31 +159,6 @@ pub enum WatchState {
         /// What discovery found.
         reason: String,
     },
-}
-
-/// Which pods the pod watcher watches.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PodsWatch {
-    /// The namespaces that hold the workloads in the watched Kustomizations' inventories
-    /// (the default: a tenant may list pods only where its apps run).
-    #[default]
-    Workloads,
-    /// One namespace (`--app-namespace NS`, `:pods NS`).
-    Namespace(String),
-    /// All namespaces (`-A`, `:pods all`).
-    All,
-}
-
-impl PodsWatch {
-    /// `:pods` and `--app-namespace` words: `all`, `auto` (the workloads' namespaces) or a
-    /// namespace.
-    pub fn from_word(word: &str) -> PodsWatch {
-        match word {
-            "all" => PodsWatch::All,
-            "auto" => PodsWatch::Workloads,
-            ns => PodsWatch::Namespace(ns.to_owned()),
-        }
-    }
 }
 
 /// The cluster context and the namespaces being watched.

@@ -22,8 +22,8 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::server::ApiServer;
 use super::request::ResourceRequest;
+use super::server::ApiServer;
 use super::status::ApiError;
 use crate::sandbox::scenario::{pod_log as scenario_log, ticks_between};
 

@@ -9,8 +9,8 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::podlog::pod_log;
 use super::patch::{self, PatchKind};
+use super::podlog::pod_log;
 use super::request::{ResourceRequest, parse_json, read_body};
 use super::resources::ResourceType;
 use super::respond::{self, value_response};
