@@ -2,19 +2,19 @@
 //! crash-looping container from one instance to the next (marking each restart), says in
 //! the API's words why there is nothing to read, and reads a previous instance once.
 
-
 use std::time::Duration;
 
+use crate::support::workloads::*;
 use fluxdeck::model::key::{Kind, ObjectKey};
 use fluxdeck::sandbox::apiserver::faults::{DenyRule, FaultRequest};
 use fluxdeck::state::{LogEvent, LogSession, LogStatus, LogTarget, Update};
 use fluxdeck::workers::cluster::logs;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use tokio::sync::mpsc;
-use crate::support::workloads::*;
 
 async fn client(w: &World) -> kube::Client {
-    let kc = Kubeconfig::from_yaml(&fluxdeck::sandbox::Sandbox::kubeconfig(&w.sandbox)).expect("kubeconfig parses");
+    let kc = Kubeconfig::from_yaml(&fluxdeck::sandbox::Sandbox::kubeconfig(&w.sandbox))
+        .expect("kubeconfig parses");
     let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
         .await
         .expect("kubeconfig is usable");

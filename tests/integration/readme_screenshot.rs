@@ -7,11 +7,10 @@
 //! FLUXDECK_UPDATE_SCREENSHOT=1 cargo test --locked --test integration readme_screenshot
 //! ```
 
-
-use fluxdeck::state::Update;
 use crate::support::scene::{commit_log, registry_scan};
 use crate::support::svg;
 use crate::support::ui::{Harness, pipeline};
+use fluxdeck::state::Update;
 
 const PATH: &str = "docs/screenshot.svg";
 

@@ -3,11 +3,10 @@
 //! last lines, `previous` without a terminated instance is a 400 in the kubelet's words.
 //! No timing assertions: every wait is bounded and generous.
 
-
 use std::time::Duration;
 
-use futures::StreamExt;
 use crate::support::workloads::*;
+use futures::StreamExt;
 
 /// Reads a followed log until `done` says so (or the stream ends); returns the text and
 /// whether the server ended the stream.

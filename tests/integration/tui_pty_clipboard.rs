@@ -2,11 +2,10 @@
 //! row's name or image reference on the clipboard with an OSC 52 sequence the terminal
 //! reads from the program's output, wrapped in tmux's passthrough when $TMUX is set.
 
-
+use crate::support::pty::{MEDIUM, Tui, WAIT, keys};
+use crate::support::sandbox::BlockingSandbox;
 use base64::Engine as _;
 use fluxdeck::sandbox::crds::FluxVersion;
-use crate::support::sandbox::BlockingSandbox;
-use crate::support::pty::{MEDIUM, Tui, WAIT, keys};
 
 const OSC52: &[u8] = b"\x1b]52;c;";
 

@@ -3,10 +3,9 @@
 //! `/` finds and pauses, `w` wraps, `p` asks for the previous instance and shows the API's
 //! refusal, and Esc closes the view (and the stream: the sandbox sees it end).
 
-
-use fluxdeck::sandbox::crds::FluxVersion;
-use crate::support::sandbox::BlockingSandbox;
 use crate::support::pty::{MEDIUM, Tui, WAIT, keys};
+use crate::support::sandbox::BlockingSandbox;
+use fluxdeck::sandbox::crds::FluxVersion;
 
 /// The last line of the log view's body (the row above its bottom border).
 fn last_log_line(screen: &str) -> String {

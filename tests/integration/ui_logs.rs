@@ -3,12 +3,11 @@
 //! for the previous instance, `w` wraps, Tab changes the container, Esc closes and stops
 //! the stream; `l` on a Kustomization reads one pod of its workloads.
 
-
+use crate::support::ui::{Harness, fixture, pipeline};
 use fluxdeck::model::key::{Kind, ObjectKey};
 use fluxdeck::model::object::Object;
 use fluxdeck::state::{Command, LogEvent, LogSession, LogStatus, LogTarget, Update};
 use serde_json::json;
-use crate::support::ui::{Harness, fixture, pipeline};
 
 fn opened(h: &mut Harness) -> (LogSession, LogTarget) {
     let sent = h.sent();
