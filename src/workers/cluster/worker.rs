@@ -13,6 +13,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch as watch_channel};
 use tokio::task::JoinHandle;
 
+use super::act::{self, Action, Outcome, Progress, Target};
 use super::connect::{ConnectOptions, Connection, connect};
 use super::discovery::{ServedKind, discover};
 use super::watch::{self, WatchSpec};
@@ -24,7 +25,6 @@ use crate::state::{
     ActionEvent, ActionId, ActionKind, ActionPhase, Command, LogEvent, LogSession, LogStatus,
     Permission, PodsWatch, Session, Update, WatchState,
 };
-use crate::workers::actions::{self, Action, Outcome, Progress, Target};
 
 /// Which namespaces the Flux panes watch, as kubectl picks them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -580,7 +580,7 @@ fn check_permissions(running: &Running, updates: &mpsc::Sender<Update>) {
         let ns = running.namespace.clone();
         let out = updates.clone();
         tokio::spawn(async move {
-            let allowed = actions::can_patch(&client, &s, ns.as_deref().unwrap_or_default())
+            let allowed = act::can_patch(&client, &s, ns.as_deref().unwrap_or_default())
                 .await
                 .unwrap_or(true);
             let permission = Permission {
@@ -683,10 +683,9 @@ fn act(
             let source_served = served.clone();
             let ns = key.namespace.clone();
             let source_of = move |obj: &Value| -> Option<Target> {
-                actions::source_target(&source_served, &ns, obj)
+                act::source_target(&source_served, &ns, obj)
             };
-            let outcome =
-                actions::run(&client, &target, action, timeout, &progress, &source_of).await;
+            let outcome = act::run(&client, &target, action, timeout, &progress, &source_of).await;
             let phase = match outcome {
                 Outcome::Succeeded(m) => ActionPhase::Succeeded(m),
                 Outcome::Failed(m) => ActionPhase::Failed(m),
