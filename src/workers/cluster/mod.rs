@@ -9,5 +9,7 @@ pub mod discovery;
 pub mod logs;
 pub mod raw;
 pub mod sandbox_ci;
+mod session;
 pub mod watch;
+mod watchers;
 pub mod worker;

@@ -10,9 +10,11 @@
 //! controller has handled the request and reports Ready=False with `ProgressingWithRetry`,
 //! the action ends as failed at once (the CLI keeps polling until its timeout).
 //!
-//! `patch` sends the writes and asks whether they are allowed; `follow` watches the object
-//! until it settles.
+//! `patch` sends the writes and asks whether they are allowed, `follow` watches the object
+//! until it settles, and `dispatch` serves the worker's commands with them (actions, the
+//! details view, the permission checks).
 
+pub(super) mod dispatch;
 mod follow;
 mod patch;
 
