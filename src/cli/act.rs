@@ -1,6 +1,6 @@
-//! `fluxdeck suspend|resume|reconcile KIND/NAME`: the TUI's actions (`workers::actions`,
-//! with the flux CLI's semantics) without the UI, with the flux CLI's
-//! progress lines on stderr (`►` a write, `✔` done, `◎` waiting, `✗` failed) and its exit
+//! `fluxdeck suspend|resume|reconcile KIND/NAME`: the TUI's actions (`workers::cluster::act`,
+//! with the flux CLI's semantics) without the UI, with the flux CLI's progress lines on
+//! stderr (`►` a write, `✔` done, `◎` waiting, `✗` failed) and its exit
 //! status: 0 on success, 1 on failure or timeout.
 
 use std::collections::HashMap;
@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::GlobalArgs;
 use super::status::{humanize, parse_duration};
 use crate::model::key::Kind;
-use crate::workers::actions::{self, Action, Outcome, Progress, Target};
+use crate::workers::cluster::act::{self, Action, Outcome, Progress, Target};
 use crate::workers::cluster::connect::{ConnectOptions, connect};
 use crate::workers::cluster::discovery::{ServedKind, discover};
 
@@ -237,11 +237,10 @@ fn run(global: &GlobalArgs, target: &TargetArgs, action: Action) -> anyhow::Resu
                     eprintln!("{}", progress_line(&p));
                 }
             };
-            let source_of = |obj: &Value| -> Option<Target> {
-                actions::source_target(&served, &namespace, obj)
-            };
+            let source_of =
+                |obj: &Value| -> Option<Target> { act::source_target(&served, &namespace, obj) };
             let display = target.display();
-            let outcome = actions::run(
+            let outcome = act::run(
                 &conn.client,
                 &target,
                 action,

@@ -1,7 +1,6 @@
-//! Async workers, each owning its I/O and sending `state::Update`s: cluster watchers, actions,
-//! git, registry.
+//! Async workers, each owning its I/O and sending `state::Update`s: the cluster worker
+//! (watchers and actions), git, registry.
 
-pub mod actions;
 pub mod cluster;
 pub mod git;
 pub mod proxy;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::support::sandbox::{Spec, TestSandbox};
 use fluxdeck::sandbox::Sandbox;
-use fluxdeck::workers::actions::{self, Action, Outcome, Progress, Target};
+use fluxdeck::workers::cluster::act::{self, Action, Outcome, Progress, Target};
 use fluxdeck::workers::cluster::connect::{ConnectOptions, connect};
 use fluxdeck::workers::cluster::discovery::{ServedKind, discover};
 use serde_json::{Value, json};
@@ -94,7 +94,7 @@ async fn suspend_resume_and_reconcile_like_the_flux_cli() {
     let t = Duration::from_secs(10);
 
     // Reconcile: the strip ends with the applied revision.
-    let out = actions::run(
+    let out = act::run(
         &client,
         &ks,
         Action::Reconcile { with_source: false },
@@ -111,7 +111,7 @@ async fn suspend_resume_and_reconcile_like_the_flux_cli() {
     );
 
     // Suspend: the sandbox holds spec.suspend: true.
-    let out = actions::run(&client, &ks, Action::Suspend, t, &progress, &source_of).await;
+    let out = act::run(&client, &ks, Action::Suspend, t, &progress, &source_of).await;
     assert_eq!(
         out,
         Outcome::Succeeded("Kustomization sock-shop suspended".into())
@@ -120,7 +120,7 @@ async fn suspend_resume_and_reconcile_like_the_flux_cli() {
 
     // Reconcile of a suspended object is refused with Flux's message and sends no write.
     let before = writes(&sb).await.len();
-    let out = actions::run(
+    let out = act::run(
         &client,
         &ks,
         Action::Reconcile { with_source: false },
@@ -136,7 +136,7 @@ async fn suspend_resume_and_reconcile_like_the_flux_cli() {
     assert_eq!(writes(&sb).await.len(), before);
 
     // Resume waits for the new generation to be ready.
-    let out = actions::run(&client, &ks, Action::Resume, t, &progress, &source_of).await;
+    let out = act::run(&client, &ks, Action::Resume, t, &progress, &source_of).await;
     assert!(
         matches!(&out, Outcome::Succeeded(m) if m.contains("reconciliation completed")),
         "{out:?}"
@@ -144,7 +144,7 @@ async fn suspend_resume_and_reconcile_like_the_flux_cli() {
     assert!(get(&sb, KS_PATH).await["spec"]["suspend"].is_null());
 
     // With source: the GitRepository is reconciled first.
-    let out = actions::run(
+    let out = act::run(
         &client,
         &ks,
         Action::Reconcile { with_source: true },
@@ -176,7 +176,7 @@ async fn forbidden_actions_are_reported_with_the_missing_permission() {
     let (sb, client, kinds) = setup().await;
     let ks = target(&kinds, "Kustomization", "sock-shop");
     assert!(
-        actions::can_patch(&client, &ks.kind, "sock-shop")
+        act::can_patch(&client, &ks.kind, "sock-shop")
             .await
             .unwrap()
     );
@@ -188,11 +188,11 @@ async fn forbidden_actions_are_reported_with_the_missing_permission() {
         .await
         .unwrap();
     assert!(
-        !actions::can_patch(&client, &ks.kind, "sock-shop")
+        !act::can_patch(&client, &ks.kind, "sock-shop")
             .await
             .unwrap()
     );
-    let out = actions::run(
+    let out = act::run(
         &client,
         &ks,
         Action::Suspend,
