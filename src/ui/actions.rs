@@ -7,8 +7,8 @@ use crate::state::{Access, ActionId, ActionKind, Command, Connection, State};
 
 use super::input::{Context, Effect};
 use super::intent::Intent;
+use super::list_view::ListView;
 use super::ui_state::{Confirm, Level, Mode, PaneId, UiState};
-use super::view::ListView;
 
 /// The view of a pane that lists Flux objects (actions and marks apply there only).
 pub fn flux_pane_view(ui: &mut UiState, pane: PaneId) -> Option<&mut ListView<ObjectKey>> {

@@ -32,10 +32,11 @@ use super::input::{self, Context, Effect};
 use super::keymap::{KeyChord, Keymap};
 use super::notify::{self, Notifier};
 use super::record::{Entry, Recorder};
-use super::render::{self, View};
+use super::render;
 use super::theme::Theme;
 use super::theme::Themes;
 use super::ui_state::{Level, UiState};
+use super::view::View;
 
 /// The shortest time between two frames.
 pub const FRAME_MIN: Duration = Duration::from_millis(10);

@@ -4,8 +4,8 @@
 
 use super::input::{Context, Effect, clamp_scroll, cx_page, scrolled};
 use super::keymap::Intent;
+use super::list_view::ListView;
 use super::ui_state::{Level, Mode, PaneId, UiState};
-use super::view::ListView;
 use crate::model::key::{Kind, ObjectKey};
 use crate::state::Command;
 

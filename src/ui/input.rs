@@ -15,10 +15,10 @@ use super::commit_keys;
 use super::keymap::{Intent, KeyChord, Keymap};
 use super::log_keys;
 use super::release_keys;
+use super::rows::{ChainRows, LaneRows, commit_rows, pod_rows};
 use super::theme::Theme;
 use super::theme::Themes;
 use super::ui_state::{Confirm, DetailsTab, Level, Mode, PaneId, UiState};
-use super::view::{ChainRows, CommitRows, LaneRows, pod_rows};
 
 /// What the app must do after a key, beyond the `UiState` change.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,16 +79,6 @@ macro_rules! with_view {
             }
         }
     };
-}
-
-/// The commits pane's rows: those of the repository `chosen` with `:repo`, or the default.
-pub fn commit_rows<'a>(state: &'a State, chosen: Option<&str>) -> CommitRows<'a> {
-    CommitRows {
-        commits: state
-            .commits_for(chosen)
-            .map_or(&[], |log| log.commits.as_slice()),
-        revision: state.commits_revision(),
-    }
 }
 
 /// Brings every view up to date with the state (after updates or a key).

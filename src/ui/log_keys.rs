@@ -18,53 +18,9 @@ use crate::state::{Command, LogSession, LogTarget, State};
 
 use super::input::{Context, Effect};
 use super::keymap::{Intent, KeyChord};
+use super::log_view::LogView;
+use super::rows::pod_rows;
 use super::ui_state::{Level, Mode, PaneId, UiState};
-use super::view::pod_rows;
-
-/// Where the log view is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogView {
-    /// The stream shown.
-    pub session: LogSession,
-    /// What it reads.
-    pub target: LogTarget,
-    /// The pod's containers, then its init containers (the choice for Tab).
-    pub containers: Vec<String>,
-    /// The Kustomization whose workloads' pod is shown (`l` on its row): when that pod goes
-    /// (a rollout replaced it), the view moves to the pod picked now.
-    pub workloads_of: Option<ObjectKey>,
-    /// How the pod was chosen, when not by its own row
-    /// (`Deployment/front-end of` the Kustomization `apps/front-end`).
-    pub via: Option<String>,
-    /// Whether the view keeps to the newest line.
-    pub follow: bool,
-    /// The first line shown while paused, numbered from the stream's start.
-    pub top: usize,
-    /// Whether long lines wrap (else they are cut at the edge).
-    pub wrap: bool,
-    /// The search (case-insensitive); empty for none.
-    pub search: String,
-    /// Whether the search is being typed.
-    pub typing: bool,
-}
-
-impl LogView {
-    /// The title's description of the stream: pod, container, instance.
-    pub fn describe(&self) -> String {
-        let mut text = format!("{}/{}", self.target.pod.namespace, self.target.pod.name);
-        if let Some(c) = &self.target.container {
-            text.push_str(&format!(" · {c}"));
-            if self.containers.len() > 1 {
-                let at = self.containers.iter().position(|x| x == c).unwrap_or(0);
-                text.push_str(&format!(" ({}/{})", at + 1, self.containers.len()));
-            }
-        }
-        if self.target.previous {
-            text.push_str(" · previous");
-        }
-        text
-    }
-}
 
 /// Opens the log of the pod under the cursor, or of a pod of the Kustomization under it.
 pub fn open(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
@@ -193,8 +149,8 @@ pub fn pick_pod<'a>(state: &'a State, ks: &ObjectKey) -> Option<&'a Pod> {
     let rows = pod_rows(state, Some(ks));
     rows.following?;
     let mut best: Option<&Pod> = None;
-    for i in 0..crate::ui::view::Rows::len(&rows) {
-        let Some(pod) = crate::ui::view::Rows::key_at(&rows, i).and_then(|k| state.pods().get(k))
+    for i in 0..crate::ui::rows::Rows::len(&rows) {
+        let Some(pod) = crate::ui::rows::Rows::key_at(&rows, i).and_then(|k| state.pods().get(k))
         else {
             continue;
         };

@@ -2,8 +2,8 @@
 //!
 //! Keys become [`keymap::Intent`]s; an intent changes [`ui_state::UiState`] or yields a
 //! [`crate::state::Command`] ([`input`]). Rendering ([`render`]) is a pure function of
-//! `&State`, `&UiState` and the theme. [`app::App`] ties them to a terminal and to the
-//! workers' channels.
+//! `&State`, `&UiState` and the theme, gathered in a [`view::View`] that panes and widgets
+//! read. [`app::App`] ties them to a terminal and to the workers' channels.
 
 pub mod actions;
 pub mod app;
@@ -16,7 +16,9 @@ pub mod input;
 pub mod intent;
 pub mod key_chord;
 pub mod keymap;
+pub mod list_view;
 pub mod log_keys;
+pub mod log_view;
 pub mod notify;
 pub mod panes;
 pub mod record;

@@ -10,8 +10,8 @@ use crate::state::Command;
 use crate::state::lanes::{Lane, Release, Stage};
 
 use super::input::{Context, Effect};
+use super::rows::LaneRows;
 use super::ui_state::{DetailsTab, EARLIER, Level, Mode, PaneId, UiState};
-use super::view::LaneRows;
 
 /// `t`: the release lanes in place of the image automation pane, focused; again, back.
 pub(super) fn toggle(ui: &mut UiState) {

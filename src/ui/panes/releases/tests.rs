@@ -11,10 +11,11 @@ use crate::state::lanes::testkit::*;
 use crate::state::{Command, State};
 use crate::ui::input::{self, Context, Effect};
 use crate::ui::keymap::{KeyChord, Keymap};
-use crate::ui::render::{self, View};
+use crate::ui::render;
 use crate::ui::theme::Theme;
 use crate::ui::theme::Themes;
 use crate::ui::ui_state::{DetailsTab, FrameInfo, Mode, PaneId, UiState};
+use crate::ui::view::View;
 
 use super::duration;
 
