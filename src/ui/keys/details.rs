@@ -12,7 +12,7 @@ use super::scroll::{clamp_scroll, page, scrolled};
 
 /// Handles an intent in the details view of `key`: Tab and Shift-Tab change the tab, the
 /// moves scroll, `Enter` fetches again, an action asks for itself on the object, `c` or
-/// `y` copies, back closes.
+/// `y` copies, `?` shows the help, back closes.
 pub(super) fn intent(
     ui: &mut UiState,
     cx: &Context<'_>,

@@ -2,16 +2,16 @@
 //!
 //! 1. [`KeyMode::of`] decides once which mode has the keyboard, from [`UiState`];
 //! 2. text-entry modes (the filter, the command line, the log view's search) take the raw
-//!    key first ([`filter`], [`line`], [`logs::search_key`]); every other mode looks the key
-//!    up once in the keymap, and gets an [`Intent`] (the log view its own keys first,
-//!    [`logs::meaning`]);
-//! 3. one handler per mode ([`normal`], [`help`], [`details`], [`commits`] for the diff
-//!    view, [`confirm`], [`logs`]) turns it into `UiState` changes and [`Effect`]s, the
+//!    key first (`filter.rs`, `line.rs`, `logs::search_key`); every other mode looks the
+//!    key up once in the keymap and gets an [`Intent`] (the log view its own keys first,
+//!    `logs::meaning`);
+//! 3. one handler per mode (`normal.rs`, `help.rs`, `details.rs`, `commits.rs` for the diff
+//!    view, `confirm.rs`, `logs.rs`) turns it into `UiState` changes and [`Effect`]s, the
 //!    `Command`s for the workers among them.
 //!
-//! Handlers share helpers ([`actions`], [`copy`], [`scroll`], [`views`], [`releases`]) and
-//! never call back into this dispatcher. Pure apart from the returned effects, so tests
-//! drive it exactly as the terminal does.
+//! Handlers share helpers (`actions.rs`, `copy.rs`, `scroll.rs`, `views.rs`,
+//! `releases.rs`) and never call back into this dispatcher. Pure apart from the returned
+//! effects, so tests drive it exactly as the terminal does.
 
 mod actions;
 mod commits;
