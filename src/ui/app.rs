@@ -13,6 +13,8 @@
 //! second, not a hundred. A key press is drawn at once whatever the pace. An unchanged
 //! screen is never redrawn, so an idle app writes nothing to the terminal.
 
+mod out;
+
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -28,14 +30,16 @@ use crate::state::{Command, State, Update};
 
 use super::clock::Clock;
 use super::format;
-use super::input::{self, Context, Effect};
 use super::keymap::{KeyChord, Keymap};
-use super::notify::{self, Notifier};
+use super::keys::{self, Context, Effect};
+use super::notify::Notifier;
 use super::record::{Entry, Recorder};
-use super::render::{self, View};
+use super::render;
 use super::theme::Theme;
 use super::theme::Themes;
 use super::ui_state::{Level, UiState};
+use super::view::View;
+use out::{Clipboard, Notifications};
 
 /// The shortest time between two frames.
 pub const FRAME_MIN: Duration = Duration::from_millis(10);
@@ -79,21 +83,6 @@ pub struct App {
     notifications: Option<Notifications>,
     clipboard: Option<Clipboard>,
     recorder: Option<Recorder>,
-}
-
-/// Where `c` sends its OSC 52 sequences, and those not written yet.
-struct Clipboard {
-    out: Box<dyn Write + Send>,
-    tmux: bool,
-    pending: Vec<String>,
-}
-
-/// `--notify`: what to announce, and where the sequences go.
-struct Notifications {
-    notifier: Notifier,
-    out: Box<dyn Write + Send>,
-    tmux: bool,
-    pending: Vec<String>,
 }
 
 impl App {
@@ -178,23 +167,8 @@ impl App {
 
     /// Writes what `c` copied, between frames (the sequence moves no cursor).
     pub fn write_clipboard(&mut self) {
-        let Some(c) = &mut self.clipboard else {
-            return;
-        };
-        if c.pending.is_empty() {
-            return;
-        }
-        for text in c.pending.drain(..) {
-            // `input` refuses longer values, so every one has a sequence.
-            let Some(sequence) = super::clipboard::osc52(&text, c.tmux) else {
-                continue;
-            };
-            if let Err(e) = c.out.write_all(sequence.as_bytes()) {
-                tracing::warn!("cannot write to the clipboard through the terminal: {e}");
-            }
-        }
-        if let Err(e) = c.out.flush() {
-            tracing::warn!("cannot write to the clipboard through the terminal: {e}");
+        if let Some(c) = &mut self.clipboard {
+            c.write();
         }
     }
 
@@ -210,20 +184,8 @@ impl App {
     /// Writes the pending notifications. Called between frames, never during one: the
     /// sequences move no cursor, so the frame on screen stays whole.
     pub fn write_notifications(&mut self) {
-        let Some(n) = &mut self.notifications else {
-            return;
-        };
-        if n.pending.is_empty() {
-            return;
-        }
-        for text in n.pending.drain(..) {
-            let sequence = notify::sequence(&format!("fluxdeck: {text}"), n.tmux);
-            if let Err(e) = n.out.write_all(sequence.as_bytes()) {
-                tracing::warn!("cannot write a notification to the terminal: {e}");
-            }
-        }
-        if let Err(e) = n.out.flush() {
-            tracing::warn!("cannot write a notification to the terminal: {e}");
+        if let Some(n) = &mut self.notifications {
+            n.write();
         }
     }
 
@@ -283,10 +245,10 @@ impl App {
             crate::heap::release_free_memory();
         }
         if changed {
-            input::sync_views(&mut self.ui, &self.state);
+            keys::sync_views(&mut self.ui, &self.state);
             self.dirty = true;
             self.look_for_notifications();
-            for command in super::log_keys::follow_workloads(&mut self.ui, &self.state, now) {
+            for command in keys::logs::follow_workloads(&mut self.ui, &self.state, now) {
                 self.send(command, now);
             }
         }
@@ -323,7 +285,7 @@ impl App {
             themes: &self.themes,
             now,
         };
-        let effects = input::handle_key(&mut self.ui, &cx, chord);
+        let effects = keys::handle_key(&mut self.ui, &cx, chord);
         for effect in effects {
             match effect {
                 Effect::Send(command) => {
@@ -433,7 +395,7 @@ impl App {
             self.ui.frame = info;
             if heights_changed {
                 // Pane heights are known only after a frame; scroll offsets follow them.
-                input::sync_views(&mut self.ui, &self.state);
+                keys::sync_views(&mut self.ui, &self.state);
             }
         }
         self.dirty = false;
@@ -501,85 +463,4 @@ impl App {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::{Arc, Mutex};
-
-    use ratatui::backend::TestBackend;
-    use serde_json::json;
-
-    use super::*;
-    use crate::state::lanes::testkit::*;
-    use crate::ui::clock::ManualClock;
-
-    /// What the app wrote as notifications.
-    #[derive(Clone, Default)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn a_rollout_rings_once_between_frames() {
-        let clock = ManualClock::new(t(100));
-        let (commands, _rx) = mpsc::channel(8);
-        let config = AppConfig {
-            read_only: false,
-            theme: Theme::plain("plain"),
-            themes: Themes::new(None),
-            keymap: Keymap::defaults(),
-            pods: crate::state::PodsWatch::Namespace("shop".into()),
-        };
-        let sink = Sink::default();
-        let mut app = App::new(config, commands, Box::new(clock.clone()))
-            .with_notifications(Box::new(sink.clone()), true);
-        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-        let written = || String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-        // Build 1 runs, rolled out at 70, before notifications began: old news.
-        let old = "main-aaaaaaa-1";
-        app.apply_all([
-            repository(90, &[old], json!({})),
-            policy(Some(old), json!({})),
-            automation(json!({})),
-            source(2, 50, json!({})),
-            kustomization(2, json!({})),
-            pod("web-abc-2", old, true, None, 70),
-            pod("web-abc-1", old, true, None, 60),
-            log(2, &[(2, old)]),
-            scan(&[(old, 5)]),
-        ]);
-        app.draw(&mut terminal).unwrap();
-        app.write_notifications();
-        assert_eq!(written(), "");
-        // Build 2 goes through; the last pod turns Ready at 280.
-        let tag = "main-bbbbbbb-2";
-        for (update, at) in [
-            (scan(&[(tag, 200), (old, 5)]), 205),
-            (repository(230, &[tag, old], json!({})), 231),
-            (policy(Some(tag), json!({})), 232),
-            (log(3, &[(2, old), (3, tag)]), 240),
-            (source(3, 250, json!({})), 251),
-            (kustomization(3, json!({})), 260),
-            (pod("web-abc-1", tag, true, None, 270), 271),
-            (pod("web-abc-2", tag, true, None, 280), 281),
-        ] {
-            clock.set(t(at));
-            app.apply(update);
-            app.draw(&mut terminal).unwrap();
-            app.write_notifications();
-        }
-        clock.set(t(290));
-        app.tick();
-        app.write_notifications();
-        assert_eq!(
-            written(),
-            "\x07\x1bPtmux;\x1b\x1b]9;fluxdeck: shop/web main-bbbbbbb-2 rolled out in 80s\x07\x1b\\"
-        );
-    }
-}
+mod tests;

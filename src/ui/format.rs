@@ -1,6 +1,7 @@
-//! Text for cells: ages as kubectl prints them, and cutting text to a column.
+//! Text for cells: ages as kubectl prints them, stage durations, retry waits, and cutting
+//! text to a column.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
 /// The age of `then` at `now`, as kubectl's `HumanDuration` prints it (`45s`, `7m`, `2h15m`,
 /// `5d3h`, `2y30d`), with one deliberate difference: from 2 to 10 minutes kubectl prints
@@ -109,6 +110,24 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// A stage's duration: `12s`, `2m5s`, `1h20m` (a negative one, from clocks that disagree,
+/// as `0s`).
+pub fn duration(d: SignedDuration) -> String {
+    let s = d.as_secs().max(0);
+    match s {
+        0..120 => format!("{s}s"),
+        120..3600 if s % 60 == 0 => format!("{}m", s / 60),
+        120..3600 => format!("{}m{}s", s / 60, s % 60),
+        _ if s % 3600 / 60 == 0 => format!("{}h", s / 3600),
+        _ => format!("{}h{}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// "retrying in N s" (whole seconds, rounded up, so a 300 ms wait says 1 s, never 0 s).
+pub fn retrying_in(wait: std::time::Duration) -> String {
+    format!("retrying in {} s", wait.as_millis().div_ceil(1000).max(1))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::model::key::ObjectKey;
 use crate::state::State;
 use crate::state::lanes::{KEPT_RELEASES, Stage};
 
-use super::panes::releases::duration;
+use super::format::duration;
 
 /// The longest notification text, in characters (terminals cut or drop longer ones).
 const MAX_TEXT: usize = 240;

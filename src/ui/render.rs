@@ -1,107 +1,22 @@
-//! The whole screen as a pure function of `&State`, `&UiState` and the theme: header,
-//! panes (side by side when wide, tabs when narrow), overlays, status strip, footer.
+//! The whole screen as a pure function of `&State`, `&UiState` and the theme (gathered in a
+//! [`View`]): header, panes (side by side when wide, tabs when narrow), overlays, status
+//! strip, footer.
 
-use std::cell::{Cell, RefCell};
-
-use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::state::State;
-
-use super::format;
-use super::keymap::Keymap;
 use super::panes;
-use super::theme::{Slot, Theme};
-use super::ui_state::{FrameInfo, Mode, PaneId, UiState};
+use super::theme::Slot;
+use super::ui_state::{FrameInfo, Mode};
+use super::view::View;
 use super::widgets;
 
 /// Below this width or height the panes collapse into tabs.
 pub const WIDE_MIN_WIDTH: u16 = 120;
 /// See [`WIDE_MIN_WIDTH`].
 pub const WIDE_MIN_HEIGHT: u16 = 32;
-
-/// Everything a render function reads, plus what the frame reports back.
-pub struct View<'a> {
-    /// The state.
-    pub state: &'a State,
-    /// The UI state.
-    pub ui: &'a UiState,
-    /// The theme.
-    pub theme: &'a Theme,
-    /// The keymap (hints show the user's keys).
-    pub keymap: &'a Keymap,
-    /// The clock for ages.
-    pub now: Timestamp,
-    ages: RefCell<Vec<Timestamp>>,
-    heights: Cell<[usize; 6]>,
-    ticking: Cell<bool>,
-    details_height: Cell<usize>,
-    details_lines: Cell<usize>,
-}
-
-impl<'a> View<'a> {
-    /// A render context.
-    pub fn new(
-        state: &'a State,
-        ui: &'a UiState,
-        theme: &'a Theme,
-        keymap: &'a Keymap,
-        now: Timestamp,
-    ) -> View<'a> {
-        View {
-            state,
-            ui,
-            theme,
-            keymap,
-            now,
-            ages: RefCell::new(Vec::new()),
-            heights: Cell::new([0; 6]),
-            ticking: Cell::new(false),
-            details_height: Cell::new(0),
-            details_lines: Cell::new(0),
-        }
-    }
-
-    /// The style of a slot.
-    pub fn style(&self, slot: Slot) -> Style {
-        self.theme.style(slot)
-    }
-
-    /// The age of `t` now, remembered so the tick knows when it would change.
-    pub fn age(&self, t: Timestamp) -> String {
-        self.ages.borrow_mut().push(t);
-        format::age(t, self.now)
-    }
-
-    /// The age of an optional time, `-` when absent.
-    pub fn age_or_dash(&self, t: Option<Timestamp>) -> String {
-        t.map_or_else(|| "-".to_owned(), |t| self.age(t))
-    }
-
-    /// Records how many rows `pane` shows.
-    pub fn set_height(&self, pane: PaneId, rows: usize) {
-        let mut heights = self.heights.get();
-        if let Some(h) = heights.get_mut(pane.index()) {
-            *h = rows;
-        }
-        self.heights.set(heights);
-    }
-
-    /// Says the frame shows a count of seconds, so the tick redraws it each second.
-    pub fn set_ticking(&self) {
-        self.ticking.set(true);
-    }
-
-    /// Records how many lines the details view shows, of how many.
-    pub fn set_details_size(&self, height: usize, lines: usize) {
-        self.details_height.set(height);
-        self.details_lines.set(lines);
-    }
-}
 
 /// Draws the whole screen and reports what input handling and the age tick need.
 pub fn render(frame: &mut Frame, view: &View<'_>) -> FrameInfo {
@@ -149,15 +64,7 @@ pub fn render(frame: &mut Frame, view: &View<'_>) -> FrameInfo {
     widgets::status::render(frame, status, status_lines);
     widgets::footer::render(frame, footer, view);
 
-    FrameInfo {
-        heights: view.heights.get(),
-        details_height: view.details_height.get(),
-        details_lines: view.details_lines.get(),
-        narrow,
-        now: Some(view.now),
-        ages: view.ages.take(),
-        ticking: view.ticking.get(),
-    }
+    view.frame_info(narrow)
 }
 
 /// All panes at once: Kustomizations across the top, then Sources beside the image

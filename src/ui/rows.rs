@@ -340,3 +340,13 @@ impl Rows for LaneRows<'_> {
         any_contains([app.as_str(), tag], needle)
     }
 }
+
+/// The commits pane's rows: those of the repository `chosen` with `:repo`, or the default.
+pub fn commit_rows<'a>(state: &'a State, chosen: Option<&str>) -> CommitRows<'a> {
+    CommitRows {
+        commits: state
+            .commits_for(chosen)
+            .map_or(&[], |log| log.commits.as_slice()),
+        revision: state.commits_revision(),
+    }
+}

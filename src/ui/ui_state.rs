@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use crate::model::key::ObjectKey;
 use crate::state::ActionKind;
 
-use super::view::ListView;
+use super::list_view::ListView;
 
 /// The panes, in focus order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -249,7 +249,7 @@ pub struct UiState {
     /// Facts about the last frame.
     pub frame: FrameInfo,
     /// The log view, while open.
-    pub logs: Option<super::log_keys::LogView>,
+    pub logs: Option<super::log_view::LogView>,
     /// The number of the last log stream opened.
     pub next_log_session: u64,
 }

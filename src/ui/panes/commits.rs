@@ -10,10 +10,10 @@ use ratatui::widgets::{Cell, Paragraph, Wrap};
 
 use crate::model::commit::{Commit, CommitMark};
 use crate::state::CommitLog;
-use crate::ui::input::commit_rows;
-use crate::ui::render::View;
+use crate::ui::rows::commit_rows;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::PaneId;
+use crate::ui::view::View;
 use crate::ui::widgets::list::{self, Column, ListRow, ListSpec, styled};
 
 const COLUMNS: &[Column] = &[

@@ -12,13 +12,13 @@ use ratatui::widgets::{Cell, Paragraph};
 
 use crate::model::key::{Kind, ObjectKey};
 use crate::state::{ImagePreview, NextPick};
-use crate::ui::render::View;
+use crate::ui::rows::ChainRows;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::PaneId;
-use crate::ui::view::ChainRows;
+use crate::ui::view::View;
 use crate::ui::widgets::list::{self, Column, ListRow, ListSpec, styled};
 
-use super::{empty_line, flux_scope, readiness_slot};
+use super::cells::{empty_line, flux_scope, readiness_slot};
 
 const IMAGE_KINDS: [Kind; 3] = [
     Kind::ImagePolicy,
@@ -201,7 +201,7 @@ fn selected_reason(view: &View<'_>, key: &ObjectKey) -> Option<String> {
 }
 
 fn rows_position(rows: &ChainRows<'_>, key: &ObjectKey) -> Option<usize> {
-    use crate::ui::view::Rows;
+    use crate::ui::rows::Rows;
     rows.position(key).ok()
 }
 

@@ -8,14 +8,14 @@ use ratatui::layout::{Constraint, Rect};
 
 use crate::model::key::{Kind, ObjectKey};
 use crate::state::{Connection, PodsWatch};
-use crate::ui::render::View;
+use crate::ui::rows::pod_rows;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::PaneId;
-use crate::ui::view::pod_rows;
+use crate::ui::view::View;
 use crate::ui::widgets::list::{self, Column, ListRow, ListSpec, styled};
 use ratatui::text::Line;
 
-use super::empty_line;
+use super::cells::empty_line;
 
 const COLUMNS: &[Column] = &[
     ("NAME", Constraint::Fill(1)),

@@ -9,7 +9,6 @@
 
 use std::collections::VecDeque;
 
-use jiff::SignedDuration;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -18,14 +17,14 @@ use ratatui::widgets::{Padding, Paragraph, Wrap};
 
 use crate::model::key::Kind;
 use crate::state::lanes::{Lane, Release, Stage, Stuck};
-use crate::ui::format::fit;
-use crate::ui::render::View;
+use crate::ui::format::{duration, fit};
+use crate::ui::rows::{LaneRows, Rows};
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::{EARLIER, PaneId};
-use crate::ui::view::{LaneRows, Rows};
+use crate::ui::view::View;
 use crate::ui::widgets::list;
 
-use super::{empty_line, flux_scope};
+use super::cells::{empty_line, flux_scope};
 
 /// Lines a lane usually takes (header, stages, reason), to turn the pane's height into
 /// lanes for paging.
@@ -306,43 +305,6 @@ fn item_style(view: &View<'_>, under_cursor: bool, slot: Slot) -> Style {
     } else {
         view.style(slot)
     }
-}
-
-/// A stage's duration: `12s`, `2m5s`, `1h20m` (a negative one, from clocks that disagree,
-/// as `0s`).
-pub fn duration(d: SignedDuration) -> String {
-    let s = d.as_secs().max(0);
-    match s {
-        0..120 => format!("{s}s"),
-        120..3600 if s % 60 == 0 => format!("{}m", s / 60),
-        120..3600 => format!("{}m{}s", s / 60, s % 60),
-        _ if s % 3600 / 60 == 0 => format!("{}h", s / 3600),
-        _ => format!("{}h{}m", s / 3600, s % 3600 / 60),
-    }
-}
-
-/// Why the selected lane's current release waits, for the status strip.
-pub fn selected_reason(view: &View<'_>) -> Option<(String, Slot)> {
-    let lane = view.state.lanes().get(view.ui.releases.selected()?)?;
-    let release = lane.current()?;
-    let stuck = view.state.stuck(lane, release, view.now)?;
-    let (mark, slot) = if stuck.unknown {
-        ("?", Slot::Muted)
-    } else if stuck.blocked {
-        ("✗", Slot::Error)
-    } else {
-        ("…", Slot::Warn)
-    };
-    Some((
-        format!(
-            "{mark} {} {} at {}: {}",
-            lane.app(),
-            release.tag,
-            stuck.stage,
-            stuck.reason
-        ),
-        slot,
-    ))
 }
 
 #[cfg(test)]

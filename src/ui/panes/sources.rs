@@ -6,12 +6,12 @@ use ratatui::layout::{Constraint, Rect};
 
 use crate::model::key::{Kind, ObjectKey};
 use crate::ui::format::first_line;
-use crate::ui::render::View;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::PaneId;
+use crate::ui::view::View;
 use crate::ui::widgets::list::{self, Column, ListRow, ListSpec, styled};
 
-use super::{empty_line, flux_scope, message_slot, ready_cell, revision_cell, row_style};
+use super::cells::{empty_line, flux_scope, message_slot, ready_cell, revision_cell, row_style};
 
 const SOURCE_KINDS: [Kind; 4] = [
     Kind::GitRepository,

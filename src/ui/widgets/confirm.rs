@@ -8,9 +8,9 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use crate::state::ActionKind;
 use crate::ui::format::fit;
 use crate::ui::keymap::Intent;
-use crate::ui::render::View;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::Confirm;
+use crate::ui::view::View;
 
 use super::centered;
 

@@ -11,9 +11,9 @@ use crate::model::conditions::{CondStatus, Condition};
 use crate::model::key::{Kind, ObjectKey};
 use crate::state::{Connection, Details};
 use crate::ui::format::wrap;
-use crate::ui::render::View;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::DetailsTab;
+use crate::ui::view::View;
 
 /// Draws the details of `key` over `area`.
 pub fn render(

@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
-use crate::ui::render::View;
 use crate::ui::theme::Slot;
+use crate::ui::view::View;
 
 /// Draws the diff of `sha` in `repository` over `area`, from line `scroll`.
 pub fn render(

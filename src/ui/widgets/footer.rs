@@ -8,9 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use crate::state::{Access, Connection};
 use crate::ui::keymap::Intent;
-use crate::ui::render::View;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::{Mode, PaneId};
+use crate::ui::view::View;
 
 /// Draws the footer. The copy hint comes last in every mode: the hints before it fill an
 /// 80-column line, and `q quit` must stay on it (at 120 too, with an action's reason).

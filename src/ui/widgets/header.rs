@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::state::{Connection, WatchState};
-use crate::ui::render::View;
 use crate::ui::theme::Slot;
+use crate::ui::view::View;
 
 /// Draws the header.
 pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         } => spans.push(Span::styled(
             format!(
                 " ▲ {} (failing since {}): {reason} ({kind}) ",
-                crate::ui::panes::retrying_in(retry_in),
+                crate::ui::format::retrying_in(retry_in),
                 view.age(since)
             ),
             view.style(Slot::HeaderAlert),

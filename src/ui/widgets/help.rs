@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 use crate::ui::command_line::USAGE;
 use crate::ui::format::{fit, wrap};
 use crate::ui::keymap::Intent;
-use crate::ui::render::View;
 use crate::ui::theme::Slot;
+use crate::ui::view::View;
 
 use super::centered;
 use super::footer::unavailable;

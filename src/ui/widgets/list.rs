@@ -9,10 +9,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Cell, Padding, Paragraph, Row, Table, Wrap};
 
-use crate::ui::render::View;
+use crate::ui::list_view::ListView;
+use crate::ui::rows::Rows;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::PaneId;
-use crate::ui::view::{ListView, Rows};
+use crate::ui::view::View;
 
 /// A column: header and width.
 pub type Column = (&'static str, Constraint);

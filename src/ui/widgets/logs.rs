@@ -10,9 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use crate::state::{LogBuffer, LogStatus};
-use crate::ui::log_keys::LogView;
-use crate::ui::render::View;
+use crate::ui::log_view::LogView;
 use crate::ui::theme::Slot;
+use crate::ui::view::View;
 
 /// Draws the log view over `area`.
 pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {

@@ -8,10 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use crate::state::{ActionPhase, ActionRecord};
 use crate::ui::format::{first_line, wrap};
-use crate::ui::panes::releases;
-use crate::ui::render::View;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::{Level, PaneId};
+use crate::ui::view::View;
 
 /// Lines a message may take before it is cut.
 const MAX_LINES: usize = 3;
@@ -45,7 +44,7 @@ pub fn lines(view: &View<'_>, width: u16) -> Vec<Line<'static>> {
     if view.ui.focus == PaneId::Releases
         && view.ui.releases_shown
         && !fresh
-        && let Some((text, slot)) = releases::selected_reason(view)
+        && let Some((text, slot)) = selected_reason(view)
     {
         if show_message {
             // The message will stop being fresh: look again then.
@@ -118,4 +117,28 @@ fn action_spans(view: &View<'_>, record: &ActionRecord) -> Vec<Span<'static>> {
         Span::styled(first_line(text).to_owned(), view.style(slot)),
         Span::styled(format!(" ({})", view.age(since)), view.style(Slot::Muted)),
     ]
+}
+
+/// Why the selected lane's current release waits, for the status strip.
+pub fn selected_reason(view: &View<'_>) -> Option<(String, Slot)> {
+    let lane = view.state.lanes().get(view.ui.releases.selected()?)?;
+    let release = lane.current()?;
+    let stuck = view.state.stuck(lane, release, view.now)?;
+    let (mark, slot) = if stuck.unknown {
+        ("?", Slot::Muted)
+    } else if stuck.blocked {
+        ("✗", Slot::Error)
+    } else {
+        ("…", Slot::Warn)
+    };
+    Some((
+        format!(
+            "{mark} {} {} at {}: {}",
+            lane.app(),
+            release.tag,
+            stuck.stage,
+            stuck.reason
+        ),
+        slot,
+    ))
 }

@@ -9,12 +9,13 @@ use serde_json::json;
 use crate::model::key::{Kind, ObjectKey};
 use crate::state::lanes::testkit::*;
 use crate::state::{Command, State};
-use crate::ui::input::{self, Context, Effect};
 use crate::ui::keymap::{KeyChord, Keymap};
-use crate::ui::render::{self, View};
+use crate::ui::keys::{self, Context, Effect};
+use crate::ui::render;
 use crate::ui::theme::Theme;
 use crate::ui::theme::Themes;
 use crate::ui::ui_state::{DetailsTab, FrameInfo, Mode, PaneId, UiState};
+use crate::ui::view::View;
 
 use super::duration;
 
@@ -46,7 +47,7 @@ struct Screen {
 impl Screen {
     fn new(state: State, now: i64) -> Screen {
         let mut ui = UiState::new(false, "plain");
-        input::sync_views(&mut ui, &state);
+        keys::sync_views(&mut ui, &state);
         Screen {
             state,
             ui,
@@ -66,7 +67,7 @@ impl Screen {
         let mut effects = Vec::new();
         for key in keys {
             let chord = KeyChord::parse(key).unwrap();
-            effects.extend(input::handle_key(&mut self.ui, &cx, chord));
+            effects.extend(keys::handle_key(&mut self.ui, &cx, chord));
         }
         effects
     }

@@ -2,12 +2,14 @@
 //! scrolls and closes, `R` asks the router to fetch the repositories or rescan the
 //! registries now, `:repo` picks which tracked repository the pane shows.
 
-use super::input::{Context, Effect, clamp_scroll, cx_page, scrolled};
-use super::keymap::Intent;
-use super::ui_state::{Level, Mode, PaneId, UiState};
-use super::view::ListView;
 use crate::model::key::{Kind, ObjectKey};
 use crate::state::Command;
+use crate::ui::intent::Intent;
+use crate::ui::list_view::ListView;
+use crate::ui::ui_state::{Level, Mode, PaneId, UiState};
+
+use super::context::{Context, Effect};
+use super::scroll::{clamp_scroll, page, scrolled};
 
 /// Handles a key in the diff view of `sha` in `repository`.
 pub(super) fn diff_intent(
@@ -17,7 +19,7 @@ pub(super) fn diff_intent(
     sha: String,
     scroll: usize,
 ) -> Vec<Effect> {
-    let page = cx_page(ui);
+    let page = page(ui);
     let scroll = match intent {
         Intent::Back => {
             ui.mode = Mode::Normal;

@@ -9,9 +9,10 @@ use crate::model::key::{Kind, ObjectKey};
 use crate::state::Command;
 use crate::state::lanes::{Lane, Release, Stage};
 
-use super::input::{Context, Effect};
-use super::ui_state::{DetailsTab, EARLIER, Level, Mode, PaneId, UiState};
-use super::view::LaneRows;
+use crate::ui::rows::LaneRows;
+use crate::ui::ui_state::{DetailsTab, EARLIER, Level, Mode, PaneId, UiState};
+
+use super::context::{Context, Effect};
 
 /// `t`: the release lanes in place of the image automation pane, focused; again, back.
 pub(super) fn toggle(ui: &mut UiState) {

@@ -5,13 +5,14 @@
 use crate::model::key::{Kind, ObjectKey};
 use crate::state::{Access, ActionId, ActionKind, Command, Connection, State};
 
-use super::input::{Context, Effect};
-use super::intent::Intent;
-use super::ui_state::{Confirm, Level, Mode, PaneId, UiState};
-use super::view::ListView;
+use crate::ui::intent::Intent;
+use crate::ui::list_view::ListView;
+use crate::ui::ui_state::{Confirm, Level, Mode, PaneId, UiState};
+
+use super::context::{Context, Effect};
 
 /// The view of a pane that lists Flux objects (actions and marks apply there only).
-pub fn flux_pane_view(ui: &mut UiState, pane: PaneId) -> Option<&mut ListView<ObjectKey>> {
+pub(super) fn flux_pane_view(ui: &mut UiState, pane: PaneId) -> Option<&mut ListView<ObjectKey>> {
     match pane {
         PaneId::Kustomizations => Some(&mut ui.kustomizations),
         PaneId::Sources => Some(&mut ui.sources),
@@ -21,7 +22,7 @@ pub fn flux_pane_view(ui: &mut UiState, pane: PaneId) -> Option<&mut ListView<Ob
 }
 
 /// The marked rows of the focused pane, or else its selected row.
-pub fn targets(ui: &mut UiState, pane: PaneId) -> Result<Vec<ObjectKey>, String> {
+pub(super) fn targets(ui: &mut UiState, pane: PaneId) -> Result<Vec<ObjectKey>, String> {
     let view = flux_pane_view(ui, pane).ok_or_else(|| {
         "actions apply to Flux objects: focus Kustomizations, Sources or Image automation"
             .to_owned()
@@ -36,7 +37,7 @@ pub fn targets(ui: &mut UiState, pane: PaneId) -> Result<Vec<ObjectKey>, String>
 }
 
 /// The action an intent asks for.
-pub fn action_of(intent: Intent) -> ActionKind {
+pub(super) fn action_of(intent: Intent) -> ActionKind {
     match intent {
         Intent::Suspend => ActionKind::Suspend,
         Intent::Resume => ActionKind::Resume,
@@ -46,7 +47,7 @@ pub fn action_of(intent: Intent) -> ActionKind {
 }
 
 /// Why no action can be sent at all now (read-only mode, no cluster), if so.
-pub fn global_refusal(ui: &UiState, state: &State, action: ActionKind) -> Option<String> {
+pub(super) fn global_refusal(ui: &UiState, state: &State, action: ActionKind) -> Option<String> {
     if ui.read_only {
         return Some(format!(
             "read-only mode: {action} not sent (type :readonly to allow actions)"
@@ -59,7 +60,7 @@ pub fn global_refusal(ui: &UiState, state: &State, action: ActionKind) -> Option
 }
 
 /// Why an action on `keys` cannot be sent now, if it cannot.
-pub fn refusal(
+pub(super) fn refusal(
     ui: &UiState,
     state: &State,
     action: ActionKind,
@@ -99,7 +100,7 @@ pub fn refusal(
 }
 
 /// Checks an action, then asks for confirmation or sends it.
-pub fn request(
+pub(super) fn request(
     ui: &mut UiState,
     cx: &Context<'_>,
     action: ActionKind,
@@ -128,7 +129,7 @@ fn refused(ui: &mut UiState, cx: &Context<'_>, action: ActionKind, keys: &[Objec
 
 /// Sends an action (after the confirmation, if one was asked): numbers it, says so, and
 /// clears the marks it consumed.
-pub fn send_action(
+pub(super) fn send_action(
     ui: &mut UiState,
     cx: &Context<'_>,
     action: ActionKind,

@@ -10,64 +10,23 @@
 //! ([`crate::state::LogBuffer`]), numbered from the stream's start so a paused view stays
 //! on its line while older lines are dropped.
 
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyModifiers};
 
 use crate::model::key::ObjectKey;
 use crate::model::pod::Pod;
 use crate::state::{Command, LogSession, LogTarget, State};
 
-use super::input::{Context, Effect};
-use super::keymap::{Intent, KeyChord};
-use super::ui_state::{Level, Mode, PaneId, UiState};
-use super::view::pod_rows;
+use crate::ui::intent::Intent;
+use crate::ui::key_chord::KeyChord;
+use crate::ui::keymap::Keymap;
+use crate::ui::log_view::LogView;
+use crate::ui::rows::{Rows, pod_rows};
+use crate::ui::ui_state::{Level, Mode, PaneId, UiState};
 
-/// Where the log view is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogView {
-    /// The stream shown.
-    pub session: LogSession,
-    /// What it reads.
-    pub target: LogTarget,
-    /// The pod's containers, then its init containers (the choice for Tab).
-    pub containers: Vec<String>,
-    /// The Kustomization whose workloads' pod is shown (`l` on its row): when that pod goes
-    /// (a rollout replaced it), the view moves to the pod picked now.
-    pub workloads_of: Option<ObjectKey>,
-    /// How the pod was chosen, when not by its own row
-    /// (`Deployment/front-end of` the Kustomization `apps/front-end`).
-    pub via: Option<String>,
-    /// Whether the view keeps to the newest line.
-    pub follow: bool,
-    /// The first line shown while paused, numbered from the stream's start.
-    pub top: usize,
-    /// Whether long lines wrap (else they are cut at the edge).
-    pub wrap: bool,
-    /// The search (case-insensitive); empty for none.
-    pub search: String,
-    /// Whether the search is being typed.
-    pub typing: bool,
-}
-
-impl LogView {
-    /// The title's description of the stream: pod, container, instance.
-    pub fn describe(&self) -> String {
-        let mut text = format!("{}/{}", self.target.pod.namespace, self.target.pod.name);
-        if let Some(c) = &self.target.container {
-            text.push_str(&format!(" · {c}"));
-            if self.containers.len() > 1 {
-                let at = self.containers.iter().position(|x| x == c).unwrap_or(0);
-                text.push_str(&format!(" ({}/{})", at + 1, self.containers.len()));
-            }
-        }
-        if self.target.previous {
-            text.push_str(" · previous");
-        }
-        text
-    }
-}
+use super::context::{Context, Effect};
 
 /// Opens the log of the pod under the cursor, or of a pod of the Kustomization under it.
-pub fn open(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
+pub(super) fn open(ui: &mut UiState, cx: &Context<'_>) -> Vec<Effect> {
     let state = cx.state;
     let (pod, workloads_of) = match ui.focus {
         PaneId::Pods => match ui.pods.selected().and_then(|k| state.pods().get(k)) {
@@ -155,7 +114,11 @@ fn view_of(
 /// After updates: a view of a Kustomization's workloads whose pod is gone (replaced by a
 /// rollout) moves to the pod picked now, as `kubectl logs deploy/NAME` run again would.
 /// Returns the commands that switch the stream.
-pub fn follow_workloads(ui: &mut UiState, state: &State, now: jiff::Timestamp) -> Vec<Command> {
+pub(crate) fn follow_workloads(
+    ui: &mut UiState,
+    state: &State,
+    now: jiff::Timestamp,
+) -> Vec<Command> {
     let Some(view) = ui.logs.as_ref() else {
         return Vec::new();
     };
@@ -189,13 +152,12 @@ pub fn follow_workloads(ui: &mut UiState, state: &State, now: jiff::Timestamp) -
 
 /// The pod `kubectl logs deploy/NAME` would read for a Kustomization's workloads: among the
 /// pods of its inventory's workloads, a ready one before others, then the newest.
-pub fn pick_pod<'a>(state: &'a State, ks: &ObjectKey) -> Option<&'a Pod> {
+fn pick_pod<'a>(state: &'a State, ks: &ObjectKey) -> Option<&'a Pod> {
     let rows = pod_rows(state, Some(ks));
     rows.following?;
     let mut best: Option<&Pod> = None;
-    for i in 0..crate::ui::view::Rows::len(&rows) {
-        let Some(pod) = crate::ui::view::Rows::key_at(&rows, i).and_then(|k| state.pods().get(k))
-        else {
+    for i in 0..Rows::len(&rows) {
+        let Some(pod) = Rows::key_at(&rows, i).and_then(|k| state.pods().get(k)) else {
             continue;
         };
         let rank = |p: &Pod| (p.ready_since.is_some() && p.ready == p.total, p.created);
@@ -218,9 +180,54 @@ fn open_effect(view: &LogView) -> Effect {
     })
 }
 
-/// Handles a key while the log view is open.
-pub fn key(ui: &mut UiState, cx: &Context<'_>, chord: KeyChord) -> Vec<Effect> {
-    if chord == KeyChord::new(KeyCode::Char('c'), crossterm::event::KeyModifiers::CONTROL) {
+/// What a key means in the log view: the view's own keys (`p`, `w`, `n`, `N`, `]`, `[`)
+/// before the keymap's intents; `Ctrl-c` quits fluxdeck (`q` only closes the view).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum LogKey {
+    /// `Ctrl-c`: quit fluxdeck.
+    QuitApp,
+    /// `p`: the previous instance of the container (or back to the current one).
+    Previous,
+    /// `w`: wrap long lines, or cut them.
+    Wrap,
+    /// `n`: the next match of the search.
+    NextMatch,
+    /// `N`: the previous match of the search.
+    PrevMatch,
+    /// `]`: the next container.
+    NextContainer,
+    /// `[`: the previous container.
+    PrevContainer,
+    /// A key of the keymap.
+    Intent(Intent),
+}
+
+/// The log view's one lookup of a key: its own keys first, then the keymap.
+pub(super) fn meaning(keymap: &Keymap, chord: KeyChord) -> Option<LogKey> {
+    if chord == KeyChord::new(KeyCode::Char('c'), KeyModifiers::CONTROL) {
+        return Some(LogKey::QuitApp);
+    }
+    let plain = chord.modifiers.is_empty() || chord.modifiers == KeyModifiers::SHIFT;
+    if plain {
+        let own = match chord.code {
+            KeyCode::Char('p') => Some(LogKey::Previous),
+            KeyCode::Char('w') => Some(LogKey::Wrap),
+            KeyCode::Char('n') => Some(LogKey::NextMatch),
+            KeyCode::Char('N') => Some(LogKey::PrevMatch),
+            KeyCode::Char(']') => Some(LogKey::NextContainer),
+            KeyCode::Char('[') => Some(LogKey::PrevContainer),
+            _ => None,
+        };
+        if own.is_some() {
+            return own;
+        }
+    }
+    keymap.intent(&chord).map(LogKey::Intent)
+}
+
+/// Handles a key (its [`meaning`], if any) while the log view is open.
+pub(super) fn key(ui: &mut UiState, cx: &Context<'_>, key: Option<LogKey>) -> Vec<Effect> {
+    if key == Some(LogKey::QuitApp) {
         ui.quit = true;
         return Vec::new();
     }
@@ -228,11 +235,9 @@ pub fn key(ui: &mut UiState, cx: &Context<'_>, chord: KeyChord) -> Vec<Effect> {
         ui.mode = Mode::Normal;
         return Vec::new();
     };
-    let effects = if view.typing {
-        search_key(&mut view, cx, chord);
-        Vec::new()
-    } else {
-        view_key(ui, &mut view, cx, chord)
+    let effects = match key {
+        Some(key) => view_key(ui, &mut view, cx, key),
+        None => Vec::new(),
     };
     // Closing sets the normal mode; help keeps the view to come back to.
     if ui.mode != Mode::Normal {
@@ -241,7 +246,17 @@ pub fn key(ui: &mut UiState, cx: &Context<'_>, chord: KeyChord) -> Vec<Effect> {
     effects
 }
 
-fn search_key(view: &mut LogView, cx: &Context<'_>, chord: KeyChord) {
+/// Handles a key while the search is typed: raw characters, before any keymap lookup;
+/// `Enter` jumps to the first match, `Esc` drops the search, `Ctrl-c` quits fluxdeck.
+pub(super) fn search_key(ui: &mut UiState, cx: &Context<'_>, chord: KeyChord) -> Vec<Effect> {
+    if chord == KeyChord::new(KeyCode::Char('c'), KeyModifiers::CONTROL) {
+        ui.quit = true;
+        return Vec::new();
+    }
+    let Some(view) = ui.logs.as_mut() else {
+        ui.mode = Mode::Normal;
+        return Vec::new();
+    };
     match chord.code {
         KeyCode::Enter => {
             view.typing = false;
@@ -254,50 +269,39 @@ fn search_key(view: &mut LogView, cx: &Context<'_>, chord: KeyChord) {
         KeyCode::Backspace => {
             view.search.pop();
         }
-        KeyCode::Char(c)
-            if !chord
-                .modifiers
-                .contains(crossterm::event::KeyModifiers::CONTROL) =>
-        {
+        KeyCode::Char(c) if !chord.modifiers.contains(KeyModifiers::CONTROL) => {
             view.search.push(c);
         }
         _ => {}
     }
+    Vec::new()
 }
 
-fn view_key(
-    ui: &mut UiState,
-    view: &mut LogView,
-    cx: &Context<'_>,
-    chord: KeyChord,
-) -> Vec<Effect> {
-    let plain =
-        chord.modifiers.is_empty() || chord.modifiers == crossterm::event::KeyModifiers::SHIFT;
-    if plain {
-        match chord.code {
-            KeyCode::Char('p') => {
-                view.target.previous = !view.target.previous;
-                return restart(ui, view);
-            }
-            KeyCode::Char('w') => {
-                view.wrap = !view.wrap;
-                return Vec::new();
-            }
-            KeyCode::Char('n') => {
-                jump(view, cx, false);
-                return Vec::new();
-            }
-            KeyCode::Char('N') => {
-                jump(view, cx, true);
-                return Vec::new();
-            }
-            KeyCode::Char(']') => return cycle_container(ui, view, cx, false),
-            KeyCode::Char('[') => return cycle_container(ui, view, cx, true),
-            _ => {}
+fn view_key(ui: &mut UiState, view: &mut LogView, cx: &Context<'_>, key: LogKey) -> Vec<Effect> {
+    let intent = match key {
+        LogKey::Intent(intent) => intent,
+        LogKey::QuitApp => {
+            ui.quit = true;
+            return Vec::new();
         }
-    }
-    let Some(intent) = cx.keymap.intent(&chord) else {
-        return Vec::new();
+        LogKey::Previous => {
+            view.target.previous = !view.target.previous;
+            return restart(ui, view);
+        }
+        LogKey::Wrap => {
+            view.wrap = !view.wrap;
+            return Vec::new();
+        }
+        LogKey::NextMatch => {
+            jump(view, cx, false);
+            return Vec::new();
+        }
+        LogKey::PrevMatch => {
+            jump(view, cx, true);
+            return Vec::new();
+        }
+        LogKey::NextContainer => return cycle_container(ui, view, cx, false),
+        LogKey::PrevContainer => return cycle_container(ui, view, cx, true),
     };
     let (len, first) = lines_of(cx.state, view);
     let page = ui.frame.details_height.max(1);

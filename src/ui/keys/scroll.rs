@@ -1,0 +1,32 @@
+//! Scrolling the details and diff views: where an intent moves the first line shown, kept
+//! within what the last frame showed.
+
+use crate::ui::intent::Intent;
+use crate::ui::ui_state::UiState;
+
+/// The first line shown after a scrolling intent (other intents keep `scroll`).
+pub(super) fn scrolled(intent: Intent, scroll: usize, page: usize) -> usize {
+    match intent {
+        Intent::Down => scroll.saturating_add(1),
+        Intent::Up => scroll.saturating_sub(1),
+        Intent::PageDown => scroll.saturating_add(page),
+        Intent::PageUp => scroll.saturating_sub(page),
+        Intent::Top => 0,
+        Intent::Bottom => usize::MAX,
+        _ => scroll,
+    }
+}
+
+/// `scroll` kept within the content the last frame showed in the details or diff view.
+pub(super) fn clamp_scroll(ui: &UiState, scroll: usize) -> usize {
+    let last = ui
+        .frame
+        .details_lines
+        .saturating_sub(ui.frame.details_height);
+    scroll.min(last)
+}
+
+/// One page of the details or diff view (at least a line).
+pub(super) fn page(ui: &UiState) -> usize {
+    ui.frame.details_height.max(1)
+}
