@@ -151,7 +151,12 @@ async fn the_api_server_is_reached_through_https_proxy_but_never_on_loopback() {
     let through = proxy.tunnels();
     assert!(through >= 1, "the client went through the proxy");
 
-    // 127.0.0.1 (the demo's sandbox) goes direct, as Go's rules say, proxy or not.
+    drop(proxy);
+
+    // 127.0.0.1 (the demo's sandbox) goes direct, as Go's rules say, proxy or not. (A proxy
+    // of its own: the first client's tunnels may still be opening.)
+    let proxy = Proxy::start().await;
+    let proxy_url = proxy.url();
     let conn = connect_with_env(&direct, |name| match name {
         "https_proxy" => Some(proxy_url.clone()),
         _ => None,
@@ -159,7 +164,7 @@ async fn the_api_server_is_reached_through_https_proxy_but_never_on_loopback() {
     .await
     .unwrap();
     discover(&conn.client).await.unwrap();
-    assert_eq!(proxy.tunnels(), through, "loopback bypasses the proxy");
+    assert_eq!(proxy.tunnels(), 0, "loopback bypasses the proxy");
 
     drop(proxy);
     sb.shutdown().await;
@@ -189,14 +194,16 @@ async fn ecr_calls_go_through_the_proxy() {
         .unwrap();
     assert!(proxy.tunnels() >= 1, "the ECR call went through the proxy");
 
+    drop(proxy);
+
     // The registry on 127.0.0.1 (the demo's) goes direct, proxy variables or not.
+    let proxy = Proxy::start().await;
     let mut config = crate::support::registry::config(&server.url);
     config.proxy = ProxyEnv::from_pairs([
         ("HTTPS_PROXY".to_string(), proxy.url()),
         ("HTTP_PROXY".to_string(), proxy.url()),
     ]);
     let direct = build_client(&config, &repo).await.unwrap();
-    let before = proxy.tunnels();
     direct.describe_repositories().send().await.unwrap();
-    assert_eq!(proxy.tunnels(), before, "loopback bypasses the proxy");
+    assert_eq!(proxy.tunnels(), 0, "loopback bypasses the proxy");
 }
