@@ -1,6 +1,6 @@
 //! Benchmark of one registry scan of a repository with 10,000 images (criterion).
 //!
-//! - `loopback_sdk`: `workers::registry::scan` through aws-sdk-ecr against the sandbox
+//! - `loopback_sdk`: `workers::ecr::scan` through aws-sdk-ecr against the sandbox
 //!   registry over loopback, pages of 1000 (10 `DescribeImages` calls): network, the sandbox's
 //!   own JSON encoding, SDK decoding and assembly together;
 //! - `recorded_json_decode_and_assembly`: the same 10 pages, recorded from the sandbox once,
@@ -23,7 +23,7 @@ use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, create_mock_http_clien
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use fluxdeck::sandbox::registry::ops::{Caller, dispatch};
 use fluxdeck::sandbox::registry::{PushRequest, RegistryStore};
-use fluxdeck::workers::registry::{
+use fluxdeck::workers::ecr::{
     EcrClientConfig, RegistryScan, ScanAssembler, build_client, parse_ecr_image, scan,
 };
 use jiff::Timestamp;

@@ -24,10 +24,10 @@ use crate::ui::keymap::user_keys_path;
 use crate::ui::theme::Themes;
 use crate::workers::cluster::connect::ConnectOptions;
 use crate::workers::cluster::worker::{ClusterConfig, FluxNamespaces};
+use crate::workers::ecr::EcrClientConfig;
 use crate::workers::git::{CredentialConfig, GitWorkerConfig, Helpers};
+use crate::workers::hub::HubConfig;
 use crate::workers::proxy::ProxyEnv;
-use crate::workers::registry::EcrClientConfig;
-use crate::workers::router::RouterConfig;
 
 /// The namespace the demo's application runs in (the reference pipeline's tenant).
 const APP_NAMESPACE: &str = "sock-shop";
@@ -213,7 +213,7 @@ async fn run_on(
     };
     // The sandbox's registry checks that calls are signed, not by whom.
     let credentials = Credentials::new("AKIAFLUXDECKDEMO", "fluxdeck-demo", None, None, "demo");
-    let router = RouterConfig {
+    let hub = HubConfig {
         ecr: EcrClientConfig {
             endpoint_url: Some(live.registry_server.url.clone()),
             region: Some(AWS_REGION.into()),
@@ -234,9 +234,9 @@ async fn run_on(
             },
             ..GitWorkerConfig::default()
         },
-        ..RouterConfig::default()
+        ..HubConfig::default()
     };
-    run_with_cluster(tui, cluster, router).await
+    run_with_cluster(tui, cluster, hub).await
 }
 
 #[cfg(test)]

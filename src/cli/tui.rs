@@ -27,8 +27,8 @@ use crate::ui::theme::{Themes, initial_theme_name};
 use super::GlobalArgs;
 use crate::workers::cluster::connect::ConnectOptions;
 use crate::workers::cluster::worker::{ClusterConfig, FluxNamespaces};
-use crate::workers::registry::EcrClientConfig;
-use crate::workers::router::RouterConfig;
+use crate::workers::ecr::EcrClientConfig;
+use crate::workers::hub::HubConfig;
 
 /// Flags of the TUI.
 #[derive(Debug, Clone, Args)]
@@ -162,7 +162,7 @@ pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
     // Read the config before touching the terminal, so its errors print plainly.
     config.app_config()?;
     let cluster = cluster_config(global, &args);
-    let router = router_config(&args.sources)?;
+    let hub = hub_config(&args.sources)?;
     // No kubeconfig or an unknown context is said at once, in one line; a cluster that is
     // down is not checked here (the worker keeps retrying).
     crate::workers::cluster::connect::preflight(&cluster.connect)?;
@@ -171,7 +171,7 @@ pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(run_with_cluster(config, cluster, router))?;
+    runtime.block_on(run_with_cluster(config, cluster, hub))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -236,30 +236,30 @@ pub fn pods_watch_for(global: &GlobalArgs, app_namespace: Option<&str>) -> PodsW
     }
 }
 
-/// The router's configuration from the flags: `--repo`, `--ecr-endpoint`, `--ecr-region`.
+/// The hub's configuration from the flags: `--repo`, `--ecr-endpoint`, `--ecr-region`.
 /// A bad endpoint is an error before the terminal is touched.
-pub fn router_config(args: &SourceArgs) -> anyhow::Result<RouterConfig> {
+pub fn hub_config(args: &SourceArgs) -> anyhow::Result<HubConfig> {
     let ecr = EcrClientConfig {
         endpoint_url: args.ecr_endpoint.clone(),
         region: args.ecr_region.clone(),
         ..EcrClientConfig::default()
     };
     ecr.validate()?;
-    Ok(RouterConfig {
+    Ok(HubConfig {
         repos: args.repos.clone(),
         ecr,
-        ..RouterConfig::default()
+        ..HubConfig::default()
     })
 }
 
-/// Runs the cluster worker, the router (with the git worker and the registry scanner) and
+/// Runs the cluster worker, the hub (with the git worker and the registry scanner) and
 /// the TUI together until the user quits.
 pub async fn run_with_cluster(
     config: TuiConfig,
     cluster: ClusterConfig,
-    router: RouterConfig,
+    hub: HubConfig,
 ) -> anyhow::Result<()> {
-    let (channels, tasks) = crate::workers::start(cluster, router);
+    let (channels, tasks) = crate::workers::start(cluster, hub);
     let result = run_tui(config, channels.updates, channels.commands).await;
     drop(tasks);
     result
@@ -417,14 +417,14 @@ mod tests {
 
     #[test]
     fn router_flags_reach_the_router_and_a_bad_endpoint_is_an_error() {
-        let router = router_config(&args(Some("http://127.0.0.1:5000")).sources).unwrap();
-        assert_eq!(router.repos.len(), 2);
+        let hub = hub_config(&args(Some("http://127.0.0.1:5000")).sources).unwrap();
+        assert_eq!(hub.repos.len(), 2);
         assert_eq!(
-            router.ecr.endpoint_url.as_deref(),
+            hub.ecr.endpoint_url.as_deref(),
             Some("http://127.0.0.1:5000")
         );
-        assert_eq!(router.ecr.region.as_deref(), Some("eu-west-1"));
-        let err = router_config(&args(Some("127.0.0.1:5000")).sources).unwrap_err();
+        assert_eq!(hub.ecr.region.as_deref(), Some("eu-west-1"));
+        let err = hub_config(&args(Some("127.0.0.1:5000")).sources).unwrap_err();
         assert!(err.to_string().contains("127.0.0.1:5000"), "{err}");
     }
 }

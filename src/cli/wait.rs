@@ -244,12 +244,12 @@ pub fn run(global: &GlobalArgs, args: WaitArgs) -> anyhow::Result<ExitCode> {
     let Headless {
         pods,
         cluster,
-        router,
+        hub,
         runtime,
     } = Headless::new(global, args.app_namespace.as_deref(), &args.sources)?;
     let app = args.app.clone();
     let outcome = runtime.block_on(async {
-        let (mut channels, tasks) = crate::workers::start(cluster, router);
+        let (mut channels, tasks) = crate::workers::start(cluster, hub);
         let mut state = State::new(pods);
         let deadline = tokio::time::Instant::now() + args.timeout;
         let mut printed: Option<Stage> = None;

@@ -14,7 +14,7 @@ use super::pod::Pod;
 use super::source::Source;
 
 /// A watched object, already reduced to the fields the panes need. Each model sits behind
-/// an `Arc`: the UI's state and the router's mirror hold the same row, not two copies.
+/// an `Arc`: the UI's state and the hub's mirror hold the same row, not two copies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Object {
     /// A Kustomization.

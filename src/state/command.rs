@@ -9,7 +9,7 @@
 //!   checks again (the cluster may have changed) and reports refusals as `Failed`.
 //! - `FetchDetails` answers with `Update::Details` and `Update::Events` (or `FetchFailed`).
 //! - `RefreshGit`, `RefreshRegistry`, `ShowDiff`, `LoadMoreCommits` and `TrackRepository`
-//!   are served by the router (`workers::router`), which answers with `Update::Commits`, `Update::CommitDiff`
+//!   are served by the hub (`workers::hub`), which answers with `Update::Commits`, `Update::CommitDiff`
 //!   and `Update::RegistryScan`; the cluster worker ignores them.
 //! - `OpenLogs` starts streaming one log (replacing any other), answered with
 //!   `Update::Log` events under its session until `CloseLogs` (or the next `OpenLogs`).
@@ -128,7 +128,7 @@ pub enum Command {
         sha: String,
     },
     /// Track GitRepository `namespace/name` too (`:repo KEY` on one beyond the ones tracked
-    /// without asking; see `workers::router::desired::AUTO_TRACK_LIMIT`).
+    /// without asking; see `workers::hub::desired::AUTO_TRACK_LIMIT`).
     TrackRepository {
         /// `namespace/name`.
         key: String,

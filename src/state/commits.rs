@@ -12,7 +12,7 @@ use crate::model::commit::{BehindBy, Commit, CommitMark};
 /// One tracked repository's commits, newest first.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CommitLog {
-    /// The router's key: `namespace/name` of a GitRepository, or the `--repo` argument.
+    /// The hub's key: `namespace/name` of a GitRepository, or the `--repo` argument.
     pub key: String,
     /// The repository (URL without password, or path).
     pub repository: String,

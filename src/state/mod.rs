@@ -12,7 +12,7 @@ pub mod commits;
 pub mod details;
 pub mod lanes;
 pub mod logs;
-pub mod registry;
+pub mod scans;
 pub mod table;
 pub mod update;
 
@@ -36,7 +36,7 @@ pub use commits::{AppliedColumn, AppliedMarks, CommitDiff, CommitLog, CommitLogs
 pub use details::Details;
 pub use lanes::{Lane, Lanes, Release, Stage, Stuck};
 pub use logs::{LogBuffer, LogEvent, LogSession, LogStatus, LogTarget};
-pub use registry::{Drift, ImagePreview, NextPick, RegistryScan, RepoScan, ScanResult};
+pub use scans::{Drift, ImagePreview, NextPick, RegistryScan, RepoScan, ScanResult};
 pub use table::{Row, Table};
 pub use update::{ActionEvent, ActionPhase, Permission, Session, Update, WatchState};
 
@@ -52,7 +52,7 @@ macro_rules! lane_inputs {
             automations: &$state.image_automations,
             pods: &$state.pods,
             chains: &$state.image_chains,
-            registry: &$state.registry,
+            scans: &$state.scans,
             commit_logs: &$state.commit_logs,
         }
     };
@@ -77,7 +77,7 @@ pub struct State {
     logs: Option<LogBuffer>,
     commit_logs: CommitLogs,
     diff: Option<CommitDiff>,
-    registry: registry::Registry,
+    scans: scans::Scans,
     lanes: Lanes,
 }
 
@@ -210,7 +210,7 @@ impl State {
             Update::RegistryScan(scan) => {
                 let policies = self.policies_reading_id(&scan.repository);
                 let lanes_scan = scan.clone();
-                self.registry.apply(scan) && {
+                self.scans.apply(scan) && {
                     self.refresh_picks_of(&policies);
                     let (lanes, inputs) = self.split();
                     lanes.scan(&lanes_scan, inputs, now);
@@ -320,7 +320,7 @@ impl State {
     fn refresh_picks_of(&mut self, policies: &[ObjectKey]) {
         let repositories = &self.image_repositories;
         let all = &self.image_policies;
-        self.registry
+        self.scans
             .refresh_some(policies, |k| all.get(k), |k| repositories.get(k));
     }
 
@@ -404,7 +404,7 @@ impl State {
     /// Re-evaluates every ImagePolicy over its repository's last scan.
     fn refresh_next_picks(&mut self) {
         let repositories = &self.image_repositories;
-        self.registry
+        self.scans
             .refresh(self.image_policies.iter(), |k| repositories.get(k));
     }
 
@@ -563,33 +563,29 @@ impl State {
     }
 
     /// Registry scans per ImageRepository and the next picks per ImagePolicy.
-    pub fn registry(&self) -> &registry::Registry {
-        &self.registry
+    pub fn scans(&self) -> &scans::Scans {
+        &self.scans
     }
 
     /// ImagePolicy `key` seen three ways (cluster, next pick, running) with its drift.
     pub fn image_preview(&self, key: &ObjectKey) -> Option<ImagePreview> {
         let policy = self.image_policies.get(key)?;
-        let next = self
-            .registry
-            .next(key)
-            .cloned()
-            .unwrap_or(NextPick::Waiting);
+        let next = self.scans.next(key).cloned().unwrap_or(NextPick::Waiting);
         let image = policy
             .repository
             .as_ref()
             .and_then(|k| self.image_repositories.get(k))
             .and_then(|r| r.image.as_deref());
         let running = image.map_or_else(Vec::new, |image| {
-            registry::running_tags(image, self.pods.iter())
+            scans::running_tags(image, self.pods.iter())
         });
-        Some(registry::preview(policy, next, running))
+        Some(scans::preview(policy, next, running))
     }
 
     /// Errors of background work for the status strip (first registry scan error, first
     /// repository error), when any.
     pub fn background_error(&self) -> Option<String> {
-        self.registry.first_error().or_else(|| {
+        self.scans.first_error().or_else(|| {
             self.commit_logs.all().values().find_map(|l| {
                 l.error
                     .as_ref()

@@ -138,7 +138,7 @@ fn status_changes_of_image_objects_keep_the_chains_and_move_only_their_policys_p
     }
     let policy = ObjectKey::new(Kind::ImagePolicy, "sock-shop", "sock-shop-front-end");
     let rev = state.image_chains_revision();
-    let pick = |s: &State| s.registry().next(&policy).cloned();
+    let pick = |s: &State| s.scans().next(&policy).cloned();
     let before = pick(&state);
     // A scan of fluxdeck's own: the policy's next pick moves, the chains stay.
     let mut repo = testdata::json("imagerepository-v1.json");
@@ -313,7 +313,7 @@ fn actions_commits_sessions_and_scans_report_changes() {
     };
     assert!(state.apply(Update::RegistryScan(scan.clone())));
     assert!(!state.apply(Update::RegistryScan(scan)));
-    assert_eq!(state.registry().scans().len(), 1);
+    assert_eq!(state.scans().all().len(), 1);
 }
 
 #[test]

@@ -26,7 +26,7 @@ use crate::model::object::Object;
 
 use super::command::{ActionId, ActionKind, PodsWatch};
 use super::commits::{CommitDiff, CommitLog};
-use super::registry::RegistryScan;
+use super::scans::RegistryScan;
 
 /// One message from a worker to the state.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -99,7 +99,7 @@ pub enum Update {
         /// What happened.
         event: super::logs::LogEvent,
     },
-    /// A tracked repository's commit log (from the git worker, through the router).
+    /// A tracked repository's commit log (from the git worker, through the hub).
     Commits(CommitLog),
     /// Reading a tracked repository failed; its log stays as last read.
     CommitsFailed {
@@ -112,7 +112,7 @@ pub enum Update {
     },
     /// The `--repo` arguments, in the order given (the keys of their logs): the commits pane
     /// shows the first by default and lists them before the cluster's repositories. Sent
-    /// once by the router, before any log.
+    /// once by the hub, before any log.
     PinnedRepos(Vec<String>),
     /// A repository is no longer tracked.
     CommitsUntracked {

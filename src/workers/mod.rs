@@ -2,45 +2,45 @@
 //! (watchers and actions), git, registry.
 
 pub mod cluster;
+pub mod ecr;
 pub mod git;
+pub mod hub;
 pub mod proxy;
-pub mod registry;
-pub mod router;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::state::{Command, Update};
 use cluster::worker::ClusterConfig;
-use router::{RouterChannels, RouterConfig, spawn_router};
+use hub::{HubChannels, HubConfig, spawn_hub};
 
 /// The ends a front end (the TUI, or a headless command) holds: the updates every worker
-/// sends, through the router, and the commands it sends back.
+/// sends, through the hub, and the commands it sends back.
 pub struct Channels {
     /// Updates from the cluster worker, the git worker and the registry scanner.
     pub updates: mpsc::Receiver<Update>,
-    /// Commands to the router (which passes cluster commands on to the cluster worker).
+    /// Commands to the hub (which passes cluster commands on to the cluster worker).
     pub commands: mpsc::Sender<Command>,
 }
 
 /// The running worker tasks; dropping this aborts them (the git worker and the registry
-/// scanner stop with the router, whose channels close).
+/// scanner stop with the hub, whose channels close).
 pub struct Tasks {
     cluster: JoinHandle<()>,
-    router: JoinHandle<()>,
+    hub: JoinHandle<()>,
 }
 
 impl Drop for Tasks {
     fn drop(&mut self) {
-        self.router.abort();
+        self.hub.abort();
         self.cluster.abort();
     }
 }
 
-/// Starts the cluster worker and the router (which starts the git worker and the registry
+/// Starts the cluster worker and the hub (which starts the git worker and the registry
 /// scanner) on the current tokio runtime, wired as the TUI uses them: the one start-up the
 /// TUI and the headless commands (`status`) share.
-pub fn start(cluster: ClusterConfig, router: RouterConfig) -> (Channels, Tasks) {
+pub fn start(cluster: ClusterConfig, hub: HubConfig) -> (Channels, Tasks) {
     let (cluster_updates, from_cluster) = mpsc::channel::<Update>(4096);
     let (to_cluster, cluster_commands) = mpsc::channel::<Command>(64);
     let (to_ui, updates) = mpsc::channel::<Update>(4096);
@@ -50,14 +50,14 @@ pub fn start(cluster: ClusterConfig, router: RouterConfig) -> (Channels, Tasks) 
         cluster_updates,
         cluster_commands,
     ));
-    let router = spawn_router(
-        router,
-        RouterChannels {
+    let hub = spawn_hub(
+        hub,
+        HubChannels {
             from_cluster,
             to_ui,
             from_ui,
             to_cluster,
         },
     );
-    (Channels { updates, commands }, Tasks { cluster, router })
+    (Channels { updates, commands }, Tasks { cluster, hub })
 }

@@ -173,7 +173,7 @@ async fn the_api_server_is_reached_through_https_proxy_but_never_on_loopback() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ecr_calls_go_through_the_proxy() {
     use fluxdeck::sandbox::registry::RegistryStore;
-    use fluxdeck::workers::registry::build_client;
+    use fluxdeck::workers::ecr::build_client;
 
     let store = std::sync::Arc::new(RegistryStore::new("123456789012", "us-west-2"));
     let server = store

@@ -1,8 +1,8 @@
-//! Snapshots of the screens the router feeds, headless at 80x24 (tabs) and 160x48: the
+//! Snapshots of the screens the hub feeds, headless at 80x24 (tabs) and 160x48: the
 //! commits pane with automation commits, applied/pending marks and "behind by", the diff
 //! view, and the image pane with a next pick that drifts from the cluster.
 //!
-//! The updates are the ones the router sends (`Update::Commits`, `Update::CommitDiff`,
+//! The updates are the ones the hub sends (`Update::Commits`, `Update::CommitDiff`,
 //! `Update::RegistryScan`) over the sock-shop pipeline fixtures.
 
 use crate::support::scene::{IMAGE, KEY, NEWEST, commit_log, registry_scan};
@@ -211,7 +211,7 @@ fn repo_command_switches_the_commits_pane_between_tracked_repositories() {
     );
     assert!(ui.sent().is_empty());
     // A GitRepository of the cluster that is not tracked (beyond the automatic ones) is
-    // asked for from the router.
+    // asked for from the hub.
     let extra = serde_json::json!({"apiVersion": "source.toolkit.fluxcd.io/v1",
         "kind": "GitRepository", "metadata": {"name": "extra", "namespace": "team-b"},
         "spec": {"url": "https://github.com/example/extra"}});

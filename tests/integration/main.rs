@@ -20,7 +20,7 @@ mod eks_exec;
 mod git_sandbox;
 mod git_worker;
 mod headless;
-mod integrate_router;
+mod integrate_hub;
 mod integrate_snapshots;
 mod lanes_live;
 mod policy_cli;

@@ -10,7 +10,7 @@ use aws_sdk_ecr::primitives::DateTime;
 use aws_sdk_ecr::types::ImageDetail;
 use aws_sdk_ecr::types::error::RepositoryNotFoundException;
 use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
-use fluxdeck::workers::registry::{EcrRepo, ScanError, parse_ecr_image, scan};
+use fluxdeck::workers::ecr::{EcrRepo, ScanError, parse_ecr_image, scan};
 
 const IMAGE: &str = "123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end";
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::support::registry::moto::Moto;
 use crate::support::registry::{client, config, manifest, repo};
-use fluxdeck::workers::registry::{
+use fluxdeck::workers::ecr::{
     EcrRepo, EcrScanner, ImageRepoSpec, RegistryEvent, ScanError, ScannerConfig, scan,
     spawn_scanner,
 };

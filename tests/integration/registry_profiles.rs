@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::registry::moto::Moto;
 use crate::support::registry::{client, manifest, repo};
-use fluxdeck::workers::registry::{
+use fluxdeck::workers::ecr::{
     EcrClientConfig, EcrScanner, ImageRepoSpec, RegistryEvent, ScanError, ScannerConfig,
     build_client, scan, spawn_scanner,
 };

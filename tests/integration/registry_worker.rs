@@ -13,7 +13,7 @@ use fluxdeck::sandbox::registry::seed::{
     FRONT_END, FRONT_END_BUILDS, front_end_registry, front_end_tag,
 };
 use fluxdeck::sandbox::registry::{RegistryServer, RegistryStore};
-use fluxdeck::workers::registry::{
+use fluxdeck::workers::ecr::{
     EcrScanner, ImageRepoSpec, RegistryEvent, ScanError, ScanRequest, ScannerConfig, build_client,
     scan, spawn_scanner,
 };

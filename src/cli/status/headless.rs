@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::bail;
 
 use crate::cli::GlobalArgs;
-use crate::cli::tui::{SourceArgs, cluster_config_with, pods_watch_for, router_config};
+use crate::cli::tui::{SourceArgs, cluster_config_with, hub_config, pods_watch_for};
 use crate::model::key::Kind;
 use crate::state::{PodsWatch, State, WatchState};
 use crate::workers::Channels;
@@ -47,8 +47,8 @@ pub struct Headless {
     pub pods: PodsWatch,
     /// The cluster worker's configuration.
     pub cluster: crate::workers::cluster::worker::ClusterConfig,
-    /// The router's.
-    pub router: crate::workers::router::RouterConfig,
+    /// The hub's.
+    pub hub: crate::workers::hub::HubConfig,
     /// The runtime to run them on.
     pub runtime: tokio::runtime::Runtime,
 }
@@ -63,7 +63,7 @@ impl Headless {
         let pods = pods_watch_for(global, app_namespace);
         Ok(Headless {
             cluster: cluster_config_with(global, pods.clone(), true),
-            router: router_config(sources)?,
+            hub: hub_config(sources)?,
             runtime: tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -139,7 +139,7 @@ pub fn lanes_settled(state: &State) -> bool {
         let registry = lane
             .repository
             .as_ref()
-            .is_none_or(|r| state.registry().scan(r).is_some());
+            .is_none_or(|r| state.scans().scan(r).is_some());
         git && registry
     })
 }

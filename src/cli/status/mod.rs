@@ -88,11 +88,11 @@ pub fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let Headless {
         pods,
         cluster,
-        router,
+        hub,
         runtime,
     } = Headless::new(global, args.app_namespace.as_deref(), &args.sources)?;
     let report = runtime.block_on(async {
-        let (mut channels, tasks) = crate::workers::start(cluster, router);
+        let (mut channels, tasks) = crate::workers::start(cluster, hub);
         let state = collect(&mut channels, pods, args.timeout).await;
         drop(tasks);
         state.map(|s| report(&s))

@@ -13,7 +13,7 @@ use crate::model::source::Source;
 use super::Lanes;
 use crate::state::chain::ImageChain;
 use crate::state::commits::{CommitLog, CommitLogs};
-use crate::state::registry::Registry;
+use crate::state::scans::Scans;
 use crate::state::table::Table;
 
 /// What the lanes read: the state's tables, as they are after the update.
@@ -34,7 +34,7 @@ pub struct Inputs<'a> {
     /// The image chains (policy → repository, automations).
     pub chains: &'a [ImageChain],
     /// fluxdeck's own registry scans.
-    pub registry: &'a Registry,
+    pub scans: &'a Scans,
     /// The tracked repositories' logs.
     pub commit_logs: &'a CommitLogs,
 }

@@ -13,7 +13,7 @@ use super::index::{Inputs, add, learn, normalize_image, setter_policy};
 use super::release::insert_by_push;
 use super::{CommitRef, Filtered, KEPT_FILTERED, KEPT_RELEASES, Lane, Lanes, Release, Stage};
 use crate::state::commits::CommitLog;
-use crate::state::registry::{RegistryScan, ScanResult};
+use crate::state::scans::{RegistryScan, ScanResult};
 
 impl Lanes {
     /// Rebuilds which lanes exist and what they read, after the image chains changed, then

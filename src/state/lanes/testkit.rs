@@ -8,7 +8,7 @@ use crate::model::commit::{Commit, ImageUpdate};
 use crate::model::key::{Kind, ObjectKey};
 use crate::model::object::Object;
 use crate::state::commits::CommitLog;
-use crate::state::registry::{RegistryScan, ScanResult};
+use crate::state::scans::{RegistryScan, ScanResult};
 use crate::state::{State, Update};
 
 use super::{Release, Stuck};

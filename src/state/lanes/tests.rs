@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::model::key::{Kind, ObjectKey};
-use crate::state::registry::{RegistryScan, ScanResult};
+use crate::state::scans::{RegistryScan, ScanResult};
 use crate::state::{State, Update};
 
 use super::testkit::*;

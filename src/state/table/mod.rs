@@ -2,7 +2,7 @@
 //! index the visible window directly and never sorts per frame.
 //!
 //! Rows are behind an `Arc` so that inserting in the middle moves pointers, not whole rows,
-//! and so that the router's mirror of the state (`workers::router`) shares each row with
+//! and so that the hub's mirror of the state (`workers::hub`) shares each row with
 //! the UI's state instead of holding a second copy (per-object memory). A relist
 //! (kube-runtime's `Init`/`InitApply`/`InitDone`) is staged apart and swapped in at the end
 //! with one sort, which keeps the old rows on screen while the list pages in and makes a

@@ -1,5 +1,5 @@
 //! Keys of the commits pane and the diff view: `Enter` opens a commit's diff, the diff view
-//! scrolls and closes, `R` asks the router to fetch the repositories or rescan the
+//! scrolls and closes, `R` asks the hub to fetch the repositories or rescan the
 //! registries now, `:repo` picks which tracked repository the pane shows.
 
 use crate::model::key::{Kind, ObjectKey};

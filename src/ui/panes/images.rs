@@ -194,7 +194,7 @@ fn selected_reason(view: &View<'_>, key: &ObjectKey) -> Option<String> {
         NextPick::Unavailable(reason) | NextPick::Failed(reason) => return Some(reason.clone()),
         NextPick::Tag(_) | NextPick::Waiting => {}
     }
-    let scan = state.registry().scan(chain.repository.as_ref()?)?;
+    let scan = state.scans().scan(chain.repository.as_ref()?)?;
     scan.error
         .as_ref()
         .map(|e| format!("registry scan failed: {e}"))

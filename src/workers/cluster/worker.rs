@@ -215,7 +215,7 @@ pub async fn run(
                         ));
                     }
                 }
-                // Served by the router (workers::router), not the cluster.
+                // Served by the hub (workers::hub), not the cluster.
                 Command::RefreshGit
                 | Command::RefreshRegistry
                 | Command::ShowDiff { .. }

@@ -1,5 +1,5 @@
 //! The demo's scene beyond the cluster's objects: the config repository's log as the
-//! router sends it (two automation commits on a human one, the older one applied) and a
+//! hub sends it (two automation commits on a human one, the older one applied) and a
 //! registry scan holding a newer build than the cluster's ImagePolicy picked.
 
 use fluxdeck::model::commit::{BehindBy, Commit, CommitMark, ImageUpdate};

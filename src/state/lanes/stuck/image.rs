@@ -39,7 +39,7 @@ pub(super) fn scan(
     if let Some(s) = failing(stage, key, &repo.status, "scan") {
         return s;
     }
-    let registry = inputs.registry.scan(key);
+    let registry = inputs.scans.scan(key);
     if stage == Stage::Pushed {
         let why = registry
             .and_then(|r| r.unavailable.clone().or_else(|| r.error.clone()))

@@ -10,7 +10,7 @@ use fluxdeck::workers::proxy::ProxyEnv;
 use std::time::Duration;
 
 use aws_sdk_ecr::config::{Credentials, SharedCredentialsProvider};
-use fluxdeck::workers::registry::{EcrClientConfig, EcrRepo, build_client, parse_ecr_image};
+use fluxdeck::workers::ecr::{EcrClientConfig, EcrRepo, build_client, parse_ecr_image};
 
 /// Client settings for a loopback endpoint with fake credentials and no SDK retries.
 pub fn config(endpoint: &str) -> EcrClientConfig {

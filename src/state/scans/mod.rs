@@ -232,12 +232,12 @@ pub fn preview(policy: &ImagePolicy, next: NextPick, running: Vec<String>) -> Im
 
 /// The scans by ImageRepository and the cached next picks by ImagePolicy.
 #[derive(Debug, Default)]
-pub struct Registry {
+pub struct Scans {
     scans: BTreeMap<String, RepoScan>,
     next: BTreeMap<ObjectKey, NextPick>,
 }
 
-impl Registry {
+impl Scans {
     /// Folds one scan message in; whether anything changed.
     pub fn apply(&mut self, scan: RegistryScan) -> bool {
         if scan.result == ScanResult::Removed {
@@ -298,7 +298,7 @@ impl Registry {
     }
 
     /// Every scan, by `namespace/name`.
-    pub fn scans(&self) -> &BTreeMap<String, RepoScan> {
+    pub fn all(&self) -> &BTreeMap<String, RepoScan> {
         &self.scans
     }
 
@@ -317,7 +317,7 @@ impl Registry {
     }
 }
 
-/// The id the router and the scanner use for an ImageRepository.
+/// The id the hub and the scanner use for an ImageRepository.
 pub fn repo_id(key: &ObjectKey) -> String {
     debug_assert_eq!(key.kind, Kind::ImageRepository);
     format!("{}/{}", key.namespace, key.name)

@@ -180,7 +180,7 @@ fn running_tags_match_the_repository_not_its_prefix() {
 
 #[test]
 fn the_registry_folds_scans_and_caches_next_picks() {
-    let mut registry = Registry::default();
+    let mut registry = Scans::default();
     let repo = repository(&[]);
     let p = policy(numerical(), Some("main-aaa-2"));
     let tags = |t: &[&str]| ScanResult::Tags {

@@ -1,7 +1,7 @@
 //! What the git worker and the registry scanner should be doing, read from the Flux objects
-//! the router has seen: which repositories to track (and with which ref and interval), which
+//! the hub has seen: which repositories to track (and with which ref and interval), which
 //! authors are automations, what each Kustomization applied, and which ImageRepositories to
-//! scan. Pure: the router diffs two of these and sends only the changes.
+//! scan. Pure: the hub diffs two of these and sends only the changes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -10,8 +10,8 @@ use crate::model::duration::parse_go_duration;
 use crate::model::key::{Kind, ObjectKey};
 use crate::model::kustomization::Kustomization;
 use crate::state::State;
+use crate::workers::ecr::ImageRepoSpec;
 use crate::workers::git::{AppliedRevision, Author, GitError, Origin, RepoSource};
-use crate::workers::registry::ImageRepoSpec;
 
 /// The interval for a GitRepository without a readable `spec.interval`, and for `--repo`.
 pub const DEFAULT_GIT_INTERVAL: Duration = Duration::from_secs(60);

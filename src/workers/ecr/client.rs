@@ -310,10 +310,8 @@ mod tests {
     use super::*;
 
     fn repo() -> EcrRepo {
-        crate::workers::registry::parse_ecr_image(
-            "123456789012.dkr.ecr.us-west-2.amazonaws.com/app",
-        )
-        .unwrap()
+        crate::workers::ecr::parse_ecr_image("123456789012.dkr.ecr.us-west-2.amazonaws.com/app")
+            .unwrap()
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The registry worker: lists the images of the ECR repositories that ImageRepositories point
+//! The ECR scanner: lists the images of the ECR repositories that ImageRepositories point
 //! at (`DescribeImages`, all pages: tags, digests, push times), on each repository's interval
 //! and on demand, with backoff on throttling. Other registries get "registry scan not
 //! available for <host>", never a guess.

@@ -1,4 +1,4 @@
-//! The router: sits between the cluster worker and the UI. It forwards every `Update` from
+//! The hub: sits between the cluster worker and the UI. It forwards every `Update` from
 //! the cluster to the UI and every `Command` from the UI to the cluster, and from the Flux
 //! objects it sees drives the git worker (which repositories, which authors, what each
 //! Kustomization applied) and the registry scanner (which ImageRepositories), turning their
@@ -21,11 +21,11 @@ use tokio::task::JoinHandle;
 use crate::model::key::{Kind, ObjectKey};
 use crate::model::object::Object;
 use crate::state::{Command, State, Update};
-use crate::workers::git::{GitCommand, GitEvent, GitWorkerConfig, spawn_git_worker};
-use crate::workers::registry::{
+use crate::workers::ecr::{
     EcrClientConfig, EcrScanner, ImageRepoSpec, RegistryEvent, ScanRequest, ScannerConfig,
     spawn_scanner,
 };
+use crate::workers::git::{GitCommand, GitEvent, GitWorkerConfig, spawn_git_worker};
 
 use desired::{Desired, Track, desired};
 
@@ -33,9 +33,9 @@ use desired::{Desired, Track, desired};
 /// objects costs one recomputation per batch, not one per object.
 const BATCH: usize = 512;
 
-/// How the router and the workers it starts are set up.
+/// How the hub and the workers it starts are set up.
 #[derive(Debug, Clone, Default)]
-pub struct RouterConfig {
+pub struct HubConfig {
     /// `--repo PATH|URL` arguments, tracked besides the cluster's GitRepositories.
     pub repos: Vec<String>,
     /// The git worker's settings (cache, credentials, page size).
@@ -46,8 +46,8 @@ pub struct RouterConfig {
     pub scanner: ScannerConfig,
 }
 
-/// The router's four ends.
-pub struct RouterChannels {
+/// The hub's four ends.
+pub struct HubChannels {
     /// Updates from the cluster worker.
     pub from_cluster: mpsc::Receiver<Update>,
     /// Where the UI reads updates.
@@ -58,13 +58,13 @@ pub struct RouterChannels {
     pub to_cluster: mpsc::Sender<Command>,
 }
 
-/// Starts the router, the git worker and the registry scanner on the current runtime. All
+/// Starts the hub, the git worker and the registry scanner on the current runtime. All
 /// stop when the UI's channels close or on `Command::Shutdown`.
-pub fn spawn_router(config: RouterConfig, channels: RouterChannels) -> JoinHandle<()> {
+pub fn spawn_hub(config: HubConfig, channels: HubChannels) -> JoinHandle<()> {
     tokio::spawn(run(config, channels))
 }
 
-struct Router {
+struct Hub {
     to_ui: mpsc::Sender<Update>,
     to_cluster: mpsc::Sender<Command>,
     git: mpsc::UnboundedSender<GitCommand>,
@@ -85,8 +85,8 @@ struct Router {
     locations: BTreeMap<String, String>,
 }
 
-async fn run(config: RouterConfig, channels: RouterChannels) {
-    let RouterChannels {
+async fn run(config: HubConfig, channels: HubChannels) {
+    let HubChannels {
         mut from_cluster,
         to_ui,
         mut from_ui,
@@ -94,8 +94,8 @@ async fn run(config: RouterConfig, channels: RouterChannels) {
     } = channels;
     let (git_tx, mut git_events) = mpsc::channel::<GitEvent>(256);
     let (git_commands, git_rx) = mpsc::channel::<GitCommand>(64);
-    // The router never waits on the git worker: a worker blocked on sending its events to
-    // the router while the router waits to send it a command would deadlock both.
+    // The hub never waits on the git worker: a worker blocked on sending its events to
+    // the hub while the hub waits to send it a command would deadlock both.
     let (git, mut git_queue) = mpsc::unbounded_channel::<GitCommand>();
     let git_worker = spawn_git_worker(config.git, git_rx, git_tx);
     let git_pump = tokio::spawn(async move {
@@ -115,28 +115,28 @@ async fn run(config: RouterConfig, channels: RouterChannels) {
         scans_rx,
         registry_tx,
     );
-    let mut router = Router::new(to_ui, to_cluster, git, scans, images, config.repos);
+    let mut hub = Hub::new(to_ui, to_cluster, git, scans, images, config.repos);
     // `--repo` arguments are tracked before the cluster answers (or when it never does),
     // and shown first in the commits pane.
-    router.pin_repos().await;
-    router.reconcile().await;
+    hub.pin_repos().await;
+    hub.reconcile().await;
     // A gone cluster worker is not the end: git and registry are served until the UI quits.
     let mut cluster_open = true;
     loop {
         let open = tokio::select! {
             update = from_cluster.recv(), if cluster_open => match update {
-                Some(update) => router.cluster_batch(update, &mut from_cluster).await,
+                Some(update) => hub.cluster_batch(update, &mut from_cluster).await,
                 None => {
                     cluster_open = false;
                     true
                 }
             },
             command = from_ui.recv() => match command {
-                Some(command) => router.command(command).await,
+                Some(command) => hub.command(command).await,
                 None => false,
             },
-            Some(event) = git_events.recv() => router.git_event(event).await,
-            Some(event) = registry_events.recv() => router.registry_event(event).await,
+            Some(event) = git_events.recv() => hub.git_event(event).await,
+            Some(event) = registry_events.recv() => hub.registry_event(event).await,
         };
         if !open {
             break;
@@ -147,8 +147,8 @@ async fn run(config: RouterConfig, channels: RouterChannels) {
     scanner.abort();
 }
 
-impl Router {
-    /// A router that has seen nothing yet, tracking the `--repo` arguments `repos`; it
+impl Hub {
+    /// A hub that has seen nothing yet, tracking the `--repo` arguments `repos`; it
     /// sends to the UI, the cluster worker, the git worker and the scanner.
     fn new(
         to_ui: mpsc::Sender<Update>,
@@ -157,8 +157,8 @@ impl Router {
         scans: mpsc::Sender<ScanRequest>,
         images: watch::Sender<Vec<ImageRepoSpec>>,
         repos: Vec<String>,
-    ) -> Router {
-        Router {
+    ) -> Hub {
+        Hub {
             to_ui,
             to_cluster,
             git,
@@ -266,7 +266,7 @@ impl Router {
 
     /// Serves a UI command or forwards it to the cluster. `false` on shutdown.
     async fn command(&mut self, command: Command) -> bool {
-        // A closed git queue means the router is stopping; nothing to report to anyone.
+        // A closed git queue means the hub is stopping; nothing to report to anyone.
         match command {
             Command::RefreshGit => {
                 let _ = self.git.send(GitCommand::FetchNow { key: None });
@@ -295,7 +295,7 @@ impl Router {
                 return false;
             }
             other => {
-                // A gone cluster worker is not the router's end: git and registry still work.
+                // A gone cluster worker is not the hub's end: git and registry still work.
                 let _ = self.to_cluster.send(other).await;
             }
         }
@@ -530,7 +530,7 @@ impl Router {
     }
 }
 
-/// What an update from the cluster asks of the router (see `Router::drives_workers`).
+/// What an update from the cluster asks of the hub (see `Hub::drives_workers`).
 #[derive(Debug, PartialEq, Eq)]
 enum Drive {
     /// Nothing the workers use changed.
@@ -590,13 +590,13 @@ mod tests {
         )
     }
 
-    fn router() -> Router {
+    fn hub() -> Hub {
         let (to_ui, _) = mpsc::channel(1);
         let (to_cluster, _) = mpsc::channel(1);
         let (git, _) = mpsc::unbounded_channel();
         let (scans, _) = mpsc::channel(1);
         let (images, _) = watch::channel(Vec::new());
-        let mut r = Router::new(to_ui, to_cluster, git, scans, images, Vec::new());
+        let mut r = Hub::new(to_ui, to_cluster, git, scans, images, Vec::new());
         for o in [
             git_repo("repo", "https://example.com/repo", "main@sha1:a"),
             git_repo("other", "https://example.com/other", "main@sha1:a"),
@@ -628,7 +628,7 @@ mod tests {
 
     #[test]
     fn only_changes_that_can_move_the_workers_re_derive_them() {
-        let r = router();
+        let r = hub();
         let applied = |o| r.drives_workers(&Update::Applied(o));
         let repo = ObjectKey::new(Kind::GitRepository, "flux-system", "repo");
         // Status noise: a new message, a new artifact of a source.
@@ -679,7 +679,7 @@ mod tests {
 
     #[test]
     fn a_revision_the_cluster_fetched_is_fetched_at_once_for_tracked_repositories_only() {
-        let mut r = router();
+        let mut r = hub();
         let (git, mut sent) = mpsc::unbounded_channel();
         r.git = git;
         // Same revision, or a repository fluxdeck does not track: nothing.
@@ -709,7 +709,7 @@ mod tests {
 
     #[test]
     fn an_automation_push_fetches_its_repository_at_once() {
-        let mut r = router();
+        let mut r = hub();
         let (git, mut sent) = mpsc::unbounded_channel();
         r.git = git;
         let automation = |commit: &str| {
@@ -734,7 +734,7 @@ mod tests {
 
     #[test]
     fn a_new_applied_revision_re_sends_only_that_repositorys_marks() {
-        let mut r = router();
+        let mut r = hub();
         let (git, mut sent) = mpsc::unbounded_channel();
         r.git = git;
         r.mirror
@@ -757,24 +757,24 @@ mod tests {
 
     #[test]
     fn marks_come_from_the_repositorys_own_kustomizations_as_they_come_and_go() {
-        let mut r = router();
+        let mut r = hub();
         let (git, mut sent) = mpsc::unbounded_channel();
         r.git = git;
         let repo = ObjectKey::new(Kind::GitRepository, "flux-system", "repo");
-        let keys = |r: &Router| -> Vec<String> {
+        let keys = |r: &Hub| -> Vec<String> {
             let rows = r.sent.kustomizations_of.iter();
             rows.flat_map(|(s, ks)| ks.iter().map(move |k| format!("{}<-{}", k.name, s.name)))
                 .collect()
         };
         assert_eq!(keys(&r), ["apps<-repo"]);
-        let mut marks = |r: &mut Router| match sent.try_recv() {
+        let mut marks = |r: &mut Hub| match sent.try_recv() {
             Ok(GitCommand::SetApplied { applied, .. }) => applied
                 .iter()
                 .map(|a| format!("{}={}", a.kustomization, a.revision))
                 .collect::<Vec<_>>(),
             other => panic!("expected SetApplied, got {other:?} ({:?})", keys(r)),
         };
-        // Arrives between re-derivations, as the router's batch applies it.
+        // Arrives between re-derivations, as the hub's batch applies it.
         let update = Update::Applied(ks("web", "repo", "main@sha1:c", ""));
         r.index(&update);
         r.mirror.apply(update);
@@ -809,7 +809,7 @@ mod tests {
     async fn workers_are_driven_when_the_last_list_finishes_whatever_its_kind() {
         let (to_ui, mut ui) = mpsc::channel(64);
         let (git, mut sent) = mpsc::unbounded_channel();
-        let mut r = router();
+        let mut r = hub();
         r.to_ui = to_ui;
         r.git = git;
         r.mirror = State::default();

@@ -223,7 +223,7 @@ mod tests {
     use aws_sdk_ecr::primitives::DateTime;
 
     fn repo() -> EcrRepo {
-        crate::workers::registry::parse_ecr_image(
+        crate::workers::ecr::parse_ecr_image(
             "123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end",
         )
         .unwrap()

@@ -6,8 +6,8 @@ use crate::state::commits::SetterMarker;
 use crate::state::{
     AppliedColumn, AppliedMarks, CommitDiff, CommitLog, RegistryScan, ScanResult, Update,
 };
+use crate::workers::ecr::RegistryEvent;
 use crate::workers::git::{Behind, CommitInfo, GitEvent, Mark, RepoLog};
-use crate::workers::registry::RegistryEvent;
 
 /// The update for a git event; `None` for events the state does not show. `repository`
 /// names the repository for messages (its redacted location).
@@ -160,7 +160,7 @@ pub fn registry_update(event: RegistryEvent, image: impl Fn(&str) -> String) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workers::registry::{NotEcr, ScanError, parse_ecr_image};
+    use crate::workers::ecr::{NotEcr, ScanError, parse_ecr_image};
     use std::time::Duration;
 
     #[test]

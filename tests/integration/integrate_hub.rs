@@ -1,4 +1,4 @@
-//! The router end to end over loopback: the sandbox API server feeds the real cluster worker,
+//! The hub end to end over loopback: the sandbox API server feeds the real cluster worker,
 //! whose Flux objects drive the real git worker (a bare repository served over HTTP) and the
 //! real registry scanner (the sandbox ECR endpoint). The updates the UI would receive are
 //! folded into a `State`, and the test reads the commits pane's and the image pane's data
@@ -18,9 +18,9 @@ use fluxdeck::sandbox::registry::{RegistryServer, RegistryStore};
 use fluxdeck::state::{Command, Drift, NextPick, PodsWatch, State, Update};
 use fluxdeck::workers::cluster::connect::ConnectOptions;
 use fluxdeck::workers::cluster::worker::{ClusterConfig, FluxNamespaces, run as run_cluster};
+use fluxdeck::workers::ecr::ScannerConfig;
 use fluxdeck::workers::git::{CredentialConfig, GitWorkerConfig, Helpers};
-use fluxdeck::workers::registry::ScannerConfig;
-use fluxdeck::workers::router::{RouterChannels, RouterConfig, spawn_router};
+use fluxdeck::workers::hub::{HubChannels, HubConfig, spawn_hub};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -70,7 +70,7 @@ struct Running {
     sandbox: TestSandbox,
     registry: RegistryServer,
     store: Arc<RegistryStore>,
-    router: JoinHandle<()>,
+    hub: JoinHandle<()>,
     cluster: JoinHandle<()>,
     updates: mpsc::Receiver<Update>,
     commands: mpsc::Sender<Command>,
@@ -112,8 +112,8 @@ impl Running {
         ));
         let (to_ui, updates) = mpsc::channel(1024);
         let (commands, from_ui) = mpsc::channel(64);
-        let router = spawn_router(
-            RouterConfig {
+        let hub = spawn_hub(
+            HubConfig {
                 repos,
                 git: GitWorkerConfig {
                     cache_root: dir.join("cache"),
@@ -124,7 +124,7 @@ impl Running {
                 ecr: crate::support::registry::config(&registry.url),
                 scanner: ScannerConfig::default(),
             },
-            RouterChannels {
+            HubChannels {
                 from_cluster,
                 to_ui,
                 from_ui,
@@ -135,7 +135,7 @@ impl Running {
             sandbox,
             registry,
             store,
-            router,
+            hub,
             cluster,
             updates,
             commands,
@@ -147,7 +147,7 @@ impl Running {
     async fn until(&mut self, what: &str, mut done: impl FnMut(&Update, &State) -> bool) {
         let wait = async {
             loop {
-                let update = self.updates.recv().await.expect("the router runs");
+                let update = self.updates.recv().await.expect("the hub runs");
                 self.state.apply(update.clone());
                 if done(&update, &self.state) {
                     return;
@@ -160,9 +160,9 @@ impl Running {
     }
 
     async fn stop(self) {
-        self.router.abort();
+        self.hub.abort();
         self.cluster.abort();
-        let _ = self.router.await;
+        let _ = self.hub.await;
         let _ = self.cluster.await;
         self.registry.shutdown().await;
     }
@@ -197,7 +197,7 @@ async fn bot_commits_are_flagged_and_marked_applied_or_pending_with_behind_by() 
     .await;
 
     // Objects arrive in watch batches, so early logs may predate the automation's author or
-    // the Kustomization; the router re-drives the worker until the log has both.
+    // the Kustomization; the hub re-drives the worker until the log has both.
     run.until("a commit log with authors and marks", |u, _| {
         matches!(u, Update::Commits(log) if log.key == REPO_KEY && log.commits.len() == 3
             && !log.applied.is_empty() && log.automation_commits().count() > 0)
@@ -229,7 +229,7 @@ async fn bot_commits_are_flagged_and_marked_applied_or_pending_with_behind_by() 
     assert_eq!(marks.behind, BehindBy::Commits(1));
     assert_eq!(log.behind(), Some(BehindBy::Commits(1)));
 
-    // Enter on a commit: the router asks the git worker for the diff.
+    // Enter on a commit: the hub asks the git worker for the diff.
     run.commands
         .send(Command::ShowDiff {
             repository: log.key.clone(),
@@ -260,7 +260,7 @@ async fn bot_commits_are_flagged_and_marked_applied_or_pending_with_behind_by() 
         Some(BehindBy::Commits(2))
     );
 
-    // The GitRepository is deleted: the router stops tracking it and the pane forgets it.
+    // The GitRepository is deleted: the hub stops tracking it and the pane forgets it.
     let deleted = reqwest::Client::new()
         .delete(format!(
             "{}/apis/source.toolkit.fluxcd.io/v1/namespaces/{NS}/gitrepositories/tenant",
