@@ -20,8 +20,6 @@ use crate::sandbox::pace::Pace;
 use crate::sandbox::scenario::AWS_REGION;
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::state::PodsWatch;
-use crate::ui::keymap::user_keys_path;
-use crate::ui::theme::Themes;
 use crate::workers::cluster::connect::ConnectOptions;
 use crate::workers::cluster::worker::{ClusterConfig, FluxNamespaces};
 use crate::workers::ecr::EcrClientConfig;
@@ -149,17 +147,13 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     crate::heap::use_one_arena();
     super::init_logging(global);
-    let tui = TuiConfig {
-        theme: args.theme.clone(),
-        read_only: args.readonly,
-        pods: PodsWatch::Namespace(APP_NAMESPACE.into()),
-        keys_file: user_keys_path(),
-        themes_dir: Themes::default_user_dir(),
-        no_color: std::env::var("NO_COLOR").ok(),
-        notify: args.notify,
-        tmux: std::env::var_os("TMUX").is_some(),
-        record: args.record.clone(),
-    };
+    let tui = TuiConfig::new(
+        args.theme.clone(),
+        args.readonly,
+        PodsWatch::Namespace(APP_NAMESPACE.into()),
+        args.notify,
+        args.record.clone(),
+    );
     // Read the config before anything starts, so its errors print plainly.
     tui.app_config()?;
     let state_dir = args.state_dir.clone().unwrap_or_else(default_state_dir);

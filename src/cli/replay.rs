@@ -17,9 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::state::{Command, Update};
 use crate::ui::clock::ManualClock;
-use crate::ui::keymap::user_keys_path;
 use crate::ui::record;
-use crate::ui::theme::Themes;
 
 use super::GlobalArgs;
 use super::demo::parse_speed;
@@ -85,15 +83,15 @@ pub fn run(global: &GlobalArgs, args: ReplayArgs) -> anyhow::Result<ExitCode> {
     };
     let clock = ManualClock::new(*start);
     let config = TuiConfig {
-        theme: args.theme.clone(),
-        read_only: true,
-        pods: crate::state::PodsWatch::All,
-        keys_file: user_keys_path(),
-        themes_dir: Themes::default_user_dir(),
-        no_color: std::env::var("NO_COLOR").ok(),
-        notify: false,
+        // A replay keeps tmux off, whatever the terminal.
         tmux: false,
-        record: None,
+        ..TuiConfig::new(
+            args.theme.clone(),
+            true,
+            crate::state::PodsWatch::All,
+            false,
+            None,
+        )
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -120,16 +120,35 @@ pub struct TuiConfig {
 impl TuiConfig {
     /// The configuration from the flags, the user's config directory and `NO_COLOR`.
     pub fn from_args(global: &GlobalArgs, args: &TuiArgs) -> TuiConfig {
+        TuiConfig::new(
+            args.theme.clone(),
+            args.readonly,
+            pods_watch(global, args),
+            args.notify,
+            args.record.clone(),
+        )
+    }
+
+    /// The configuration from the values of `--theme`, `--readonly`, the pods to watch,
+    /// `--notify` and `--record`, with the user's config directory and the environment
+    /// (`NO_COLOR`, `TMUX`).
+    pub fn new(
+        theme: Option<String>,
+        read_only: bool,
+        pods: PodsWatch,
+        notify: bool,
+        record: Option<PathBuf>,
+    ) -> TuiConfig {
         TuiConfig {
-            theme: args.theme.clone(),
-            read_only: args.readonly,
-            pods: pods_watch(global, args),
+            theme,
+            read_only,
+            pods,
             keys_file: user_keys_path(),
             themes_dir: Themes::default_user_dir(),
             no_color: std::env::var("NO_COLOR").ok(),
-            notify: args.notify,
+            notify,
             tmux: std::env::var_os("TMUX").is_some(),
-            record: args.record.clone(),
+            record,
         }
     }
 

@@ -241,15 +241,9 @@ fn stage_line(release: &Release, stage: Stage) -> String {
 pub fn run(global: &GlobalArgs, args: WaitArgs) -> anyhow::Result<ExitCode> {
     super::init_logging(global);
     let target = Target::from_args(args.image.as_deref(), args.commit.as_deref())?;
-    let Headless {
-        pods,
-        cluster,
-        hub,
-        runtime,
-    } = Headless::new(global, args.app_namespace.as_deref(), &args.sources)?;
+    let headless = Headless::new(global, args.app_namespace.as_deref(), &args.sources)?;
     let app = args.app.clone();
-    let outcome = runtime.block_on(async {
-        let (mut channels, tasks) = crate::workers::start(cluster, hub);
+    let outcome = headless.run(async |channels, pods| {
         let mut state = State::new(pods);
         let deadline = tokio::time::Instant::now() + args.timeout;
         let mut printed: Option<Stage> = None;
@@ -291,10 +285,8 @@ pub fn run(global: &GlobalArgs, args: WaitArgs) -> anyhow::Result<ExitCode> {
         let found = find(&state, &target, app.as_deref());
         let report = found.map(|(lane, release)| release_report(&state, lane, Some(release), now));
         let stuck = found.and_then(|(lane, release)| state.stuck(lane, release, now));
-        drop(tasks);
         Ok((verdict, timed_out, report, stuck))
     })?;
-    runtime.shutdown_background();
     let (verdict, timed_out, report, stuck) = outcome;
     let mut err = std::io::stderr();
     let (code, line) = match &verdict {

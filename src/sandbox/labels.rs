@@ -1,7 +1,10 @@
 //! Kubernetes label selectors (`app=x,tier!=db,env in (a,b),!canary,replicas>2`), parsed as
 //! apimachinery's `labels.Parse` reads them: the list API's `labelSelector` parameter and
 //! kustomize's patch targets take the same syntax. Requirements are ANDed; the empty
-//! selector matches everything.
+//! selector matches everything. Also here: reading the string maps objects hold (labels,
+//! `matchLabels`).
+
+use serde_json::Value;
 
 /// One requirement of a label selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,6 +233,25 @@ impl LabelSelector {
                 .is_some_and(|v| v < *n),
         })
     }
+}
+
+/// A string map as Kubernetes objects hold them (labels, `matchLabels`,
+/// `messageTemplateValues`): its members in key order, a value that is not a string read as
+/// empty; not an object: none.
+pub fn string_map<C: FromIterator<(String, String)>>(map: &Value) -> C {
+    map.as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+        .collect()
+}
+
+/// A `LabelSelector` object's `matchLabels` as `key=value` requirements, in key order.
+pub fn match_labels(selector: &Value) -> Vec<String> {
+    string_map::<Vec<_>>(&selector["matchLabels"])
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect()
 }
 
 #[cfg(test)]

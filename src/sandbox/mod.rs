@@ -17,6 +17,7 @@ pub mod pace;
 pub mod registry;
 pub mod scenario;
 pub mod schema;
+mod serving;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -71,6 +71,30 @@ impl Headless {
             pods,
         })
     }
+
+    /// Starts the workers on the runtime, runs `work` with their channels and the pods
+    /// watched, stops the workers, and leaves the runtime without waiting for threads the
+    /// workers may still hold (git). An error of `work` returns at once.
+    pub fn run<T>(
+        self,
+        work: impl AsyncFnOnce(&mut Channels, PodsWatch) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let Headless {
+            pods,
+            cluster,
+            hub,
+            runtime,
+        } = self;
+        let out = runtime.block_on(async {
+            let (mut channels, tasks) = crate::workers::start(cluster, hub);
+            let out = work(&mut channels, pods).await;
+            drop(tasks);
+            out
+        })?;
+        // Workers may still hold blocking threads (git); do not wait for them.
+        runtime.shutdown_background();
+        Ok(out)
+    }
 }
 
 /// Reads updates into a fresh `State` until every watched kind's first list is over, or

@@ -85,20 +85,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Runs `fluxdeck status`.
 pub fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitCode> {
     super::init_logging(global);
-    let Headless {
-        pods,
-        cluster,
-        hub,
-        runtime,
-    } = Headless::new(global, args.app_namespace.as_deref(), &args.sources)?;
-    let report = runtime.block_on(async {
-        let (mut channels, tasks) = crate::workers::start(cluster, hub);
-        let state = collect(&mut channels, pods, args.timeout).await;
-        drop(tasks);
+    let headless = Headless::new(global, args.app_namespace.as_deref(), &args.sources)?;
+    let report = headless.run(async |channels, pods| {
+        let state = collect(channels, pods, args.timeout).await;
         state.map(|s| report(&s))
     })?;
-    // Workers may still hold blocking threads (git); do not wait for them.
-    runtime.shutdown_background();
     let text = match args.output {
         Format::Table => table(&report),
         Format::Json => {

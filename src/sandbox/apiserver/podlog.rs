@@ -14,15 +14,14 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 
 use super::request::ResourceRequest;
+use super::respond::streamed;
 use super::server::ApiServer;
 use super::status::ApiError;
 use crate::sandbox::scenario::{pod_log as scenario_log, ticks_between};
@@ -110,12 +109,7 @@ pub(super) fn pod_log(srv: &Arc<ApiServer>, rr: &ResourceRequest) -> Result<Resp
         }
         follow_instance(srv, rr, ns, name, container, instance, now, tx).await;
     });
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "text/plain")
-        .header(header::CACHE_CONTROL, "no-cache, private")
-        .body(Body::from_stream(ReceiverStream::new(rx)))
-        .map_err(|e| ApiError::internal(e.to_string()))
+    streamed("text/plain", rx)
 }
 
 /// Sends what the running instance `instance` of `container` writes after `since`, until it

@@ -1,11 +1,16 @@
 //! HTTP responses: JSON bodies, errors as `Status` bodies (with `Retry-After` when the error
 //! carries one), and stored objects and lists as JSON at the requested version or as a
-//! `Table`.
+//! `Table`; the streamed bodies of watches and followed logs.
 
+use std::convert::Infallible;
+
+use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 
 use super::request::ResourceRequest;
 use super::resources::ResourceType;
@@ -22,6 +27,19 @@ pub fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
 /// A JSON value response.
 pub fn value_response(status: StatusCode, v: &Value) -> Response {
     json_response(status, v.to_string().into_bytes())
+}
+
+/// A streamed 200 response of `content_type`: what is sent on `rx` until its senders go.
+pub fn streamed(
+    content_type: &'static str,
+    rx: mpsc::Receiver<Result<Bytes, Infallible>>,
+) -> Result<Response, ApiError> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CACHE_CONTROL, "no-cache, private")
+        .body(Body::from_stream(ReceiverStream::new(rx)))
+        .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 impl IntoResponse for ApiError {

@@ -6,18 +6,15 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 use serde_json::json;
 use tokio::sync::{broadcast, mpsc};
-use tokio_stream::wrappers::ReceiverStream;
 
 use super::faults::WatchSignal;
 use super::request::ResourceRequest;
 use super::resources::{ResourceType, TypeId};
-use super::respond::{render, wants_table};
+use super::respond::{render, streamed, wants_table};
 use super::selectors::{FieldSelector, LabelSelector};
 use super::server::ApiServer;
 use super::status::ApiError;
@@ -163,12 +160,7 @@ pub fn start(
             });
         }
     }
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::CACHE_CONTROL, "no-cache, private")
-        .body(Body::from_stream(ReceiverStream::new(rx)))
-        .map_err(|e| ApiError::internal(e.to_string()))
+    streamed("application/json", rx)
 }
 
 #[allow(clippy::too_many_arguments)]

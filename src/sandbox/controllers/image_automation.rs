@@ -18,19 +18,13 @@ use super::world::World;
 use crate::sandbox::apiserver::selectors::LabelSelector;
 use crate::sandbox::apiserver::store::now_rfc3339;
 use crate::sandbox::git::{self, Identity, NewCommit, SandboxGitError};
+use crate::sandbox::labels::{match_labels, string_map};
 use crate::setters::{self, ImageRef, PolicyRef, TemplateData};
 
 /// The policies an automation applies: its namespace's ImagePolicies with a `latestRef`,
 /// filtered by `spec.policySelector` (`matchLabels`); only those are read from the store.
 fn policies(world: &World, ns: &str, selector: &Value) -> Vec<PolicyRef> {
-    let wanted: Vec<String> = selector["matchLabels"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let wanted = match_labels(selector);
     let labels = LabelSelector::parse(&wanted.join(",")).unwrap_or_default();
     let mut out: Vec<PolicyRef> = world
         .list_selected("ImagePolicy", Some(ns), &labels)
@@ -166,14 +160,8 @@ pub async fn reconcile(world: &World, obj: &Value) -> Reconciled {
             json!(format!("{checkout}@sha1:{head}")),
         );
     }
-    let values: BTreeMap<String, String> = spec["git"]["commit"]["messageTemplateValues"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let values: BTreeMap<String, String> =
+        string_map(&spec["git"]["commit"]["messageTemplateValues"]);
     let data = TemplateData {
         automation_namespace: ns.clone(),
         automation_name: name.clone(),

@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use super::events::FluxEvent;
+use super::image_reflector::succeeded;
 use super::runtime::{Failure, REQUEUE_DEPENDENCY, Reconciled};
 use super::world::World;
 use crate::policy::{ImageRef, PolicySpec, ready_message};
@@ -115,12 +116,7 @@ pub fn reconcile(world: &World, obj: &Value) -> Reconciled {
         }
     }
     if old.as_ref() != Some(&latest) {
-        out = out.event(FluxEvent::normal(
-            "image-reflector-controller",
-            "Succeeded",
-            message,
-        ));
-        out.changed = true;
+        out = out.produced(succeeded(message));
     }
     out
 }

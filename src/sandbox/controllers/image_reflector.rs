@@ -135,14 +135,14 @@ pub fn reconcile_repository(world: &World, obj: &Value) -> Reconciled {
         .with("observedExclusionList", observed)
         .requeue(every);
     if changed {
-        out = out.event(FluxEvent::normal(
-            "image-reflector-controller",
-            "Succeeded",
-            message,
-        ));
-        out.changed = true;
+        out = out.produced(succeeded(message));
     }
     out
+}
+
+/// The event the image reflector emits when a scan or a policy's pick is new.
+pub(super) fn succeeded(message: String) -> FluxEvent {
+    FluxEvent::normal("image-reflector-controller", "Succeeded", message)
 }
 
 #[cfg(test)]

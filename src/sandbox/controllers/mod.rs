@@ -263,48 +263,28 @@ async fn reconcile(ctx: &Ctx, type_id: TypeId, obj: &Value) {
         for (k, v) in &outcome.fields {
             s[k.as_str()] = v.clone();
         }
-        if outcome.ready {
+        // A condition with the outcome's reason and message.
+        let set = |s: &mut Value, kind: &str, value: &str| {
             conditions::set(
                 s,
-                "Ready",
-                "True",
+                kind,
+                value,
                 &outcome.reason,
                 &outcome.message,
                 generation,
                 &now,
             );
+        };
+        if outcome.ready {
+            set(s, "Ready", "True");
             conditions::remove(s, "Reconciling");
             conditions::remove(s, "Stalled");
         } else if outcome.stalled {
-            conditions::set(
-                s,
-                "Ready",
-                "False",
-                &outcome.reason,
-                &outcome.message,
-                generation,
-                &now,
-            );
-            conditions::set(
-                s,
-                "Stalled",
-                "True",
-                &outcome.reason,
-                &outcome.message,
-                generation,
-                &now,
-            );
+            set(s, "Ready", "False");
+            set(s, "Stalled", "True");
             conditions::remove(s, "Reconciling");
         } else {
-            conditions::set(
-                s,
-                "Ready",
-                "False",
-                &outcome.reason,
-                &outcome.message,
-                generation,
-                &now,
-            );
+            set(s, "Ready", "False");
             let msg = format!(
                 "Detecting drift for revision with a timeout of 50s; {}",
                 outcome.message

@@ -276,15 +276,12 @@ pub(crate) fn configure_legacy_json(ctx: &mut Ctx, dir: &str, spec: &PatchSpec) 
     })
 }
 
-/// kustomize's `Resource.ApplySmPatch`: merge, then restore kind, name and namespace unless
-/// the patch may change them. An emptied object is left empty, to be dropped.
-fn apply_sm(
-    ctx: &mut Ctx,
-    r: &mut Res,
-    patch: &Value,
-    name_ok: bool,
-    kind_ok: bool,
-) -> KResult<()> {
+/// kustomize's `Resource.ApplySmPatch` with one document of `p`, retargeted to the object:
+/// merge, then restore kind, name and namespace unless the patch may change them. An emptied
+/// object is left empty, to be dropped.
+fn apply_sm(ctx: &mut Ctx, r: &mut Res, doc: &Value, p: &Patch) -> KResult<()> {
+    let patch = &retargeted(doc, r);
+    let (name_ok, kind_ok) = (p.allow_name_change, p.allow_kind_change);
     ctx.charge_bytes(patch.to_string().len())?;
     let (name, ns, kind) = (r.name(), r.namespace(), r.gvk().kind);
     if name_ok || kind_ok {
@@ -341,14 +338,7 @@ pub(crate) fn apply(ctx: &mut Ctx, list: &mut Vec<Res>, p: &Patch) -> KResult<()
                 ))
             })?;
             for i in selected {
-                let patch = retargeted(doc, &list[i]);
-                apply_sm(
-                    ctx,
-                    &mut list[i],
-                    &patch,
-                    p.allow_name_change,
-                    p.allow_kind_change,
-                )?;
+                apply_sm(ctx, &mut list[i], doc, p)?;
             }
         }
         (Body::Sm(docs), _) => {
@@ -365,14 +355,7 @@ pub(crate) fn apply(ctx: &mut Ctx, list: &mut Vec<Res>, p: &Patch) -> KResult<()
                     "the patch names {id}, which no object of this kustomization has: fix the patch's \
                      apiVersion/kind/metadata (name, namespace) or add a target"
                 )))?;
-                let patch = retargeted(doc, &list[i]);
-                apply_sm(
-                    ctx,
-                    &mut list[i],
-                    &patch,
-                    p.allow_name_change,
-                    p.allow_kind_change,
-                )?;
+                apply_sm(ctx, &mut list[i], doc, p)?;
             }
         }
         (Body::Json(ops), target) => {

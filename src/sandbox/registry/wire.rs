@@ -23,6 +23,7 @@ use tokio::sync::oneshot;
 use super::ops::{Caller, dispatch};
 use super::{Fault, RegistryStore};
 use crate::sandbox::SandboxError;
+use crate::sandbox::serving::ServerTask;
 
 /// The `X-Amz-Target` prefix of ECR's operations.
 pub const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
@@ -169,32 +170,15 @@ async fn answer(store: &RegistryStore, req: Request, operation: &str) -> Respons
 
 /// A running registry endpoint. Dropping it stops the server.
 pub struct RegistryServer {
+    server: ServerTask,
     /// `http://127.0.0.1:PORT`: give it to clients as the ECR endpoint URL.
     pub url: String,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RegistryServer {
     /// Stops serving and waits for the server to end.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for RegistryServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
+    pub async fn shutdown(self) {
+        self.server.stop().await;
     }
 }
 
@@ -222,9 +206,8 @@ impl RegistryStore {
         });
         tracing::info!("sandbox registry serving on http://{addr}");
         Ok(RegistryServer {
+            server: ServerTask::new(tx, task),
             url: format!("http://{addr}"),
-            shutdown: Some(tx),
-            task: Some(task),
         })
     }
 

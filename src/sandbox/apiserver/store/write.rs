@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::Store;
 use super::object::{Change, EventKind, Finished, StoredObject, Target, deleted_copy, finish};
+use super::{Inner, Store};
 use crate::sandbox::apiserver::defaults;
 use crate::sandbox::apiserver::resources::{ResourceType, TypeId};
 use crate::sandbox::apiserver::status::ApiError;
@@ -16,6 +16,32 @@ impl Store {
     /// Checks an object before it is stored (see [`validation::check`]).
     fn check(&self, ty: &ResourceType, obj: &Value) -> Result<(), ApiError> {
         validation::check(ty, obj, self.validator.as_deref())
+    }
+
+    /// Stores a created or changed object under its resource version (which the caller took
+    /// as `inner.rv + 1` and stamped on it) and records the change for watches.
+    fn land(
+        &self,
+        inner: &mut Inner,
+        kind: EventKind,
+        type_id: TypeId,
+        key: (String, String),
+        stored: Arc<StoredObject>,
+    ) {
+        let rv = stored.rv;
+        inner.rv = rv;
+        if let Some(map) = inner.objects.get_mut(type_id) {
+            map.insert(key, stored.clone());
+        }
+        self.record(
+            inner,
+            Change {
+                rv,
+                kind,
+                type_id,
+                object: stored,
+            },
+        );
     }
 
     /// Creates an object. Its name comes from `metadata.name` or `metadata.generateName`.
@@ -96,19 +122,7 @@ impl Store {
         if dry_run {
             return Ok(stored);
         }
-        inner.rv = rv;
-        if let Some(map) = inner.objects.get_mut(type_id) {
-            map.insert(key, stored.clone());
-        }
-        self.record(
-            &mut inner,
-            Change {
-                rv,
-                kind: EventKind::Added,
-                type_id,
-                object: stored.clone(),
-            },
-        );
+        self.land(&mut inner, EventKind::Added, type_id, key, stored.clone());
         Ok(stored)
     }
 
@@ -203,18 +217,12 @@ impl Store {
         if dry_run {
             return Ok((stored, false));
         }
-        inner.rv = rv;
-        if let Some(map) = inner.objects.get_mut(type_id) {
-            map.insert(key, stored.clone());
-        }
-        self.record(
+        self.land(
             &mut inner,
-            Change {
-                rv,
-                kind: EventKind::Modified,
-                type_id,
-                object: stored.clone(),
-            },
+            EventKind::Modified,
+            type_id,
+            key,
+            stored.clone(),
         );
         Ok((stored, false))
     }

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::jsonpath::json_path;
 use crate::sandbox::apiserver::resources::{PrinterColumn, ResourceType};
+use crate::sandbox::labels::match_labels;
 
 /// Kubernetes' `HumanDuration` (what the AGE column shows).
 pub fn human_duration(secs: i64) -> String {
@@ -150,14 +151,7 @@ fn join_containers(obj: &Value, field: &str) -> Value {
 }
 
 fn selector_string(sel: &Value) -> Value {
-    let labels: Vec<String> = sel["matchLabels"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let labels = match_labels(sel);
     if labels.is_empty() {
         json!("<none>")
     } else {

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::sandbox::labels::string_map;
+
 /// A parsed object's place in the indexes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(super) struct Links {
@@ -45,14 +47,7 @@ pub(super) fn links_of(kind: &str, obj: &Value) -> Links {
             // The ImagePolicies of the namespace (`""` as the name stands for all), narrowed
             // by the selector when a policy changes.
             reads.push(("ImagePolicy", ns.clone(), String::new()));
-            let policy_labels = spec["policySelector"]["matchLabels"]
-                .as_object()
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let policy_labels = string_map(&spec["policySelector"]["matchLabels"]);
             return Links {
                 reads,
                 policy_labels,

@@ -113,6 +113,13 @@ impl Reconciled {
         self.events.push(e);
         self
     }
+
+    /// Marks the reconcile as having produced something new (see `changed`) and emits the
+    /// event that announces it.
+    pub fn produced(mut self, e: FluxEvent) -> Reconciled {
+        self.changed = true;
+        self.event(e)
+    }
 }
 
 /// What a reconcile shows while it runs.

@@ -96,24 +96,13 @@ pub(super) fn first_look(pod: &Value, ready_default: Duration, kubelet: &mut Kub
                 .as_u64()
                 .map(Duration::from_secs)
                 .unwrap_or(Duration::ZERO);
-            Ctr {
-                name: c["name"].as_str().unwrap_or_default().to_string(),
+            Ctr::waiting(
+                c["name"].as_str().unwrap_or_default().to_string(),
                 image,
                 always,
-                ready_after: ready_default,
+                ready_default,
                 probe_delay,
-                step: Step::Waiting,
-                restarts: 0,
-                last: None,
-                id: None,
-                previous_id: None,
-                resolved: None,
-                fate: None,
-                pull_backoff: None,
-                pull_error: None,
-                crash_backoff: None,
-                ready_since: None,
-            }
+            )
         })
         .collect();
     let mut run = PodRun {

@@ -83,6 +83,35 @@ pub(super) struct Ctr {
 }
 
 impl Ctr {
+    /// A container the kubelet has yet to start: waiting, never run, nothing known of its
+    /// image.
+    pub(super) fn waiting(
+        name: String,
+        image: String,
+        always: bool,
+        ready_after: Duration,
+        probe_delay: Duration,
+    ) -> Ctr {
+        Ctr {
+            name,
+            image,
+            always,
+            ready_after,
+            probe_delay,
+            step: Step::Waiting,
+            restarts: 0,
+            last: None,
+            id: None,
+            previous_id: None,
+            resolved: None,
+            fate: None,
+            pull_backoff: None,
+            pull_error: None,
+            crash_backoff: None,
+            ready_since: None,
+        }
+    }
+
     /// The next instant this container has something to do.
     pub(super) fn next(&self) -> Option<Instant> {
         match &self.step {
@@ -307,22 +336,14 @@ mod tests {
 
     fn ctr(step: Step) -> Ctr {
         Ctr {
-            name: "front-end".into(),
-            image: "front-end:1".into(),
-            always: false,
-            ready_after: Duration::ZERO,
-            probe_delay: Duration::ZERO,
             step,
-            restarts: 0,
-            last: None,
-            id: None,
-            previous_id: None,
-            resolved: None,
-            fate: None,
-            pull_backoff: None,
-            pull_error: None,
-            crash_backoff: None,
-            ready_since: None,
+            ..Ctr::waiting(
+                "front-end".into(),
+                "front-end:1".into(),
+                false,
+                Duration::ZERO,
+                Duration::ZERO,
+            )
         }
     }
 

@@ -24,13 +24,14 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 pub use auth::GitCredentials;
 pub use cgi::BackendLookup;
 pub use route::repo_name_of;
 
 use cgi::Backend;
+
+use crate::sandbox::serving::ServerTask;
 
 use request::accept_loop;
 
@@ -169,11 +170,10 @@ struct Ctx {
 /// A running server; stopping it (or dropping it) ends every request in flight and kills
 /// their backends.
 pub struct GitServer {
+    server: ServerTask,
     addr: SocketAddr,
     root: PathBuf,
     counters: Arc<Counters>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for GitServer {
@@ -244,11 +244,10 @@ impl GitServer {
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, ctx, stopped));
         Ok(GitServer {
+            server: ServerTask::new(stop, task),
             addr,
             root,
             counters,
-            stop: Some(stop),
-            task: Some(task),
         })
     }
 
@@ -292,26 +291,8 @@ impl GitServer {
 
     /// Stops accepting, ends the requests in flight and kills their backends; returns once
     /// all of that is done.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for GitServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        // Aborting drops the connection set, which aborts every connection and with it
-        // every backend (killed on drop).
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
+    pub async fn shutdown(self) {
+        self.server.stop().await;
     }
 }
 

@@ -59,6 +59,38 @@ fn epoch_seconds(t: Timestamp) -> Value {
     json!(t.as_millisecond() as f64 / 1000.0)
 }
 
+/// A request for one repository, in the registry its optional `registryId` names.
+trait Addressed {
+    /// `(registryId, repositoryName)`.
+    fn address(&self) -> (Option<&str>, &str);
+}
+
+/// Implements [`Addressed`] for requests with `registry_id` and `repository_name` fields.
+macro_rules! addressed {
+    ($($request:ty),+) => {$(
+        impl $crate::sandbox::registry::ops::Addressed for $request {
+            fn address(&self) -> (Option<&str>, &str) {
+                (self.registry_id.as_deref(), &self.repository_name)
+            }
+        }
+    )+};
+}
+use addressed;
+
+/// Parses an `operation`'s request for one repository and checks that it addresses this
+/// registry (see [`check_registry`]).
+fn parse_addressed<'a, T: Deserialize<'a> + Addressed>(
+    store: &RegistryStore,
+    caller: &Caller,
+    body: &'a Value,
+    operation: &str,
+) -> Result<T, RegistryError> {
+    let req: T = parse(body, operation)?;
+    let (registry_id, repository) = req.address();
+    check_registry(store, caller, registry_id, repository)?;
+    Ok(req)
+}
+
 /// Checks that the request addresses this registry: its account and its region.
 fn check_registry(
     store: &RegistryStore,

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::model::key::ObjectKey;
 
-use super::{Stuck, failing, next_run, suspended};
+use super::{Stuck, held, missing, next_run};
 use crate::state::lanes::Inputs;
 use crate::state::lanes::{Lane, Stage};
 
@@ -27,10 +27,7 @@ pub(super) fn commit(lane: &Lane, inputs: Inputs<'_>, now: Timestamp) -> Stuck {
         let Some(a) = inputs.automations.get(k) else {
             continue;
         };
-        if a.status.suspended {
-            return suspended(stage, k, "image update");
-        }
-        if let Some(s) = failing(stage, k, &a.status, "update") {
+        if let Some(s) = held(stage, k, &a.status, "image update", "update") {
             return s;
         }
     }
@@ -163,19 +160,9 @@ pub(super) fn fetch(lane: &Lane, inputs: Inputs<'_>, now: Timestamp) -> Stuck {
         return Stuck::unknown(stage, "the automation names no GitRepository".to_owned());
     };
     let Some(source) = inputs.sources.get(key) else {
-        return Stuck::blocked(
-            stage,
-            Some(key),
-            format!(
-                "GitRepository {}/{} does not exist",
-                key.namespace, key.name
-            ),
-        );
+        return missing(stage, key, "GitRepository");
     };
-    if source.status.suspended {
-        return suspended(stage, key, "source git");
-    }
-    if let Some(s) = failing(stage, key, &source.status, "fetch") {
+    if let Some(s) = held(stage, key, &source.status, "source git", "fetch") {
         return s;
     }
     if let Some(s) = git_unknown(lane, inputs, stage) {

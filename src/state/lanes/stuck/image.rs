@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::policy::rejection;
 
-use super::{Stuck, failing, next_run, suspended};
+use super::{Stuck, failing, held, missing, next_run};
 use crate::state::lanes::Inputs;
 use crate::state::lanes::{Lane, Release, Stage};
 
@@ -24,19 +24,9 @@ pub(super) fn scan(
         );
     };
     let Some(repo) = inputs.repositories.get(key) else {
-        return Stuck::blocked(
-            stage,
-            Some(key),
-            format!(
-                "ImageRepository {}/{} does not exist",
-                key.namespace, key.name
-            ),
-        );
+        return missing(stage, key, "ImageRepository");
     };
-    if repo.status.suspended {
-        return suspended(stage, key, "image repository");
-    }
-    if let Some(s) = failing(stage, key, &repo.status, "scan") {
+    if let Some(s) = held(stage, key, &repo.status, "image repository", "scan") {
         return s;
     }
     let registry = inputs.scans.scan(key);

@@ -98,6 +98,30 @@ fn suspended(stage: Stage, key: &ObjectKey, what: &str) -> Stuck {
     )
 }
 
+/// Why an object a stage reads holds the lane back: it is suspended (`resume` is its noun in
+/// `flux resume`), or its `doing` is failing.
+fn held(
+    stage: Stage,
+    key: &ObjectKey,
+    status: &FluxStatus,
+    resume: &str,
+    doing: &str,
+) -> Option<Stuck> {
+    if status.suspended {
+        return Some(suspended(stage, key, resume));
+    }
+    failing(stage, key, status, doing)
+}
+
+/// The object a stage reads, a `kind`, does not exist.
+fn missing(stage: Stage, key: &ObjectKey, kind: &str) -> Stuck {
+    Stuck::blocked(
+        stage,
+        Some(key),
+        format!("{kind} {}/{} does not exist", key.namespace, key.name),
+    )
+}
+
 fn failing(stage: Stage, key: &ObjectKey, status: &FluxStatus, doing: &str) -> Option<Stuck> {
     matches!(status.readiness(), Readiness::Failed | Readiness::Stalled).then(|| {
         let reason = status.ready.as_ref().map_or("", |c| c.reason.as_str());

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 
 use super::super::repository::{PushRequest, Repository, StoredImage};
 use super::super::{RegistryError, RegistryStore};
-use super::{Caller, check_registry, decode_token, encode_token, epoch_seconds, page_size, parse};
+use super::{
+    Caller, addressed, decode_token, encode_token, epoch_seconds, page_size, parse_addressed,
+};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -126,16 +128,12 @@ fn images_request<T>(
     operation: &str,
     f: impl FnOnce(&ImagesRequest, &Repository, &str) -> Result<T, RegistryError>,
 ) -> Result<T, RegistryError> {
-    let req: ImagesRequest = parse(body, operation)?;
-    check_registry(
-        store,
-        caller,
-        req.registry_id.as_deref(),
-        &req.repository_name,
-    )?;
+    let req: ImagesRequest = parse_addressed(store, caller, body, operation)?;
     let scope = format!("{operation}|{}", req.repository_name);
     store.with_repository(&req.repository_name, |repo| f(&req, repo, &scope))?
 }
+
+addressed!(ImagesRequest, PutImageRequest, BatchGetImageRequest);
 
 /// `{field: items}`, plus `nextToken` when there is more.
 fn paged(field: &str, items: Vec<Value>, token: Option<String>) -> Value {
@@ -213,13 +211,7 @@ pub(super) fn put_image(
     caller: &Caller,
     body: &Value,
 ) -> Result<Value, RegistryError> {
-    let req: PutImageRequest = parse(body, "PutImage")?;
-    check_registry(
-        store,
-        caller,
-        req.registry_id.as_deref(),
-        &req.repository_name,
-    )?;
+    let req: PutImageRequest = parse_addressed(store, caller, body, "PutImage")?;
     let tag = req.image_tag.clone();
     let image = store.push_image(
         &req.repository_name,
@@ -267,13 +259,7 @@ pub(super) fn batch_get_image(
     caller: &Caller,
     body: &Value,
 ) -> Result<Value, RegistryError> {
-    let req: BatchGetImageRequest = parse(body, "BatchGetImage")?;
-    check_registry(
-        store,
-        caller,
-        req.registry_id.as_deref(),
-        &req.repository_name,
-    )?;
+    let req: BatchGetImageRequest = parse_addressed(store, caller, body, "BatchGetImage")?;
     store.with_repository(&req.repository_name, |repo| {
         let mut images = Vec::new();
         let mut failures = Vec::new();
