@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::runtime::Failure;
+use super::outcome::Failure;
 use super::world::World;
 use crate::sandbox::apiserver::resources::split_api_version;
 use crate::sandbox::apiserver::store::Target;

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::events::FluxEvent;
-use super::runtime::{Failure, Reconciled, interval_of};
+use super::outcome::{Failure, Reconciled, interval_of};
 use super::source::{DEFAULT_BRANCH, authorize, commit_of};
 use super::world::World;
 use crate::sandbox::apiserver::selectors::LabelSelector;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::events::FluxEvent;
 use super::image_reflector::succeeded;
-use super::runtime::{Failure, REQUEUE_DEPENDENCY, Reconciled};
+use super::outcome::{Failure, REQUEUE_DEPENDENCY, Reconciled};
 use super::world::World;
 use crate::policy::{ImageRef, PolicySpec, ready_message};
 use crate::sandbox::crds::FluxVersion;

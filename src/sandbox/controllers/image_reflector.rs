@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::events::FluxEvent;
-use super::runtime::{Failure, Reconciled, interval_of};
+use super::outcome::{Failure, Reconciled, interval_of};
 use super::world::World;
 use crate::policy::ScanSummary;
 use crate::sandbox::apiserver::store::now_rfc3339;

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::apply::{Entry, apply, prune_all};
 use super::events::FluxEvent;
-use super::runtime::{Failure, Progress, REQUEUE_DEPENDENCY, Reconciled, interval_of};
+use super::outcome::{Failure, Progress, REQUEUE_DEPENDENCY, Reconciled, interval_of};
 use super::world::World;
 use crate::golang::time::format_duration;
 use crate::sandbox::apiserver::store::now_rfc3339;

@@ -21,8 +21,10 @@ pub mod image_policy;
 pub mod image_reflector;
 pub mod kinds;
 pub mod kustomize;
+pub mod outcome;
 pub mod runtime;
 pub mod source;
+pub mod stats;
 pub mod workloads;
 pub mod world;
 

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::events::FluxEvent;
-use super::runtime::{Cond, Failure, Progress, Reconciled, interval_of};
+use super::outcome::{Cond, Failure, Progress, Reconciled, interval_of};
 use super::world::World;
 
 /// Flux's default branch when a GitRepository has no `spec.ref` (`git.DefaultBranch`).

@@ -163,7 +163,7 @@ pub struct World {
     /// Events the controllers emit.
     pub events: Recorder,
     /// What the controllers' loop is doing.
-    pub stats: Arc<super::runtime::RuntimeStats>,
+    pub stats: Arc<super::stats::RuntimeStats>,
 }
 
 impl World {

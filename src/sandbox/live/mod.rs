@@ -78,7 +78,7 @@ pub struct Live {
     /// The config it was started with.
     pub config: LiveConfig,
     /// What the controllers' loop is doing.
-    pub stats: Arc<super::controllers::runtime::RuntimeStats>,
+    pub stats: Arc<super::controllers::stats::RuntimeStats>,
 }
 
 impl Live {

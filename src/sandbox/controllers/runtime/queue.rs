@@ -1,6 +1,7 @@
 //! The loop itself: the queue of due objects, the triggers that move an object up, the
 //! limit on reconciles at once, and the jittered requeue after each run.
 
+use crate::sandbox::controllers::outcome::interval_of;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -304,12 +305,4 @@ pub const INTERVAL_JITTER: f64 = 0.05;
 fn jittered(d: Duration) -> Duration {
     let spread = rand::random::<f64>() * 2.0 - 1.0;
     d.mul_f64(1.0 + INTERVAL_JITTER * spread)
-}
-
-/// `spec.interval` as a duration (10 minutes when absent or unreadable).
-pub fn interval_of(obj: &Value) -> Duration {
-    obj["spec"]["interval"]
-        .as_str()
-        .and_then(crate::model::duration::parse_go_duration)
-        .unwrap_or(Duration::from_secs(600))
 }

@@ -13,7 +13,7 @@ use crate::sandbox::controllers::world::World;
 use crate::sandbox::controllers::{REQUESTED_AT, pending, write_status};
 
 use super::RECONCILE_TIME;
-use super::outcome::{Progress, Reconciled};
+use crate::sandbox::controllers::outcome::{Progress, Reconciled};
 
 impl World {
     /// An object by type id, parsed.

@@ -1,5 +1,7 @@
-//! What a controller's reconcile hands back to the loop: the result written to the object's
-//! status (Ready or a failure, extra fields, events, a requeue) and the in-progress state.
+//! What a controller's reconcile hands back to the loop (`runtime`): the result written to
+//! the object's status (Ready or a failure, extra fields, events, a requeue) and the
+//! in-progress state, and the intervals both sides read. The controllers and the loop import
+//! this; neither imports the other for it.
 
 use std::time::Duration;
 
@@ -142,4 +144,15 @@ impl Progress {
             conditions: Vec::new(),
         }
     }
+}
+
+/// Flux's `--requeue-dependency` default.
+pub const REQUEUE_DEPENDENCY: Duration = Duration::from_secs(30);
+
+/// `spec.interval` as a duration (10 minutes when absent or unreadable).
+pub fn interval_of(obj: &Value) -> Duration {
+    obj["spec"]["interval"]
+        .as_str()
+        .and_then(crate::model::duration::parse_go_duration)
+        .unwrap_or(Duration::from_secs(600))
 }
