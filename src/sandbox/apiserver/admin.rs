@@ -114,14 +114,12 @@ async fn ci(
                     ))
                 })?
             };
-            let kind = asked["kind"]
-                .as_str()
-                .unwrap_or("ok")
-                .parse::<crate::sandbox::ci::BuildKind>()
-                .map_err(ApiError::bad_request)?;
             let build = live
                 .ci
-                .request(kind, asked["app"].as_str())
+                .request_named(
+                    asked["kind"].as_str().unwrap_or("ok"),
+                    asked["app"].as_str(),
+                )
                 .map_err(ApiError::bad_request)?;
             Ok(value_response(StatusCode::CREATED, &json!(build)))
         }

@@ -218,6 +218,12 @@ impl Ci {
         &self.apps
     }
 
+    /// [`Ci::request`] with the kind as the admin API and `:build` name it (`ok`, `broken`,
+    /// `missing`); an unknown word is the error.
+    pub fn request_named(self: &Arc<Self>, kind: &str, app: Option<&str>) -> Result<Build, String> {
+        self.request(kind.parse()?, app)
+    }
+
     /// Queues a build of `app` (the next application in turn when `None`); returns it.
     pub fn request(self: &Arc<Self>, kind: BuildKind, app: Option<&str>) -> Result<Build, String> {
         *lock(&self.last_request) = tokio::time::Instant::now();
