@@ -8,6 +8,7 @@ pub mod apiserver;
 pub mod ci;
 pub mod controllers;
 pub mod crds;
+pub mod error;
 pub mod git;
 pub mod kubeconfig;
 pub mod kustomize;
@@ -18,6 +19,8 @@ pub mod registry;
 pub mod scenario;
 pub mod schema;
 mod serving;
+
+pub use error::SandboxError;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -33,8 +36,7 @@ use apiserver::store::{Store, StoreOptions};
 use apiserver::{ApiServer, DEFAULT_MAX_BODY};
 use crds::FluxVersion;
 
-/// The kubeconfig context, cluster and user name the sandbox writes.
-pub const CONTEXT: &str = "fluxdeck-sandbox";
+pub use kubeconfig::CONTEXT;
 
 /// How to start a sandbox.
 #[derive(Debug, Clone)]
@@ -80,33 +82,6 @@ impl Default for SandboxConfig {
             live: None,
         }
     }
-}
-
-/// Why a sandbox could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum SandboxError {
-    /// The listen address is not usable.
-    #[error("cannot listen on {addr}: {source}; pick another port with --listen 127.0.0.1:PORT")]
-    Listen {
-        /// The address.
-        addr: SocketAddr,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The sandbox only listens on loopback.
-    #[error("the sandbox only listens on loopback addresses, not {0}; use 127.0.0.1:PORT")]
-    NotLoopback(SocketAddr),
-    /// Embedded CRDs or seed objects are broken.
-    #[error("{0}")]
-    Seed(String),
-    /// Writing the kubeconfig failed.
-    #[error("cannot write the kubeconfig {path}: {source}")]
-    Kubeconfig {
-        /// The path.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
 }
 
 /// A running sandbox. Dropping it stops the server.
@@ -232,7 +207,9 @@ impl Sandbox {
             max_body: config.max_body,
             bookmark_interval: config.bookmark_interval,
             bench_api: config.bench_api,
-            live: live.clone(),
+            live: live
+                .clone()
+                .map(|l| l as Arc<dyn apiserver::server::LivePipeline>),
         });
         let tls = apiserver::tls::generate().map_err(SandboxError::Seed)?;
         let ca_pem = tls.ca_pem.clone();

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::faults::FaultRequest;
 use super::request::read_body;
 use super::respond::value_response;
-use super::server::ApiServer;
+use super::server::{ApiServer, LivePipeline};
 use super::status::ApiError;
 
 /// Handles `/sandbox/...`. `GET /sandbox/stats` also reports the live controllers' loop
@@ -73,7 +73,7 @@ async fn run(srv: &Arc<ApiServer>, req: Request) -> Result<Response, ApiError> {
                 json!({"resourceVersion": srv.store.current_rv().to_string(), "objects": by_type});
             if let Some(live) = &srv.live {
                 let window = query.get("window").is_some_and(|v| v == "true" || v == "1");
-                stats["controllers"] = live.stats.to_json(window);
+                stats["controllers"] = live.stats(window);
             }
             Ok(value_response(StatusCode::OK, &stats))
         }
@@ -83,7 +83,7 @@ async fn run(srv: &Arc<ApiServer>, req: Request) -> Result<Response, ApiError> {
                     "{m} {p}: this sandbox plays no live pipeline (no CI, git host or registry); start one with `fluxdeck demo` or `fluxdeck sandbox --scenario sock-shop-live`"
                 )));
             };
-            ci(live, m, p, req).await
+            ci(live.as_ref(), m, p, req).await
         }
         (m, p) => Err(ApiError::no_route(&format!(
             "{m} {p} (admin paths: /sandbox/faults, /sandbox/requests, /sandbox/stats, /sandbox/endpoints, /sandbox/ci/builds)"
@@ -95,7 +95,7 @@ async fn run(srv: &Arc<ApiServer>, req: Request) -> Result<Response, ApiError> {
 /// "app": "front-end"}`, both optional) queues a build; `GET /sandbox/ci/builds` lists them;
 /// `GET /sandbox/ci/builds/<number>/log` (or `/<app>/<number>/log`) is a build's log.
 async fn ci(
-    live: &crate::sandbox::live::Live,
+    live: &dyn LivePipeline,
     method: Method,
     path: &str,
     req: Request,
@@ -115,18 +115,14 @@ async fn ci(
                 })?
             };
             let build = live
-                .ci
-                .request_named(
+                .request_build(
                     asked["kind"].as_str().unwrap_or("ok"),
                     asked["app"].as_str(),
                 )
                 .map_err(ApiError::bad_request)?;
-            Ok(value_response(StatusCode::CREATED, &json!(build)))
+            Ok(value_response(StatusCode::CREATED, &build))
         }
-        (Method::GET, ["ci", "builds"]) => Ok(value_response(
-            StatusCode::OK,
-            &json!({"builds": live.ci.builds(), "pushed": live.ci.pushed()}),
-        )),
+        (Method::GET, ["ci", "builds"]) => Ok(value_response(StatusCode::OK, &live.builds())),
         (Method::GET, ["ci", "builds", number, "log"]) => log(live, None, number),
         (Method::GET, ["ci", "builds", app, number, "log"]) => log(live, Some(app), number),
         (m, _) => Err(ApiError::no_route(&format!(
@@ -135,17 +131,13 @@ async fn ci(
     }
 }
 
-fn log(
-    live: &crate::sandbox::live::Live,
-    app: Option<&str>,
-    number: &str,
-) -> Result<Response, ApiError> {
+fn log(live: &dyn LivePipeline, app: Option<&str>, number: &str) -> Result<Response, ApiError> {
     let n: u32 = number.parse().map_err(|_| {
         ApiError::bad_request(format!(
             "build number '{number}' is not a number; see GET /sandbox/ci/builds"
         ))
     })?;
-    match live.ci.build_log(app, n) {
+    match live.build_log(app, n) {
         Some(text) => Ok((
             StatusCode::OK,
             [(

@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use super::CONTEXT;
+/// The kubeconfig context, cluster and user name the sandbox writes.
+pub const CONTEXT: &str = "fluxdeck-sandbox";
 
 /// What the sandbox puts into a kubeconfig.
 #[derive(Debug, Clone)]

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::SandboxError;
 use super::ci::{App, Ci};
 use super::controllers::world::GitHost;
 use super::crds::FluxVersion;
+use super::error::SandboxError;
 use super::git::serve::{GitCredentials, GitServer};
 use super::git::{self, SeedOptions};
 use super::pace::Pace;
@@ -79,6 +79,28 @@ pub struct Live {
     pub config: LiveConfig,
     /// What the controllers' loop is doing.
     pub stats: Arc<super::controllers::stats::RuntimeStats>,
+}
+
+impl crate::sandbox::apiserver::server::LivePipeline for Live {
+    fn stats(&self, window: bool) -> Value {
+        self.stats.to_json(window)
+    }
+
+    fn endpoints(&self) -> Value {
+        Live::endpoints(self)
+    }
+
+    fn request_build(&self, kind: &str, app: Option<&str>) -> Result<Value, String> {
+        self.ci.request_named(kind, app).map(|build| json!(build))
+    }
+
+    fn builds(&self) -> Value {
+        json!({"builds": self.ci.builds(), "pushed": self.ci.pushed()})
+    }
+
+    fn build_log(&self, app: Option<&str>, number: u32) -> Option<String> {
+        self.ci.build_log(app, number)
+    }
 }
 
 impl Live {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::sandbox::SandboxError;
+use crate::sandbox::error::SandboxError;
 
 /// The file that marks a state directory as the sandbox's own (it may delete what it wrote
 /// there, and nothing else).

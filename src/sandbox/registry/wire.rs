@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 
 use super::ops::{Caller, dispatch};
 use super::{Fault, RegistryStore};
-use crate::sandbox::SandboxError;
+use crate::sandbox::error::SandboxError;
 use crate::sandbox::serving::ServerTask;
 
 /// The `X-Amz-Target` prefix of ECR's operations.
