@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::cli::{self, Run};
+use crate::support::cli::{self, Run, assert_valid};
 use crate::support::sandbox::{Spec, TestSandbox};
 use fluxdeck::cli::status::{Lane, LaneStage, LaneStep, StatusReport, Stuck};
 use serde_json::{Value, json};
@@ -105,26 +105,6 @@ impl Cluster {
     }
 }
 
-fn schema() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schema/status.schema.json"
-    ))
-    .unwrap();
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&serde_json::from_str(&text).unwrap())
-        .expect("the schema compiles")
-}
-
-fn assert_valid(validator: &jsonschema::Validator, doc: &Value) {
-    let errors: Vec<String> = validator
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
-}
-
 fn object<'a>(doc: &'a Value, list: &str, namespace: &str, name: &str) -> &'a Value {
     doc[list]
         .as_array()
@@ -145,7 +125,7 @@ fn ready(obj: &Value) -> Option<&str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_follows_readiness_in_its_exit_code_and_its_json_meets_the_schema() {
     let c = Cluster::start(Duration::from_millis(100)).await;
-    let validator = schema();
+    let validator = cli::status_schema();
 
     let run = c.fluxdeck(&["status", "-A", "-o", "json"]).await;
     assert_eq!(run.code, 0, "all Ready: {}\n{}", run.stdout, run.stderr);
@@ -527,7 +507,7 @@ fn lanes_serialise_as_the_schema_says() {
         }],
     };
     let doc = serde_json::to_value(&report).unwrap();
-    assert_valid(&schema(), &doc);
+    assert_valid(&cli::status_schema(), &doc);
     assert_eq!(doc["lanes"][0]["rolledOut"], false);
     assert_eq!(doc["lanes"][0]["stages"][1]["at"], "2026-12-06T06:00:30.5Z");
     // Every stage name the schema lists is one the report can write, and back.
@@ -541,5 +521,5 @@ fn lanes_serialise_as_the_schema_says() {
     // The schema rejects what the lead must not write: a stage outside the list.
     let mut bad = doc.clone();
     bad["lanes"][0]["stage"] = json!("deployed");
-    assert!(!schema().is_valid(&bad));
+    assert!(!cli::status_schema().is_valid(&bad));
 }

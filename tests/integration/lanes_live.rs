@@ -147,18 +147,6 @@ impl Live {
     }
 }
 
-fn schema() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schema/status.schema.json"
-    ))
-    .unwrap();
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&serde_json::from_str(&text).unwrap())
-        .expect("the schema compiles")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_follows_a_build_to_the_pods_and_names_what_holds_one_back() {
     let live = Live::start().await;
@@ -194,8 +182,7 @@ async fn wait_follows_a_build_to_the_pods_and_names_what_holds_one_back() {
     // status reports the lane rolled out, in a document that meets the schema.
     let run = live.fluxdeck(&["status", "-o", "json"]).await;
     let doc: Value = serde_json::from_str(&run.stdout).unwrap();
-    let errors: Vec<String> = schema().iter_errors(&doc).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{errors:#?}");
+    cli::assert_valid(&cli::status_schema(), &doc);
     let lane = doc["lanes"]
         .as_array()
         .unwrap()

@@ -55,3 +55,25 @@ pub async fn fluxdeck(
         took: started.elapsed(),
     }
 }
+
+/// The JSON Schema of `fluxdeck status -o json|yaml` (`schema/status.schema.json`), compiled.
+pub fn status_schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schema/status.schema.json"
+    ))
+    .unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&serde_json::from_str(&text).unwrap())
+        .expect("the schema compiles")
+}
+
+/// Fails the test, listing every error and where, unless `doc` meets `validator`.
+pub fn assert_valid(validator: &jsonschema::Validator, doc: &serde_json::Value) {
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+}
