@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Ctx, Outcome};
+use super::ctx::{Ctx, Outcome};
 use crate::sandbox::apiserver::store::now_rfc3339;
 
 /// Whether the controllers reconcile this kind.

@@ -4,7 +4,8 @@
 //!   seeded as a running cluster shows them. A reconcile request replays the last result:
 //!   `Reconciling` for a moment, then the kind's stored result, `observedGeneration` and
 //!   `lastHandledReconcileAt`, as Flux does. Suspended objects
-//!   only get `lastHandledReconcileAt`.
+//!   only get `lastHandledReconcileAt`. What a reconcile shares and returns is in [`ctx`],
+//!   each kind's result in [`kinds`].
 //! - **Live** ([`runtime::spawn`] over a [`world::World`]): the live scenario's pipeline.
 //!   One module per controller, each driven by the objects in the store as Flux's are:
 //!   [`source`] (GitRepository), [`image_reflector`] (ImageRepository), [`image_policy`],
@@ -15,6 +16,7 @@
 
 pub mod apply;
 pub mod conditions;
+pub mod ctx;
 pub mod events;
 pub mod image_automation;
 pub mod image_policy;
@@ -28,9 +30,9 @@ pub mod stats;
 pub mod workloads;
 pub mod world;
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+pub use ctx::{ControllerOptions, Ctx, Outcome};
+
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
@@ -41,97 +43,9 @@ use super::apiserver::store::{EventKind, Store, Target, now_rfc3339};
 /// The annotation the flux CLI sets to ask for a reconcile.
 pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
 
-/// How the simulated controllers behave.
-#[derive(Debug, Clone)]
-pub struct ControllerOptions {
-    /// How long a reconcile stays `Reconciling` before its result is written.
-    pub reconcile_time: Duration,
-}
-
-impl Default for ControllerOptions {
-    fn default() -> Self {
-        ControllerOptions {
-            reconcile_time: Duration::from_millis(400),
-        }
-    }
-}
-
-/// The result of one reconcile of one object.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    /// Ready=True when set, else Ready=False.
-    pub ready: bool,
-    /// The Ready condition's reason.
-    pub reason: String,
-    /// The Ready condition's message.
-    pub message: String,
-    /// Status fields to set (top-level keys of `status`).
-    pub fields: Vec<(String, Value)>,
-    /// Whether a failure is terminal (Stalled=True) rather than retried.
-    pub stalled: bool,
-}
-
-impl Outcome {
-    /// Ready=True.
-    pub fn ready(reason: &str, message: impl Into<String>) -> Self {
-        Outcome {
-            ready: true,
-            reason: reason.to_string(),
-            message: message.into(),
-            fields: Vec::new(),
-            stalled: false,
-        }
-    }
-
-    /// Ready=False, retried.
-    pub fn failed(reason: &str, message: impl Into<String>) -> Self {
-        Outcome {
-            ready: false,
-            ..Self::ready(reason, message)
-        }
-    }
-
-    /// Adds a status field.
-    pub fn with(mut self, key: &str, value: Value) -> Self {
-        self.fields.push((key.to_string(), value));
-        self
-    }
-}
-
-/// What the controllers share.
-pub struct Ctx {
-    /// The store.
-    pub store: Arc<Store>,
-    /// Options.
-    pub options: ControllerOptions,
-    in_flight: Mutex<HashSet<(TypeId, String, String)>>,
-}
-
-impl Ctx {
-    /// The current object, parsed.
-    pub fn object(&self, type_id: TypeId, ns: &str, name: &str) -> Option<Value> {
-        self.store.get(type_id, ns, name)?.value().ok()
-    }
-
-    /// Finds an object by kind (`GitRepository`...), namespace and name.
-    pub fn find(&self, kind: &str, ns: &str, name: &str) -> Option<Value> {
-        let id = self
-            .store
-            .resources()
-            .types()
-            .iter()
-            .position(|t| t.kind == kind && t.custom)?;
-        self.object(id, ns, name)
-    }
-}
-
 /// Starts the controllers on the current tokio runtime; they stop with the store's broadcast.
 pub fn spawn(store: Arc<Store>, options: ControllerOptions) -> tokio::task::JoinHandle<()> {
-    let ctx = Arc::new(Ctx {
-        store: store.clone(),
-        options,
-        in_flight: Mutex::new(HashSet::new()),
-    });
+    let ctx = Arc::new(Ctx::new(store.clone(), options));
     let mut rx = store.subscribe();
     tokio::spawn(async move {
         loop {
