@@ -17,27 +17,17 @@
 //! a change costs the same with 10 objects or 10,000.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::world::World;
-use crate::sandbox::apiserver::resources::TypeId;
 
 mod links;
 mod queue;
 mod reconcile;
 
-pub use queue::INTERVAL_JITTER;
+pub use queue::{INTERVAL_JITTER, Key};
+pub use reconcile::RECONCILE_TIME;
 
 use queue::Loop;
-
-/// An object: its type, namespace and name.
-pub type Key = (TypeId, String, String);
-
-/// How long a reconcile shows `Reconciling` before its result, at speed 1.
-pub const RECONCILE_TIME: Duration = Duration::from_millis(300);
-
-/// Reconciles doing their work at once.
-const PARALLEL: usize = 8;
 
 /// Starts the live controllers on the current runtime.
 pub fn spawn(world: Arc<World>) -> tokio::task::JoinHandle<()> {

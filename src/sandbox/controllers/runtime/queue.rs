@@ -11,13 +11,19 @@ use serde_json::Value;
 use tokio::sync::{Semaphore, broadcast, mpsc};
 use tokio::time::Instant;
 
+use crate::sandbox::apiserver::resources::TypeId;
 use crate::sandbox::apiserver::store::EventKind;
 use crate::sandbox::controllers::world::World;
 use crate::sandbox::controllers::{REQUESTED_AT, pending};
 
 use super::links::{Links, links_of};
 use super::reconcile::reconcile;
-use super::{Key, PARALLEL};
+
+/// An object: its type, namespace and name.
+pub type Key = (TypeId, String, String);
+
+/// Reconciles doing their work at once.
+const PARALLEL: usize = 8;
 
 /// What the loop learns from a finished reconcile.
 struct Done {

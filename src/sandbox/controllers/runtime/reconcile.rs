@@ -12,8 +12,10 @@ use crate::sandbox::controllers::conditions;
 use crate::sandbox::controllers::world::World;
 use crate::sandbox::controllers::{REQUESTED_AT, pending, write_status};
 
-use super::RECONCILE_TIME;
 use crate::sandbox::controllers::outcome::{Progress, Reconciled};
+
+/// How long a reconcile shows `Reconciling` before its result, at speed 1.
+pub const RECONCILE_TIME: Duration = Duration::from_millis(300);
 
 impl World {
     /// An object by type id, parsed.
