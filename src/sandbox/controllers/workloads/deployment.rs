@@ -16,6 +16,7 @@ use super::owned::Rs;
 use super::rollout::{self, RsCounts, Share, Strategy};
 use super::sched::{Key, ObjKey};
 use super::status::{self, reason};
+use super::times;
 use crate::sandbox::apiserver::store::{Target, now_rfc3339};
 
 /// While the pace warps (no delays), a stuck rollout is looked at again after this long
@@ -405,7 +406,7 @@ impl Manager {
         }
         status::get(status, "Progressing")
             .and_then(|c| c["lastUpdateTime"].as_str())
-            .map(|t| super::instant_of(t).elapsed())
+            .map(|t| times::instant_of(t).elapsed())
             .unwrap_or(Duration::ZERO)
     }
 

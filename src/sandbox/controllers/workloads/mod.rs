@@ -23,6 +23,7 @@ mod replicaset;
 mod rollout;
 mod sched;
 mod status;
+mod times;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -458,26 +459,6 @@ fn owner_name(json: &[u8], kind: &str) -> Option<String> {
         .find(|o| o.controller == Some(true))
         .filter(|o| o.kind == kind)
         .map(|o| o.name)
-}
-
-/// The instant a wall-clock RFC 3339 time corresponds to (`now` for a time in the future or
-/// one that does not parse).
-pub(super) fn instant_of(rfc3339: &str) -> Instant {
-    let now = Instant::now();
-    let Ok(t) = rfc3339.parse::<jiff::Timestamp>() else {
-        return now;
-    };
-    let ago = Duration::try_from(jiff::Timestamp::now().duration_since(t)).unwrap_or_default();
-    now.checked_sub(ago).unwrap_or(now)
-}
-
-/// When a pod's `Ready` condition turned True, if it is True.
-pub(super) fn ready_time(pod: &Value) -> Option<Instant> {
-    pod["status"]["conditions"]
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == "Ready" && c["status"] == "True")
-        .map(|c| instant_of(c["lastTransitionTime"].as_str().unwrap_or_default()))
 }
 
 /// Sleeps until `at`, or forever without one.

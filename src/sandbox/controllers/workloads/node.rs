@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::images::ImageFate;
 use super::podstatus::{Ctr, PodRun, Step};
 use super::sched::ObjKey;
+use super::times;
 use crate::sandbox::scenario::pods::{Nodes, Placement, normalize};
 
 /// The nodes, what they have pulled, and the pods they run.
@@ -137,7 +138,7 @@ pub(super) fn first_look(pod: &Value, ready_default: Duration, kubelet: &mut Kub
                 continue;
             };
             let ready = s["ready"] == true;
-            let ready_since = super::ready_time(pod).unwrap_or(now);
+            let ready_since = times::ready_time(pod).unwrap_or(now);
             c.step = Step::Running {
                 since: s["state"]["running"]["startedAt"]
                     .as_str()

@@ -14,6 +14,7 @@ use super::Manager;
 use super::index::controller_of;
 use super::rollout;
 use super::sched::{Key, ObjKey};
+use super::times;
 use crate::sandbox::apiserver::store::Target;
 use crate::sandbox::controllers::events::Note;
 use crate::sandbox::scenario::ids;
@@ -254,7 +255,7 @@ impl Manager {
             let since = self
                 .kubelet
                 .ready_since(pk)
-                .or_else(|| super::ready_time(pod))
+                .or_else(|| times::ready_time(pod))
                 .unwrap_or(now);
             if since + min_ready <= now {
                 available += 1;
