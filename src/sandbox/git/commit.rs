@@ -6,7 +6,27 @@ use std::path::{Component, Path};
 
 use git2::{Index, IndexEntry, IndexTime, Oid, Repository, RepositoryInitOptions, Signature, Time};
 
-use super::{Identity, SandboxGitError, git_err, head, normalize};
+use super::error::{SandboxGitError, git_err};
+use super::read::{head, normalize};
+
+/// A commit author or committer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The name.
+    pub name: String,
+    /// The email.
+    pub email: String,
+}
+
+impl Identity {
+    /// An identity from a name and an email.
+    pub fn new(name: &str, email: &str) -> Self {
+        Identity {
+            name: name.to_string(),
+            email: email.to_string(),
+        }
+    }
+}
 
 /// A commit to make: where, by whom, saying what.
 #[derive(Debug, Clone, Copy)]

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
-use super::{Identity, NewCommit, SandboxGitError, commit_files_on, file_url, init_repo};
+use super::commit::{Identity, NewCommit, commit_files_on, init_repo};
+use super::error::SandboxGitError;
+use super::read::file_url;
 
 /// The AWS account that replaces `__ACCOUNT_ID__`.
 pub const ACCOUNT_ID: &str = "123456789012";
