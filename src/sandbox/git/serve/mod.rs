@@ -6,20 +6,21 @@
 //!
 //! The git protocol itself is git's: each authenticated request runs `git http-backend` as
 //! a CGI program (`cgi`), so fetches, protocol v2, gzip request bodies and pushes behave
-//! exactly as with any git server. This module holds the server, its options, errors and
-//! counts; `request` answers each request: routes it (`route`), authenticates it (`auth`)
-//! and bounds it in time. Pushes are allowed, but only fast-forwards: the backend runs with
+//! exactly as with any git server. This module holds the server and its options; its start
+//! errors are in `error`, its counts in `stats`; `request` holds what every request needs and
+//! answers each request: routes it (`route`), authenticates it (`auth`) and bounds it in time. Pushes are allowed, but only fast-forwards: the backend runs with
 //! `receive.denyNonFastForwards`, and the server never moves a branch itself.
 
 mod auth;
 mod cgi;
+mod error;
 mod request;
 mod route;
+mod stats;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -27,13 +28,16 @@ use tokio::sync::oneshot;
 
 pub use auth::GitCredentials;
 pub use cgi::BackendLookup;
+pub use error::GitServeError;
 pub use route::repo_name_of;
+pub use stats::GitServerStats;
 
 use cgi::Backend;
 
 use crate::sandbox::serving::ServerTask;
 
-use request::accept_loop;
+use request::{Ctx, accept_loop};
+use stats::Counters;
 
 /// The realm of the Basic challenge.
 pub const REALM: &str = "fluxdeck sandbox git";
@@ -58,113 +62,6 @@ impl Default for GitServerOptions {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
-}
-
-/// What a server did so far. Each request counts once, in the first that applies:
-/// `rejected` (bad path, unknown repository), `challenged`, `refused`, then `served` or
-/// `failed`; a response that broke after its headers were sent also counts in `failed`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct GitServerStats {
-    /// Requests the backend answered (any status below 500, e.g. a refused push's report).
-    pub served: u64,
-    /// 401s to requests without credentials (git clients first ask without any).
-    pub challenged: u64,
-    /// 401s to requests with wrong credentials.
-    pub refused: u64,
-    /// 404s and 400s before the backend: unknown repositories, paths outside
-    /// `/v1/repos/<name>/...`, traversal attempts.
-    pub rejected: u64,
-    /// Backend errors: could not start, no answer in time, not CGI, a 5xx, a broken body.
-    pub failed: u64,
-}
-
-#[derive(Debug, Default)]
-struct Counters {
-    served: AtomicU64,
-    challenged: AtomicU64,
-    refused: AtomicU64,
-    rejected: AtomicU64,
-    failed: AtomicU64,
-}
-
-impl Counters {
-    fn bump(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// Why a server could not start. Each names what is wrong and how to fix it.
-#[derive(Debug, thiserror::Error)]
-pub enum GitServeError {
-    /// The listen address is not a loopback address.
-    #[error(
-        "the sandbox git server only listens on loopback, not on {addr}; use 127.0.0.1:PORT (port 0 picks a free one)"
-    )]
-    NotLoopback {
-        /// The address asked for.
-        addr: SocketAddr,
-    },
-    /// Binding the address failed.
-    #[error(
-        "the sandbox git server cannot listen on {addr}: {source}; pick another port, or 0 for a free one"
-    )]
-    Listen {
-        /// The address asked for.
-        addr: SocketAddr,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The repository root is not a directory.
-    #[error(
-        "the sandbox git root {} is not a directory; create it and seed the repositories first (sandbox::git::seed)",
-        root.display()
-    )]
-    RootMissing {
-        /// The root asked for.
-        root: PathBuf,
-    },
-    /// `git --exec-path` could not be run.
-    #[error(
-        "cannot run `{} --exec-path` ({reason}): the sandbox serves its repositories with git's own http-backend; install git (Debian/Ubuntu: apt-get install git; Alpine: apk add git git-daemon)",
-        program.display()
-    )]
-    GitNotFound {
-        /// The git program.
-        program: PathBuf,
-        /// What went wrong.
-        reason: String,
-    },
-    /// The `git-http-backend` program is not there or cannot be started.
-    #[error(
-        "git http-backend is missing at {} ({reason}): the sandbox serves its repositories with git's own http-backend; install a complete git (Debian/Ubuntu: apt-get install git; Alpine: apk add git-daemon)",
-        path.display()
-    )]
-    BackendMissing {
-        /// Where it was looked for.
-        path: PathBuf,
-        /// What went wrong.
-        reason: String,
-    },
-    /// The backend runs but does not answer as a CGI program.
-    #[error(
-        "git http-backend at {} does not answer as a CGI program ({detail}); reinstall git, or name a working git-http-backend with BackendLookup::Program",
-        path.display()
-    )]
-    BackendBroken {
-        /// The program.
-        path: PathBuf,
-        /// What it did instead.
-        detail: String,
-    },
-}
-
-/// What every request needs.
-struct Ctx {
-    root: PathBuf,
-    backend: Backend,
-    creds: GitCredentials,
-    timeout: Duration,
-    counters: Arc<Counters>,
 }
 
 /// A running server; stopping it (or dropping it) ends every request in flight and kills
@@ -279,14 +176,7 @@ impl GitServer {
 
     /// The counters so far.
     pub fn stats(&self) -> GitServerStats {
-        let c = &self.counters;
-        GitServerStats {
-            served: c.served.load(Ordering::Relaxed),
-            challenged: c.challenged.load(Ordering::Relaxed),
-            refused: c.refused.load(Ordering::Relaxed),
-            rejected: c.rejected.load(Ordering::Relaxed),
-            failed: c.failed.load(Ordering::Relaxed),
-        }
+        self.counters.snapshot()
     }
 
     /// Stops accepting, ends the requests in flight and kills their backends; returns once

@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,10 +15,22 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
+use super::auth::GitCredentials;
 use super::auth::Presented;
+use super::cgi::Backend;
 use super::cgi::{CgiFailure, CgiRequest};
+use super::route;
 use super::route::RouteError;
-use super::{Counters, Ctx, route};
+use super::stats::Counters;
+
+/// What every request needs.
+pub(super) struct Ctx {
+    pub(super) root: PathBuf,
+    pub(super) backend: Backend,
+    pub(super) creds: GitCredentials,
+    pub(super) timeout: Duration,
+    pub(super) counters: Arc<Counters>,
+}
 
 /// The `WWW-Authenticate` value of every 401 (the realm is [`REALM`](super::REALM)).
 const CHALLENGE: &str = "Basic realm=\"fluxdeck sandbox git\"";

@@ -21,7 +21,8 @@ use hyper::body::Incoming;
 use tokio::process::Command;
 use tokio::time::{Instant, timeout_at};
 
-use super::{Counters, GitServeError};
+use super::error::GitServeError;
+use super::stats::Counters;
 
 mod head;
 mod process;

@@ -13,7 +13,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
 
-use crate::sandbox::git::serve::Counters;
+use crate::sandbox::git::serve::stats::Counters;
 
 use super::head::{first_line, head_end};
 
