@@ -5,18 +5,10 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::ScenarioOptions;
 use super::kube::set;
+use super::options::{AWS_ACCOUNT_ID, ScenarioOptions};
 use crate::model::yaml;
 use crate::sandbox::crds::FluxVersion;
-
-/// The AWS account that replaces `__ACCOUNT_ID__`.
-pub(super) const ACCOUNT_ID: &str = "123456789012";
-
-/// Placeholder git credentials for `microservices-basic-access-auth` and `flux-system`:
-/// obviously fake, never real secrets.
-pub(super) const FAKE_GIT_USER: &str = "sandbox-git-user";
-pub(super) const FAKE_GIT_PASSWORD: &str = "not-a-real-password";
 
 const COMPLETE_DEMO: &str = include_str!("../../../assets/sock-shop/complete-demo.yaml");
 const BASE: &str = include_str!(
@@ -77,7 +69,7 @@ impl Manifests {
 pub(super) fn manifests(opts: &ScenarioOptions, flux: FluxVersion) -> Manifests {
     let engine = base64::engine::general_purpose::STANDARD;
     let fill = |text: &str| {
-        text.replace("__ACCOUNT_ID__", ACCOUNT_ID)
+        text.replace("__ACCOUNT_ID__", AWS_ACCOUNT_ID)
             .replace("__MICRO_SERVICES_REPO__", &opts.tenant_repo_url)
             .replace("__BASE64_USERNAME__", &engine.encode(&opts.git_username))
             .replace("__BASE64_PASSWORD__", &engine.encode(&opts.git_password))
@@ -124,11 +116,11 @@ pub(super) fn manifests(opts: &ScenarioOptions, flux: FluxVersion) -> Manifests 
 /// were broken (a unit test builds it).
 pub(super) fn released_front_end_image(tag: &str) -> Option<String> {
     use crate::setters::{ImageRef, PolicyRef};
-    let overlay = DEV_OVERLAY.replace("__ACCOUNT_ID__", ACCOUNT_ID);
+    let overlay = DEV_OVERLAY.replace("__ACCOUNT_ID__", AWS_ACCOUNT_ID);
     let docs = parse(APPS[4]);
     let image = docs.first()?["spec"]["image"]
         .as_str()?
-        .replace("__ACCOUNT_ID__", ACCOUNT_ID);
+        .replace("__ACCOUNT_ID__", AWS_ACCOUNT_ID);
     let policy = PolicyRef {
         namespace: "sock-shop".into(),
         name: "sock-shop-front-end".into(),

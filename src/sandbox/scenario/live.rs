@@ -10,11 +10,11 @@
 
 use serde_json::{Value, json};
 
-use super::ScenarioOptions;
 use super::assets::{self, Manifests};
 use super::flux_install;
 use super::ids::Ids;
 use super::kube::{self, Meta, object, set};
+use super::options::ScenarioOptions;
 use crate::sandbox::crds::FluxVersion;
 
 const NS: &str = "flux-system";

@@ -5,7 +5,8 @@
 //! server's defaults, and statuses consistent with one another (the Kustomization applied
 //! the revision its source stored, the pods run the tag the ImagePolicy picked, ...).
 //! Everything random is drawn from `ScenarioOptions::seed`, so a seed and a `now` always give
-//! the same objects. `metadata.resourceVersion` is left to the store.
+//! the same objects. `metadata.resourceVersion` is left to the store. What a scenario may vary,
+//! and the account and region it plays, are in `options`.
 
 mod assets;
 mod flux;
@@ -15,6 +16,7 @@ mod images;
 pub(crate) mod kube;
 mod live;
 mod logs;
+mod options;
 mod pipeline;
 pub(crate) mod pods;
 mod scale;
@@ -27,16 +29,10 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::sandbox::crds::FluxVersion;
-
 pub use images::{FrontEndTags, front_end_tags};
 pub use live::gotk_components;
 pub use logs::{pod_log, ticks_between};
-
-/// The AWS account the scenario's ECR repository and ARNs belong to.
-pub const AWS_ACCOUNT_ID: &str = assets::ACCOUNT_ID;
-/// The AWS region of the scenario's EKS cluster, CodeCommit and ECR.
-pub const AWS_REGION: &str = "us-west-2";
+pub use options::{AWS_ACCOUNT_ID, AWS_REGION, ScenarioOptions};
 
 /// Which cluster the sandbox plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,41 +93,6 @@ impl fmt::Display for Scenario {
             Self::SockShopLive => f.write_str("sock-shop-live"),
             Self::Scale(n) => write!(f, "scale:{n}"),
             Self::ScaleLive(n) => write!(f, "scale:{n} --live"),
-        }
-    }
-}
-
-/// What a scenario may vary: the Flux release, the clock, the seed and the repository URLs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScenarioOptions {
-    /// The Flux release whose API versions and status shapes the objects follow.
-    pub flux: FluxVersion,
-    /// "Now" of the cluster; every creation and status time is before it.
-    pub now: jiff::Timestamp,
-    /// Seed of every name suffix, uid, SHA and digest.
-    pub seed: u64,
-    /// URL of the flux repository (`flux-system` GitRepository).
-    pub flux_repo_url: String,
-    /// URL of the config repository (`sock-shop-tenant` GitRepository).
-    pub tenant_repo_url: String,
-    /// The git user the Secrets hold (obviously fake unless the sandbox serves git).
-    pub git_username: String,
-    /// The git password the Secrets hold (obviously fake unless the sandbox serves git).
-    pub git_password: String,
-}
-
-impl Default for ScenarioOptions {
-    /// The current Flux, the wall clock, seed 1, and the CodeCommit URLs of the write-up.
-    fn default() -> Self {
-        Self {
-            flux: FluxVersion::default(),
-            now: jiff::Timestamp::now(),
-            seed: 1,
-            flux_repo_url: "https://git-codecommit.us-west-2.amazonaws.com/v1/repos/gitops".into(),
-            tenant_repo_url:
-                "https://git-codecommit.us-west-2.amazonaws.com/v1/repos/microservices-repo".into(),
-            git_username: assets::FAKE_GIT_USER.into(),
-            git_password: assets::FAKE_GIT_PASSWORD.into(),
         }
     }
 }

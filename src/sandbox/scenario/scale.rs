@@ -10,12 +10,12 @@
 use rand::Rng;
 use serde_json::{Value, json};
 
-use super::ScenarioOptions;
 use super::flux::{
     Applied, Commit, InventoryRef, KustomizationState, flux_meta, git_repository, kustomization,
 };
 use super::ids::{self, Ids};
 use super::kube::{self, Meta, condition, set};
+use super::options::ScenarioOptions;
 use super::pods::{Images, Nodes, PodFactory, PodPlan};
 
 /// Kustomizations per namespace.

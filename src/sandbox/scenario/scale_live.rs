@@ -8,9 +8,9 @@
 
 use serde_json::{Value, json};
 
-use super::ScenarioOptions;
 use super::ids::Ids;
 use super::kube::{self, Meta, object};
+use super::options::ScenarioOptions;
 
 /// Tenants per namespace.
 pub const PER_NAMESPACE: usize = 50;
@@ -78,8 +78,8 @@ pub(super) fn for_each(n: usize, opts: &ScenarioOptions, mut emit: impl FnMut(Va
     let image_api = super::flux::image_api_version(opts.flux);
     let registry = format!(
         "{}.dkr.ecr.{}.amazonaws.com",
-        super::AWS_ACCOUNT_ID,
-        super::AWS_REGION
+        super::options::AWS_ACCOUNT_ID,
+        super::options::AWS_REGION
     );
     for i in 0..n {
         let ns = namespace_of(i);

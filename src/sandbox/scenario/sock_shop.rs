@@ -6,12 +6,12 @@ use std::collections::HashSet;
 use rand::Rng;
 use serde_json::{Value, json};
 
-use super::ScenarioOptions;
 use super::assets::{self, Manifests};
 use super::flux_install;
 use super::ids::Ids;
 use super::images::front_end_tags;
 use super::kube::{self, Meta, object, set};
+use super::options::ScenarioOptions;
 use super::pipeline::{Timeline, pipeline};
 use super::pods::{Images, Nodes};
 use super::workloads::{Placer, Rollout, roll_out, service};
