@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::RegistryError;
+use super::error::RegistryError;
 
 /// Docker's manifest media type, ECR's default when neither the request nor the manifest says.
 pub const DOCKER_MANIFEST_V2: &str = "application/vnd.docker.distribution.manifest.v2+json";

@@ -9,8 +9,9 @@ use jiff::{SignedDuration, Timestamp};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use super::error::RegistryError;
 use super::repository::PushRequest;
-use super::{RegistryError, RegistryStore, TagEntry};
+use super::store::{RegistryStore, TagEntry};
 
 /// The seed's AWS account.
 pub const SEED_ACCOUNT: &str = "123456789012";

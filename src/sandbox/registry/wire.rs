@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::ops::{Caller, dispatch};
-use super::{Fault, RegistryStore};
+use super::store::{Fault, RegistryStore};
 use crate::sandbox::error::SandboxError;
 use crate::sandbox::serving::ServerTask;
 
