@@ -7,11 +7,11 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::super::error::RegistryError;
 use super::super::repository::Repository;
-use super::super::{RegistryError, RegistryStore};
-use super::{
-    Caller, check_registry, decode_token, encode_token, epoch_seconds, page_size, parse, writable,
-};
+use super::super::store::RegistryStore;
+use super::request::{Caller, check_registry, parse, writable};
+use super::shapes::{decode_token, encode_token, epoch_seconds, page_size};
 
 /// ECR authorization tokens last 12 hours.
 const TOKEN_LIFETIME_SECS: i64 = 12 * 3600;

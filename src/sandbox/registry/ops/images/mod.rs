@@ -8,11 +8,11 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::super::error::RegistryError;
 use super::super::repository::{PushRequest, Repository, StoredImage};
-use super::super::{RegistryError, RegistryStore};
-use super::{
-    Caller, addressed, decode_token, encode_token, epoch_seconds, page_size, parse_addressed,
-};
+use super::super::store::RegistryStore;
+use super::request::{Caller, addressed, parse_addressed};
+use super::shapes::{decode_token, encode_token, epoch_seconds, page_size};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
