@@ -44,27 +44,38 @@ pub struct DenyRule {
     pub subresource: Option<String>,
 }
 
+/// What deny rules are matched against: one request's attributes, as an authorizer sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access<'a> {
+    /// The verb (`get`, `patch`, ...).
+    pub verb: &'a str,
+    /// The API group (`""` for the core group).
+    pub group: &'a str,
+    /// The plural resource name.
+    pub resource: &'a str,
+    /// The subresource (`status`, `log`), if any.
+    pub subresource: Option<&'a str>,
+    /// The namespace, if any.
+    pub namespace: Option<&'a str>,
+}
+
 impl DenyRule {
     /// Whether the rule denies this request.
-    pub fn denies(
-        &self,
-        verb: &str,
-        group: &str,
-        resource: &str,
-        subresource: Option<&str>,
-        namespace: Option<&str>,
-    ) -> bool {
-        (self.verb == "*" || self.verb == verb)
-            && (self.resource == "*" || self.resource == resource)
-            && self.group.as_deref().is_none_or(|g| g == "*" || g == group)
+    pub fn denies(&self, access: &Access<'_>) -> bool {
+        (self.verb == "*" || self.verb == access.verb)
+            && (self.resource == "*" || self.resource == access.resource)
+            && self
+                .group
+                .as_deref()
+                .is_none_or(|g| g == "*" || g == access.group)
             && self
                 .namespace
                 .as_deref()
-                .is_none_or(|n| Some(n) == namespace)
+                .is_none_or(|n| Some(n) == access.namespace)
             && self
                 .subresource
                 .as_deref()
-                .is_none_or(|s| Some(s) == subresource)
+                .is_none_or(|s| Some(s) == access.subresource)
     }
 }
 
@@ -221,18 +232,8 @@ impl Faults {
     }
 
     /// Whether a deny rule matches.
-    pub fn denied(
-        &self,
-        verb: &str,
-        group: &str,
-        resource: &str,
-        subresource: Option<&str>,
-        namespace: Option<&str>,
-    ) -> bool {
-        self.state()
-            .deny
-            .iter()
-            .any(|r| r.denies(verb, group, resource, subresource, namespace))
+    pub fn denied(&self, access: &Access<'_>) -> bool {
+        self.state().deny.iter().any(|r| r.denies(access))
     }
 
     /// The active faults, as JSON.
@@ -287,11 +288,27 @@ mod tests {
             namespace: Some("sock-shop".into()),
             subresource: None,
         };
-        let g = "kustomize.toolkit.fluxcd.io";
-        assert!(r.denies("patch", g, "kustomizations", None, Some("sock-shop")));
-        assert!(!r.denies("get", g, "kustomizations", None, Some("sock-shop")));
-        assert!(!r.denies("patch", g, "kustomizations", None, Some("flux-system")));
-        assert!(!r.denies("patch", "", "pods", None, Some("sock-shop")));
+        let patch = Access {
+            verb: "patch",
+            group: "kustomize.toolkit.fluxcd.io",
+            resource: "kustomizations",
+            subresource: None,
+            namespace: Some("sock-shop"),
+        };
+        assert!(r.denies(&patch));
+        assert!(!r.denies(&Access {
+            verb: "get",
+            ..patch
+        }));
+        assert!(!r.denies(&Access {
+            namespace: Some("flux-system"),
+            ..patch
+        }));
+        assert!(!r.denies(&Access {
+            group: "",
+            resource: "pods",
+            ..patch
+        }));
     }
 
     #[test]

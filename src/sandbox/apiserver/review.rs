@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::faults::Access;
 use super::protobuf;
 use super::request::ResourceRequest;
 use super::resources::ResourceType;
@@ -57,13 +58,13 @@ fn review(srv: &ApiServer, ty: &ResourceType, mut body: Value) -> Response {
         s("subresource"),
         s("namespace"),
     );
-    let denied = srv.faults.denied(
-        &verb,
-        &group,
-        &resource,
-        Some(sub.as_str()).filter(|x| !x.is_empty()),
-        Some(ns.as_str()).filter(|x| !x.is_empty()),
-    );
+    let denied = srv.faults.denied(&Access {
+        verb: &verb,
+        group: &group,
+        resource: &resource,
+        subresource: Some(sub.as_str()).filter(|x| !x.is_empty()),
+        namespace: Some(ns.as_str()).filter(|x| !x.is_empty()),
+    });
     body["status"] = if denied {
         json!({"allowed": false, "denied": true, "reason": format!("sandbox fault: {verb} on {resource} is denied")})
     } else {

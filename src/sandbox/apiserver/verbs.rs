@@ -9,6 +9,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::faults::Access;
 use super::patch::{self, PatchKind};
 use super::podlog::pod_log;
 use super::request::{ResourceRequest, parse_json, read_body};
@@ -17,6 +18,7 @@ use super::respond::{self, value_response};
 use super::review;
 use super::server::ApiServer;
 use super::status::{ApiError, success_status};
+use super::store::list::ListPage;
 use super::store::{Target, now_rfc3339};
 use super::validation::{check_kind, ensure_object};
 use super::watch;
@@ -55,13 +57,13 @@ pub async fn dispatch(
         .cloned()
         .ok_or_else(|| ApiError::internal("unknown type"))?;
     let verb = verb_of(method, &rr)?;
-    if srv.faults.denied(
+    if srv.faults.denied(&Access {
         verb,
-        &ty.group,
-        &ty.plural,
-        rr.subresource.as_deref(),
-        rr.namespace.as_deref(),
-    ) {
+        group: &ty.group,
+        resource: &ty.plural,
+        subresource: rr.subresource.as_deref(),
+        namespace: rr.namespace.as_deref(),
+    }) {
         let mut e = ApiError::forbidden(
             verb,
             &ty.plural,
@@ -168,16 +170,7 @@ pub async fn dispatch(
             ));
         }
         "deletecollection" => {
-            let labels = rr.labels()?;
-            let fields = rr.fields()?;
-            let page = srv.store.list(
-                rr.type_id,
-                rr.namespace.as_deref(),
-                &labels,
-                &fields,
-                None,
-                None,
-            )?;
+            let page = selected(srv, &rr, false)?;
             for o in &page.items {
                 srv.store
                     .delete(rr.type_id, &o.namespace, &o.name, rr.dry_run())?;
@@ -195,23 +188,34 @@ pub async fn dispatch(
 }
 
 fn list(srv: &ApiServer, ty: &ResourceType, rr: &ResourceRequest) -> Result<Response, ApiError> {
+    let page = selected(srv, rr, true)?;
+    respond::list(ty, rr, &page)
+}
+
+/// The objects of the request's type and namespace its selectors pick: the page its `limit`
+/// and `continue` ask for when `paged`, else all of them.
+fn selected(srv: &ApiServer, rr: &ResourceRequest, paged: bool) -> Result<ListPage, ApiError> {
     let labels = rr.labels()?;
     let fields = rr.fields()?;
-    let limit = match rr.param("limit") {
-        None | Some("") => None,
-        Some(l) => Some(l.parse::<usize>().map_err(|_| {
-            ApiError::bad_request(format!("invalid limit '{l}': use a non-negative integer"))
-        })?),
+    let (limit, continue_token) = if paged {
+        let limit = match rr.param("limit") {
+            None | Some("") => None,
+            Some(l) => Some(l.parse::<usize>().map_err(|_| {
+                ApiError::bad_request(format!("invalid limit '{l}': use a non-negative integer"))
+            })?),
+        };
+        (limit, rr.param("continue"))
+    } else {
+        (None, None)
     };
-    let page = srv.store.list(
+    srv.store.list(
         rr.type_id,
         rr.namespace.as_deref(),
         &labels,
         &fields,
         limit,
-        rr.param("continue"),
-    )?;
-    respond::list(ty, rr, &page)
+        continue_token,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
