@@ -235,7 +235,7 @@ fn clock_time(clock: &ManualClock) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::lanes::testkit::t;
+    use crate::state::testkit::t;
 
     fn notice(u: &Update) -> Option<&str> {
         match u {

@@ -7,8 +7,8 @@ use crate::model::key::{Kind, ObjectKey};
 use crate::state::scans::{RegistryScan, ScanResult};
 use crate::state::{State, Update};
 
-use super::testkit::*;
 use super::{KEPT_RELEASES, Mark, Stage};
+use crate::state::testkit::*;
 #[test]
 fn what_runs_at_start_is_rolled_out_with_the_times_the_objects_record() {
     let state = running();

@@ -1,5 +1,5 @@
 //! Builders of one app (`shop/web`, image `reg.example/web`) as the workers feed it, shared
-//! by the lanes' tests and the releases pane's tests.
+//! by the tests of the state, the lanes and the UI.
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -9,9 +9,10 @@ use crate::model::key::{Kind, ObjectKey};
 use crate::model::object::Object;
 use crate::state::commits::CommitLog;
 use crate::state::scans::{RegistryScan, ScanResult};
-use crate::state::{State, Update};
+use crate::state::store::State;
+use crate::state::update::Update;
 
-use super::{Release, Stuck};
+use crate::state::lanes::{Release, Stuck};
 
 pub(crate) const IMAGE: &str = "reg.example/web";
 
@@ -209,7 +210,7 @@ pub(crate) fn merge(base: &mut Value, extra: Value) {
 
 /// The app as it runs `main-aaaaaaa-1` (commit 2 wrote it), at second 100.
 pub(crate) fn running() -> State {
-    let mut state = State::new(crate::state::PodsWatch::Namespace("shop".into()));
+    let mut state = State::new(crate::state::command::PodsWatch::Namespace("shop".into()));
     for u in [
         repository(90, &["main-aaaaaaa-1"], json!({})),
         policy(Some("main-aaaaaaa-1"), json!({})),
