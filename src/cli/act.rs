@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde_json::Value;
 
-use super::GlobalArgs;
+use super::global::GlobalArgs;
 use super::status::{humanize, parse_duration};
 use crate::model::key::Kind;
 use crate::workers::cluster::act::{self, Action, Outcome, Progress, Target};
@@ -183,7 +183,7 @@ pub fn progress_line(p: &Progress) -> String {
 }
 
 fn run(global: &GlobalArgs, target: &TargetArgs, action: Action) -> anyhow::Result<ExitCode> {
-    super::init_logging(global);
+    super::logging::init_logging(global);
     let (kind, name) = parse_object(&target.object)?;
     if global.all_namespaces {
         bail!(

@@ -4,9 +4,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, ValueEnum};
-
-use super::Cli;
+use clap::{Args, ValueEnum};
 
 /// The shells `fluxdeck completions` writes scripts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -35,10 +33,13 @@ pub struct CompletionsArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ManArgs {}
 
-/// Writes the completion script for `args.shell` to stdout.
-pub fn completions(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
+/// Writes the completion script of `command` (fluxdeck's command line) for `args.shell` to
+/// stdout.
+pub fn completions(args: CompletionsArgs, mut command: clap::Command) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
-    closed_pipe_is_fine(write_completions(args.shell, &mut out).and_then(|()| out.flush()))
+    closed_pipe_is_fine(
+        write_completions(args.shell, &mut command, &mut out).and_then(|()| out.flush()),
+    )
 }
 
 /// A reader that stopped early (`| head`) is not an error.
@@ -49,8 +50,12 @@ fn closed_pipe_is_fine(result: std::io::Result<()>) -> anyhow::Result<ExitCode> 
     }
 }
 
-/// The completion script for `shell`, into `out`.
-pub fn write_completions(shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
+/// The completion script of `command` for `shell`, into `out`.
+pub fn write_completions(
+    shell: Shell,
+    command: &mut clap::Command,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     use clap_complete::Shell as S;
     let generator = match shell {
         Shell::Bash => S::Bash,
@@ -59,20 +64,19 @@ pub fn write_completions(shell: Shell, out: &mut dyn Write) -> std::io::Result<(
         Shell::Powershell => S::PowerShell,
         Shell::Elvish => S::Elvish,
     };
-    let mut command = Cli::command();
-    clap_complete::generate(generator, &mut command, "fluxdeck", out);
+    clap_complete::generate(generator, command, "fluxdeck", out);
     Ok(())
 }
 
-/// Writes the man page (roff, section 1) to stdout: `fluxdeck man > fluxdeck.1`.
-pub fn man(_args: ManArgs) -> anyhow::Result<ExitCode> {
+/// Writes the man page (roff, section 1) of `command` (fluxdeck's command line) to stdout:
+/// `fluxdeck man > fluxdeck.1`.
+pub fn man(_args: ManArgs, command: clap::Command) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
-    closed_pipe_is_fine(write_man(&mut out).and_then(|()| out.flush()))
+    closed_pipe_is_fine(write_man(command, &mut out).and_then(|()| out.flush()))
 }
 
-/// The man page of fluxdeck, with a section per subcommand, into `out`.
-pub fn write_man(out: &mut dyn Write) -> std::io::Result<()> {
-    let command = Cli::command();
+/// The man page of `command`, with a section per subcommand, into `out`.
+pub fn write_man(command: clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
     let man = clap_mangen::Man::new(command.clone());
     man.render(out)?;
     // One section per subcommand, so `man fluxdeck` documents every flag.
@@ -102,7 +106,10 @@ pub fn write_man(out: &mut dyn Write) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
+    use crate::cli::Cli;
 
     fn text(f: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
         let mut buf = Vec::new();
@@ -113,7 +120,7 @@ mod tests {
     #[test]
     fn every_shell_gets_a_script_naming_the_subcommands_and_flags() {
         for shell in Shell::value_variants() {
-            let script = text(|b| write_completions(*shell, b));
+            let script = text(|b| write_completions(*shell, &mut Cli::command(), b));
             for word in [
                 "fluxdeck",
                 "completions",
@@ -124,15 +131,15 @@ mod tests {
                 assert!(script.contains(word), "{shell:?} script lacks {word}");
             }
         }
-        let bash = text(|b| write_completions(Shell::Bash, b));
+        let bash = text(|b| write_completions(Shell::Bash, &mut Cli::command(), b));
         assert!(bash.contains("complete -F"), "{bash}");
-        let zsh = text(|b| write_completions(Shell::Zsh, b));
+        let zsh = text(|b| write_completions(Shell::Zsh, &mut Cli::command(), b));
         assert!(zsh.starts_with("#compdef fluxdeck"), "{zsh}");
     }
 
     #[test]
     fn the_man_page_is_roff_with_every_subcommand() {
-        let page = text(|b| write_man(b));
+        let page = text(|b| write_man(Cli::command(), b));
         assert!(
             page.contains(".TH fluxdeck 1"),
             "{}",

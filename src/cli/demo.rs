@@ -12,7 +12,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use clap::Args;
 
-use super::GlobalArgs;
+use super::global::GlobalArgs;
 use super::tui::{TuiConfig, run_with_cluster};
 use crate::sandbox::crds::FluxVersion;
 use crate::sandbox::live::LiveConfig;
@@ -119,7 +119,7 @@ pub fn parse_speed(s: &str) -> Result<f64, String> {
 
 /// The default state directory of the demo.
 pub fn default_state_dir() -> PathBuf {
-    super::state_base().join("demo")
+    super::logging::state_base().join("demo")
 }
 
 /// The git configuration the demo's git worker reads: a credential helper that answers with
@@ -146,7 +146,7 @@ pub fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
         );
     }
     crate::heap::use_one_arena();
-    super::init_logging(global);
+    super::logging::init_logging(global);
     let tui = TuiConfig::new(
         args.theme.clone(),
         args.readonly,

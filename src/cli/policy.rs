@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{ArgGroup, Args};
 
-use super::GlobalArgs;
+use super::global::GlobalArgs;
 use crate::policy::{self, FilterTags, Order, PolicyChoice, PolicyError, PolicySpec};
 
 /// The manual, shown by `--help` before the options (the one-line summary comes from the

@@ -19,8 +19,8 @@ use crate::state::{Command, Update};
 use crate::ui::clock::ManualClock;
 use crate::ui::record;
 
-use super::GlobalArgs;
 use super::demo::parse_speed;
+use super::global::GlobalArgs;
 use super::tui::{TuiConfig, run_app};
 
 /// The longest real pause between two updates: a quiet hour of a recording plays in
@@ -72,7 +72,7 @@ pub fn run(global: &GlobalArgs, args: ReplayArgs) -> anyhow::Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!("fluxdeck replay opens a terminal UI and needs a terminal");
     }
-    super::init_logging(global);
+    super::logging::init_logging(global);
     // Read everything before touching the terminal, so errors print plainly.
     let updates: Vec<(Timestamp, Update)> = record::updates(record::read(&args.file)?).collect();
     let Some((start, _)) = updates.first() else {
@@ -235,7 +235,7 @@ fn clock_time(clock: &ManualClock) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::lanes::testkit::t;
+    use crate::state::testkit::t;
 
     fn notice(u: &Update) -> Option<&str> {
         match u {

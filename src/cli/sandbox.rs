@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
-use super::GlobalArgs;
+use super::global::GlobalArgs;
 use crate::sandbox::crds::FluxVersion;
 use crate::sandbox::live::LiveConfig;
 use crate::sandbox::pace::Pace;
@@ -96,12 +96,14 @@ pub struct SandboxArgs {
 
 /// The default kubeconfig path of the sandbox.
 pub fn default_kubeconfig() -> PathBuf {
-    super::state_base().join("sandbox").join("kubeconfig")
+    super::logging::state_base()
+        .join("sandbox")
+        .join("kubeconfig")
 }
 
 /// Runs `fluxdeck sandbox`.
 pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
-    super::init_logging(global);
+    super::logging::init_logging(global);
     let kubeconfig = global.kubeconfig.clone().unwrap_or_else(default_kubeconfig);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -129,7 +131,7 @@ pub fn run(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<ExitCode> {
             let mut config = LiveConfig::new(
                 args.state_dir
                     .clone()
-                    .unwrap_or_else(|| super::state_base().join("sandbox").join("live")),
+                    .unwrap_or_else(|| super::logging::state_base().join("sandbox").join("live")),
                 pace,
             );
             config.build_every = args.build_every.0;

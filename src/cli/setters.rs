@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::GlobalArgs;
+use super::global::GlobalArgs;
 use crate::setters::{
     DEFAULT_MAX_FILE_SIZE, FileChange, ImageRef, Output, PolicyRef, TreeOptions, TreeResult,
     apply_tree_with,

@@ -24,7 +24,7 @@ use crate::ui::clock::SystemClock;
 use crate::ui::keymap::{Keymap, user_keys_path};
 use crate::ui::theme::{Themes, initial_theme_name};
 
-use super::GlobalArgs;
+use super::global::GlobalArgs;
 use crate::workers::cluster::connect::ConnectOptions;
 use crate::workers::cluster::worker::{ClusterConfig, FluxNamespaces};
 use crate::workers::ecr::EcrClientConfig;
@@ -176,7 +176,7 @@ impl TuiConfig {
 /// namespaces with `-A`.
 pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
     crate::heap::use_one_arena();
-    super::init_logging(global);
+    super::logging::init_logging(global);
     let config = TuiConfig::from_args(global, &args);
     // Read the config before touching the terminal, so its errors print plainly.
     config.app_config()?;

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use crate::model::image::ImageRef;
 use crate::state::{Lane, Release, Stage, State};
 
-use super::GlobalArgs;
+use super::global::GlobalArgs;
 use super::status::{Format, Headless, parse_duration, release_report};
 use super::tui::SourceArgs;
 
@@ -239,7 +239,7 @@ fn stage_line(release: &Release, stage: Stage) -> String {
 
 /// Runs `fluxdeck wait`.
 pub fn run(global: &GlobalArgs, args: WaitArgs) -> anyhow::Result<ExitCode> {
-    super::init_logging(global);
+    super::logging::init_logging(global);
     let target = Target::from_args(args.image.as_deref(), args.commit.as_deref())?;
     let headless = Headless::new(global, args.app_namespace.as_deref(), &args.sources)?;
     let app = args.app.clone();

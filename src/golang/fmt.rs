@@ -319,51 +319,44 @@ mod tests {
 
     #[test]
     fn sprintf_verbs_flags_and_errors() {
-        assert_eq!(sprintf("%s=%d", &[s("n"), Value::Int(5)]), "n=5");
-        assert_eq!(sprintf("%q", &[s("a\"b\n")]), "\"a\\\"b\\n\"");
-        assert_eq!(
-            sprintf(
+        let i = Value::Int;
+        let f = Value::Float;
+        let cases: [(&str, Vec<Value>, &str); 16] = [
+            ("%s=%d", vec![s("n"), i(5)], "n=5"),
+            ("%q", vec![s("a\"b\n")], "\"a\\\"b\\n\""),
+            (
                 "%v|%5s|%-4d|%04d",
-                &[Value::Bool(true), s("ab"), Value::Int(7), Value::Int(-7)]
+                vec![Value::Bool(true), s("ab"), i(7), i(-7)],
+                "true|   ab|7   |-007",
             ),
-            "true|   ab|7   |-007"
-        );
-        assert_eq!(
-            sprintf(
+            (
                 "%x %X %#x %o %b %c %U",
-                &[
-                    Value::Int(255),
-                    Value::Int(255),
-                    Value::Int(255),
-                    Value::Int(8),
-                    Value::Int(5),
-                    Value::Int(65),
-                    Value::Int(65)
-                ]
+                vec![i(255), i(255), i(255), i(8), i(5), i(65), i(65)],
+                "ff FF 0xff 10 101 A U+0041",
             ),
-            "ff FF 0xff 10 101 A U+0041"
-        );
-        assert_eq!(
-            sprintf(
+            (
                 "%.2f %e %g",
-                &[
-                    Value::Float(2.46913),
-                    Value::Float(1234.5),
-                    Value::Float(0.5)
-                ]
+                vec![f(2.46913), f(1234.5), f(0.5)],
+                "2.47 1.234500e+03 0.5",
             ),
-            "2.47 1.234500e+03 0.5"
-        );
-        assert_eq!(sprintf("%.3s", &[s("abcdef")]), "abc");
-        assert_eq!(sprintf("%d", &[s("x")]), "%!d(string=x)");
-        assert_eq!(sprintf("%s %s", &[s("x")]), "x %!s(MISSING)");
-        assert_eq!(sprintf("%s", &[s("x"), Value::Int(1)]), "x%!(EXTRA int=1)");
-        assert_eq!(sprintf("100%%", &[]), "100%");
-        assert_eq!(sprintf("%", &[]), "%!(NOVERB)");
-        assert_eq!(sprintf("%*d", &[Value::Int(4), Value::Int(1)]), "   1");
-        assert_eq!(sprintf("%s", &[Value::Int(5)]), "%!s(int=5)");
-        assert_eq!(sprintf("%q", &[Value::Int(120)]), "'x'");
-        assert_eq!(sprintf("%q", &[Value::Int(39)]), r"'\''");
-        assert_eq!(sprintf("%q", &[Value::Int(34)]), "'\"'");
+            ("%.3s", vec![s("abcdef")], "abc"),
+            ("%d", vec![s("x")], "%!d(string=x)"),
+            ("%s %s", vec![s("x")], "x %!s(MISSING)"),
+            ("%s", vec![s("x"), i(1)], "x%!(EXTRA int=1)"),
+            ("100%%", vec![], "100%"),
+            ("%", vec![], "%!(NOVERB)"),
+            ("%*d", vec![i(4), i(1)], "   1"),
+            ("%s", vec![i(5)], "%!s(int=5)"),
+            ("%q", vec![i(120)], "'x'"),
+            ("%q", vec![i(39)], r"'\''"),
+            ("%q", vec![i(34)], "'\"'"),
+        ];
+        for (format, args, want) in cases {
+            assert_eq!(
+                sprintf(format, &args),
+                want,
+                "sprintf({format:?}, {args:?})"
+            );
+        }
     }
 }

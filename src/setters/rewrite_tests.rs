@@ -2,7 +2,9 @@
 //! with our own files, plus the formatting and safety rules).
 
 use super::*;
-use crate::setters::test_support::{fixture_policies as policies, policy};
+use crate::setters::test_support::{
+    KUSTOMIZATION, fixture_policies as policies, kustomization_updated, policy,
+};
 
 fn new_text(text: &str) -> String {
     rewrite(text, &policies())
@@ -55,14 +57,8 @@ fn full_ref_marker_replaces_the_whole_value_in_a_cronjob() {
 
 #[test]
 fn kustomization_images_keep_the_block_patch_and_are_attributed_without_a_name() {
-    let text = r#"# not a working kustomization
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-images:
-  - name: container
-    newName: replaced # {"$imagepolicy": "automation-ns:policy:name"}
-    newTag: v1 # {"$imagepolicy": "automation-ns:policy:tag"}
-    newDigest: sha256:1234 # {"$imagepolicy": "automation-ns:policy-with-digest:digest"}
+    let text = KUSTOMIZATION.to_owned()
+        + r#"    newDigest: sha256:1234 # {"$imagepolicy": "automation-ns:policy-with-digest:digest"}
 patches:
   - patch: |
       - op: replace
@@ -72,10 +68,8 @@ patches:
       kind: Deployment
       image: image # {"$imagepolicy": "automation-ns:policy-with-digest"}
 "#;
-    let out = rewrite(text, &policies()).unwrap();
-    let expected = text
-        .replace("newName: replaced", "newName: index.repo.fake/updated")
-        .replace("newTag: v1 ", "newTag: v1.0.1 ")
+    let out = rewrite(&text, &policies()).unwrap();
+    let expected = kustomization_updated(&text)
         .replace(
             "newDigest: sha256:1234",
             "newDigest: sha256:6745aaad46d795c9836632e1fb62f24b7e7f4c843144da8e47a5465c411a14be",

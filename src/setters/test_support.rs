@@ -2,6 +2,24 @@
 
 use super::policy_ref::{ImageRef, PolicyRef};
 
+/// The images block of upstream's kustomization test file ("not a working kustomization"),
+/// its name and tag marked for `automation-ns:policy`.
+pub const KUSTOMIZATION: &str = r#"# not a working kustomization
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+images:
+  - name: container
+    newName: replaced # {"$imagepolicy": "automation-ns:policy:name"}
+    newTag: v1 # {"$imagepolicy": "automation-ns:policy:tag"}
+"#;
+
+/// `text` holding [`KUSTOMIZATION`], with the name and tag that [`fixture_policies`] give
+/// `automation-ns:policy` written in.
+pub fn kustomization_updated(text: &str) -> String {
+    text.replace("newName: replaced", "newName: index.repo.fake/updated")
+        .replace("newTag: v1 ", "newTag: v1.0.1 ")
+}
+
 /// A policy from its namespace, name and latest ref.
 pub fn policy(ns: &str, name: &str, image: &str) -> PolicyRef {
     PolicyRef {

@@ -3,16 +3,9 @@
 use std::os::unix::fs::{PermissionsExt, symlink};
 
 use super::*;
-use crate::setters::test_support::fixture_policies as policies;
-
-const KUSTOMIZATION: &str = r#"# not a working kustomization
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-images:
-  - name: container
-    newName: replaced # {"$imagepolicy": "automation-ns:policy:name"}
-    newTag: v1 # {"$imagepolicy": "automation-ns:policy:tag"}
-"#;
+use crate::setters::test_support::{
+    KUSTOMIZATION, fixture_policies as policies, kustomization_updated,
+};
 
 const KUSTOMIZATION_YML: &str = r#"apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -120,9 +113,7 @@ fn upstream_fixture_situations_in_place() {
     assert!(yml.contains("  - patch: |\n      - op: replace\n"), "{yml}");
     assert_eq!(
         fs::read_to_string(d.join("Kustomization")).unwrap(),
-        KUSTOMIZATION
-            .replace("newName: replaced", "newName: index.repo.fake/updated")
-            .replace("newTag: v1 ", "newTag: v1.0.1 ")
+        kustomization_updated(KUSTOMIZATION)
     );
     assert!(
         fs::symlink_metadata(d.join("test.yaml"))

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use crate::model::key::{Kind, ObjectKey};
 
-use super::State;
+use super::store::State;
 use super::update::{Permission, WatchState};
 
 /// The connection as the header shows it: the worst state of any watcher.

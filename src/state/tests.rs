@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::model::commit::Commit;
+use crate::model::key::{Kind, ObjectKey};
+use crate::model::object::Object;
 use crate::model::testdata;
 use jiff::Timestamp;
 
@@ -367,7 +369,7 @@ fn the_pods_scope_says_where_pods_are_watched() {
 
 #[test]
 fn the_first_repo_argument_is_shown_first_whatever_order_the_logs_arrive_in() {
-    use crate::state::lanes::testkit::{automation, t};
+    use crate::state::testkit::{automation, t};
     let log = |key: &str| {
         Update::Commits(CommitLog {
             key: key.into(),

@@ -190,7 +190,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::state::lanes::testkit::*;
+    use crate::state::testkit::*;
 
     #[test]
     fn osc9_is_one_sequence_and_tmux_gets_it_wrapped_with_escapes_doubled() {

@@ -141,7 +141,7 @@ mod tests {
 
     use super::*;
     use crate::state::State;
-    use crate::state::lanes::testkit::*;
+    use crate::state::testkit::*;
 
     #[test]
     fn a_recording_replayed_gives_the_same_lanes() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::bail;
 
-use crate::cli::GlobalArgs;
+use crate::cli::global::GlobalArgs;
 use crate::cli::tui::{SourceArgs, cluster_config_with, hub_config, pods_watch_for};
 use crate::model::key::Kind;
 use crate::state::{PodsWatch, State, WatchState};

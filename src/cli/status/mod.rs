@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::GlobalArgs;
+use super::global::GlobalArgs;
 use super::tui::SourceArgs;
 
 mod headless;
@@ -84,7 +84,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Runs `fluxdeck status`.
 pub fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitCode> {
-    super::init_logging(global);
+    super::logging::init_logging(global);
     let headless = Headless::new(global, args.app_namespace.as_deref(), &args.sources)?;
     let report = headless.run(async |channels, pods| {
         let state = collect(channels, pods, args.timeout).await;

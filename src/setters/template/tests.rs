@@ -74,6 +74,17 @@ fn no_template_is_the_default_message() {
 #[test]
 fn reference_template_prints_each_new_value_on_its_own_line() {
     let template = "{{range .Changed.Changes}}{{println .NewValue}}{{end}}";
+    let tag_in = |file| {
+        change(
+            file,
+            "Kustomization",
+            "",
+            "",
+            "latest",
+            "main-1f49071-24",
+            "sock-shop:p:tag",
+        )
+    };
     let mut d = data();
     d.changes = vec![
         change(
@@ -85,25 +96,9 @@ fn reference_template_prints_each_new_value_on_its_own_line() {
             "registry/front-end",
             "sock-shop:p:name",
         ),
-        change(
-            "kustomization.yaml",
-            "Kustomization",
-            "",
-            "",
-            "latest",
-            "main-1f49071-24",
-            "sock-shop:p:tag",
-        ),
+        tag_in("kustomization.yaml"),
         // the same change in another file is listed once
-        change(
-            "other.yaml",
-            "Kustomization",
-            "",
-            "",
-            "latest",
-            "main-1f49071-24",
-            "sock-shop:p:tag",
-        ),
+        tag_in("other.yaml"),
     ];
     assert_eq!(
         render(template, &d),

@@ -1,7 +1,7 @@
-//! The indexes from an object to the lanes it concerns, the commit history per repository,
-//! and where a lane's workloads are placed.
+//! [`Lanes`]: every lane, with the indexes from an object to the lanes it concerns, the
+//! commit history per repository, and where a lane's workloads are placed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::automation::ImageUpdateAutomation;
 use crate::model::image::{ImagePolicy, ImageRef, ImageRepository};
@@ -10,7 +10,7 @@ use crate::model::kustomization::Kustomization;
 use crate::model::pod::Pod;
 use crate::model::source::Source;
 
-use super::Lanes;
+use super::lane::Lane;
 use crate::state::chain::ImageChain;
 use crate::state::commits::{CommitLog, CommitLogs};
 use crate::state::scans::Scans;
@@ -37,6 +37,42 @@ pub struct Inputs<'a> {
     pub scans: &'a Scans,
     /// The tracked repositories' logs.
     pub commit_logs: &'a CommitLogs,
+}
+
+/// Every lane, with the indexes that route an update to the lanes it concerns.
+#[derive(Clone, Debug, Default)]
+pub struct Lanes {
+    pub(super) lanes: BTreeMap<ObjectKey, Lane>,
+    pub(super) index: Index,
+    pub(super) repos: HashMap<String, RepoHistory>,
+    pub(super) revision: u64,
+}
+
+impl Lanes {
+    /// The lanes, sorted by policy.
+    pub fn iter(&self) -> impl Iterator<Item = &Lane> {
+        self.lanes.values()
+    }
+
+    /// How many lanes there are.
+    pub fn len(&self) -> usize {
+        self.lanes.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.lanes.is_empty()
+    }
+
+    /// The lane of ImagePolicy `policy`.
+    pub fn get(&self, policy: &ObjectKey) -> Option<&Lane> {
+        self.lanes.get(policy)
+    }
+
+    /// Bumped whenever any lane changes.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
 }
 
 /// From an object to the lanes it concerns.

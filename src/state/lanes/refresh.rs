@@ -9,9 +9,9 @@ use crate::model::image::ImageRef;
 use crate::model::key::{Kind, ObjectKey};
 use crate::policy::rejection;
 
-use super::index::{Inputs, add, learn, normalize_image, setter_policy};
+use super::index::{Inputs, Lanes, add, learn, normalize_image, setter_policy};
+use super::lane::{CommitRef, Filtered, KEPT_FILTERED, KEPT_RELEASES, Lane, Release, Stage};
 use super::release::insert_by_push;
-use super::{CommitRef, Filtered, KEPT_FILTERED, KEPT_RELEASES, Lane, Lanes, Release, Stage};
 use crate::state::commits::CommitLog;
 use crate::state::scans::{RegistryScan, ScanResult};
 

@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use crate::model::key::ObjectKey;
 use crate::model::revision::commit_sha;
 
-use super::index::{Inputs, RepoHistory, normalize_image, pod_tag};
-use super::{CommitRef, KEPT_RELEASES, Lane, Lanes, Mark, Release, Stage};
+use super::index::{Inputs, Lanes, RepoHistory, normalize_image, pod_tag};
+use super::lane::{CommitRef, KEPT_RELEASES, Lane, Mark, Release, Stage};
 
 impl Lanes {
     /// Brings lane `key` up to date with its objects. `trigger` is the stage whose object

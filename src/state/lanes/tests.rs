@@ -7,12 +7,103 @@ use crate::model::key::{Kind, ObjectKey};
 use crate::state::scans::{RegistryScan, ScanResult};
 use crate::state::{State, Update};
 
-use super::testkit::*;
-use super::{KEPT_RELEASES, Mark, Stage};
+use super::{KEPT_RELEASES, Mark, Stage, Stuck};
+use crate::state::testkit::*;
+
+/// The tag running at start, and the new build's.
+const OLD: &str = "main-aaaaaaa-1";
+const NEW: &str = "main-bbbbbbb-2";
+
+/// The new build pushed at 200, listed by the scan at 230 and picked by the policy.
+fn new_build_selected() -> [Update; 3] {
+    [
+        scan(&[(NEW, 200)]),
+        repository(230, &[NEW], json!({})),
+        policy(Some(NEW), json!({})),
+    ]
+}
+
+/// The running app after `tags` (newest first, with their push times) were pushed, seen by
+/// fluxdeck's registry scan at `scanned`, listed by the ImageRepository's scan at `listed`
+/// and, when given, `picked` by the ImagePolicy a second later.
+fn pushed_and_listed(
+    tags: &[(&str, i64)],
+    scanned: i64,
+    listed: i64,
+    picked: Option<&str>,
+) -> State {
+    let mut state = running();
+    state.apply_at(scan(tags), t(scanned));
+    let names: Vec<&str> = tags.iter().map(|(tag, _)| *tag).collect();
+    state.apply_at(repository(listed, &names, json!({})), t(listed));
+    if let Some(tag) = picked {
+        state.apply_at(policy(Some(tag), json!({})), t(listed + 1));
+    }
+    state
+}
+
+/// Where the current release waits at `now`, which must be at `stage`.
+fn stuck_at(state: &State, now: i64, stage: Stage) -> Stuck {
+    let s = stuck(state, now);
+    assert_eq!(s.stage, stage, "{}", s.reason);
+    s
+}
+
+/// [`stuck_at`], whose reason must say `text`.
+fn stuck_saying(state: &State, now: i64, stage: Stage, text: &str) -> Stuck {
+    let s = stuck_at(state, now, stage);
+    says(&s, text);
+    s
+}
+
+fn says(s: &Stuck, text: &str) {
+    assert!(s.reason.contains(text), "{}", s.reason);
+}
+
+/// The reason names object `name` of `kind` in namespace `shop`.
+fn is_about(s: &Stuck, kind: Kind, name: &str) {
+    assert_eq!(
+        s.object,
+        Some(ObjectKey::new(kind, "shop", name)),
+        "{}",
+        s.reason
+    );
+}
+
+/// The new build walked from its commit to its apply with the object of each stage in
+/// trouble in turn (`automation_extra` merged into the ImageUpdateAutomation, then
+/// `source_extra` into the GitRepository, then `kustomization_extra` into the
+/// Kustomization, each healed before the next): the state, and where the release waits
+/// at each (Committed, Fetched, Applied).
+fn held_at_each_git_stage(
+    automation_extra: serde_json::Value,
+    source_extra: serde_json::Value,
+    kustomization_extra: serde_json::Value,
+) -> (State, [Stuck; 3]) {
+    let mut state = running();
+    let troubled = automation(automation_extra);
+    feed(
+        &mut state,
+        new_build_selected().into_iter().chain([troubled]),
+        240,
+    );
+    let commit = stuck_at(&state, 241, Stage::Committed);
+
+    state.apply_at(automation(json!({})), t(242));
+    state.apply_at(log(3, &[(2, OLD), (3, NEW)]), t(243));
+    state.apply_at(source(2, 50, source_extra), t(244));
+    let fetch = stuck_at(&state, 245, Stage::Fetched);
+
+    state.apply_at(source(3, 246, json!({})), t(246));
+    state.apply_at(kustomization(2, kustomization_extra), t(247));
+    let apply = stuck_at(&state, 248, Stage::Applied);
+    (state, [commit, fetch, apply])
+}
+
 #[test]
 fn what_runs_at_start_is_rolled_out_with_the_times_the_objects_record() {
     let state = running();
-    let lane = state.lanes().get(&policy_key()).unwrap();
+    let lane = lane(&state);
     assert_eq!(
         lane.kustomizations,
         [ObjectKey::new(Kind::Kustomization, "shop", "apps")]
@@ -109,7 +200,7 @@ fn a_build_fills_the_stages_in_order_with_durations() {
     assert_eq!(r.duration(Stage::Scanned).unwrap().as_secs(), 30);
     assert_eq!(r.total().unwrap().as_secs(), 80);
     // The earlier release stays, rolled out, not superseded.
-    let lane = state.lanes().get(&policy_key()).unwrap();
+    let lane = lane(&state);
     assert_eq!(lane.releases().len(), 2);
     assert_eq!(lane.releases().next().unwrap().superseded_by, None);
 }
@@ -117,69 +208,26 @@ fn a_build_fills_the_stages_in_order_with_durations() {
 #[test]
 fn suspended_objects_are_named_with_the_command_that_resumes_them() {
     let mut state = running();
-    state.apply_at(scan(&[("main-bbbbbbb-2", 200)]), t(200));
+    state.apply_at(scan(&[(NEW, 200)]), t(200));
     state.apply_at(
-        repository(90, &["main-aaaaaaa-1"], json!({"spec": {"suspend": true}})),
+        repository(90, &[OLD], json!({"spec": {"suspend": true}})),
         t(201),
     );
-    let s = stuck(&state, 202);
-    assert_eq!(s.stage, Stage::Scanned);
+    let s = stuck_saying(
+        &state,
+        202,
+        Stage::Scanned,
+        "ImageRepository shop/web is suspended",
+    );
     assert!(s.blocked);
-    assert!(
-        s.reason.contains("ImageRepository shop/web is suspended"),
-        "{}",
-        s.reason
-    );
-    assert!(
-        s.reason
-            .contains("flux resume image repository web -n shop")
-    );
+    says(&s, "flux resume image repository web -n shop");
 
-    let mut state = running();
-    for u in [
-        scan(&[("main-bbbbbbb-2", 200)]),
-        repository(230, &["main-bbbbbbb-2"], json!({})),
-        policy(Some("main-bbbbbbb-2"), json!({})),
-        automation(json!({"spec": {"suspend": true}})),
-    ] {
-        state.apply_at(u, t(240));
-    }
-    let s = stuck(&state, 241);
-    assert_eq!(s.stage, Stage::Committed);
-    assert!(
-        s.reason
-            .contains("ImageUpdateAutomation shop/web is suspended"),
-        "{}",
-        s.reason
-    );
-
-    state.apply_at(automation(json!({})), t(242));
-    state.apply_at(
-        log(3, &[(2, "main-aaaaaaa-1"), (3, "main-bbbbbbb-2")]),
-        t(243),
-    );
-    state.apply_at(source(2, 50, json!({"spec": {"suspend": true}})), t(244));
-    let s = stuck(&state, 245);
-    assert_eq!(s.stage, Stage::Fetched);
-    assert!(
-        s.reason.contains("GitRepository shop/config is suspended"),
-        "{}",
-        s.reason
-    );
-
-    state.apply_at(source(3, 246, json!({})), t(246));
-    state.apply_at(kustomization(2, json!({"spec": {"suspend": true}})), t(247));
-    let s = stuck(&state, 248);
-    assert_eq!(s.stage, Stage::Applied);
-    assert!(
-        s.reason.contains("Kustomization shop/apps is suspended"),
-        "{}",
-        s.reason
-    );
-    assert_eq!(
-        s.object,
-        Some(ObjectKey::new(Kind::Kustomization, "shop", "apps"))
-    );
+    let suspend = || json!({"spec": {"suspend": true}});
+    let (_, [commit, fetch, apply]) = held_at_each_git_stage(suspend(), suspend(), suspend());
+    says(&commit, "ImageUpdateAutomation shop/web is suspended");
+    says(&fetch, "GitRepository shop/config is suspended");
+    says(&apply, "Kustomization shop/apps is suspended");
+    is_about(&apply, Kind::Kustomization, "apps");
 }
 
 #[test]
@@ -195,22 +243,17 @@ fn a_tag_the_policy_filters_or_ranks_lower_says_which_rule() {
         t(300),
     );
     state.apply_at(policy(Some("main-bbbbbbb-2"), json!({})), t(300));
-    let lane = state.lanes().get(&policy_key()).unwrap();
-    let r = lane.release("main-bbbbbbb-2").unwrap().clone();
+    let r = lane(&state).release("main-bbbbbbb-2").unwrap().clone();
     // The cluster's policy picked it (from before the exclusion); the rule is what blocks a
     // *new* tag, checked below with a fresh one.
     assert!(r.mark(Stage::Selected).reached());
 
-    let mut state = running();
-    state.apply_at(
-        scan(&[("main-ccccccc-3", 200), ("main-aaaaaaa-1", 5)]),
-        t(200),
+    let mut state = pushed_and_listed(
+        &[("main-ccccccc-3", 200), ("main-aaaaaaa-1", 5)],
+        200,
+        230,
+        Some("main-aaaaaaa-1"),
     );
-    state.apply_at(
-        repository(230, &["main-ccccccc-3", "main-aaaaaaa-1"], json!({})),
-        t(230),
-    );
-    state.apply_at(policy(Some("main-aaaaaaa-1"), json!({})), t(231));
     // A newer pick than the tag is not what happened: the policy kept 1 over 3? Only a
     // range could say so; here the policy simply has not picked yet.
     assert_eq!(stuck(&state, 232).stage, Stage::Selected);
@@ -224,59 +267,37 @@ fn a_tag_the_policy_filters_or_ranks_lower_says_which_rule() {
         ),
         t(233),
     );
-    let s = stuck(&state, 234);
-    assert_eq!(s.stage, Stage::Selected);
-    assert!(
-        s.reason
-            .contains("outside the ImagePolicy's semver range `<1.0.3`"),
-        "{}",
-        s.reason
+    let s = stuck_saying(
+        &state,
+        234,
+        Stage::Selected,
+        "outside the ImagePolicy's semver range `<1.0.3`",
     );
-    assert!(
-        s.reason
-            .contains("`1.0.3` (extracted from `main-ccccccc-3`)"),
-        "{}",
-        s.reason
-    );
+    says(&s, "`1.0.3` (extracted from `main-ccccccc-3`)");
 
     // Between the scan and the policy's next reconcile the policy still holds the old tag:
     // a wait, not a block.
-    let mut state = running();
-    state.apply_at(
-        scan(&[("main-ccccccc-3", 200), ("main-aaaaaaa-1", 5)]),
-        t(200),
+    let state = pushed_and_listed(
+        &[("main-ccccccc-3", 200), ("main-aaaaaaa-1", 5)],
+        200,
+        230,
+        None,
     );
-    state.apply_at(
-        repository(230, &["main-ccccccc-3", "main-aaaaaaa-1"], json!({})),
-        t(230),
-    );
-    let s = stuck(&state, 231);
-    assert_eq!(s.stage, Stage::Selected);
+    let s = stuck_saying(&state, 231, Stage::Selected, "still holds main-aaaaaaa-1");
     assert!(!s.blocked, "{}", s.reason);
-    assert!(
-        s.reason.contains("still holds main-aaaaaaa-1"),
-        "{}",
-        s.reason
-    );
 
     // A policy that picked another tag it ranks higher.
-    let mut state = running();
-    state.apply_at(
-        scan(&[("main-ddddddd-9", 300), ("main-ccccccc-3", 200)]),
-        t(300),
+    let state = pushed_and_listed(
+        &[("main-ddddddd-9", 300), ("main-ccccccc-3", 200)],
+        300,
+        310,
+        Some("main-ddddddd-9"),
     );
-    state.apply_at(
-        repository(310, &["main-ddddddd-9", "main-ccccccc-3"], json!({})),
-        t(310),
-    );
-    state.apply_at(policy(Some("main-ddddddd-9"), json!({})), t(311));
-    let lane = state.lanes().get(&policy_key()).unwrap();
+    let lane = lane(&state);
     let older = lane.release("main-ccccccc-3").unwrap();
-    let s = state.stuck(lane, older, t(312)).unwrap();
-    assert!(
-        s.reason.contains("superseded by main-ddddddd-9"),
-        "{}",
-        s.reason
+    says(
+        &state.stuck(lane, older, t(312)).unwrap(),
+        "superseded by main-ddddddd-9",
     );
 }
 
@@ -285,82 +306,33 @@ fn a_push_after_the_last_scan_says_when_the_next_scan_is() {
     let mut state = running();
     state.apply_at(scan(&[("main-bbbbbbb-2", 200)]), t(200));
     // Last Flux scan at 90, interval 1m: scans at 150, 210, ... → at 205 the next is in 5 s.
-    let s = stuck(&state, 205);
-    assert_eq!(s.stage, Stage::Scanned);
+    let s = stuck_saying(&state, 205, Stage::Scanned, "after the last scan");
     assert!(!s.blocked);
-    assert!(s.reason.contains("after the last scan"), "{}", s.reason);
-    assert!(
-        s.reason.contains("scans every 1m, next in about 5 s"),
-        "{}",
-        s.reason
-    );
+    says(&s, "scans every 1m, next in about 5 s");
 }
 
 #[test]
 fn failing_controllers_give_flux_s_reason_and_message() {
     let failing = |reason: &str, message: &str| json!({"status": {"conditions": [{"type": "Ready", "status": "False", "reason": reason, "message": message}]}});
-    let mut state = running();
-    for u in [
-        scan(&[("main-bbbbbbb-2", 200)]),
-        repository(230, &["main-bbbbbbb-2"], json!({})),
-        policy(Some("main-bbbbbbb-2"), json!({})),
-        automation(failing(
+    let (mut state, [commit, fetch, apply]) = held_at_each_git_stage(
+        failing(
             "GitOperationFailed",
             "failed to push to remote: rejected non-fast-forward",
-        )),
-    ] {
-        state.apply_at(u, t(240));
-    }
-    let s = stuck(&state, 241);
-    assert_eq!(s.stage, Stage::Committed);
-    assert!(
-        s.reason
-            .contains("(GitOperationFailed): failed to push to remote"),
-        "{}",
-        s.reason
-    );
-
-    state.apply_at(automation(json!({})), t(242));
-    state.apply_at(
-        log(3, &[(2, "main-aaaaaaa-1"), (3, "main-bbbbbbb-2")]),
-        t(243),
-    );
-    state.apply_at(
-        source(
-            2,
-            50,
-            failing("GitOperationFailed", "authentication required"),
         ),
-        t(244),
-    );
-    let s = stuck(&state, 245);
-    assert_eq!(s.stage, Stage::Fetched);
-    assert!(
-        s.reason.contains(
-            "GitRepository shop/config fetch failing (GitOperationFailed): authentication required"
+        failing("GitOperationFailed", "authentication required"),
+        failing(
+            "BuildFailed",
+            "kustomize build failed: accumulating resources",
         ),
-        "{}",
-        s.reason
     );
-
-    state.apply_at(source(3, 246, json!({})), t(246));
-    state.apply_at(
-        kustomization(
-            2,
-            failing(
-                "BuildFailed",
-                "kustomize build failed: accumulating resources",
-            ),
-        ),
-        t(247),
+    says(&commit, "(GitOperationFailed): failed to push to remote");
+    says(
+        &fetch,
+        "GitRepository shop/config fetch failing (GitOperationFailed): authentication required",
     );
-    let s = stuck(&state, 248);
-    assert_eq!(s.stage, Stage::Applied);
-    assert!(
-        s.reason
-            .contains("build/apply failing (BuildFailed): kustomize build failed"),
-        "{}",
-        s.reason
+    says(
+        &apply,
+        "build/apply failing (BuildFailed): kustomize build failed",
     );
 
     // dependsOn a Kustomization that is not Ready.
@@ -374,51 +346,34 @@ fn failing_controllers_give_flux_s_reason_and_message() {
         t(250),
     );
     let s = stuck(&state, 251);
-    assert!(
-        s.reason
-            .contains("waits on dependsOn shop/infra, which is Failed: timeout waiting"),
-        "{}",
-        s.reason
+    says(
+        &s,
+        "waits on dependsOn shop/infra, which is Failed: timeout waiting",
     );
-    assert_eq!(
-        s.object,
-        Some(ObjectKey::new(Kind::Kustomization, "shop", "infra"))
-    );
+    is_about(&s, Kind::Kustomization, "infra");
 }
 
 #[test]
 fn pods_that_cannot_start_and_a_late_rollout_are_named() {
     let mut state = running();
-    for u in [
-        scan(&[("main-bbbbbbb-2", 200)]),
-        repository(230, &["main-bbbbbbb-2"], json!({})),
-        policy(Some("main-bbbbbbb-2"), json!({})),
-        log(3, &[(2, "main-aaaaaaa-1"), (3, "main-bbbbbbb-2")]),
-        source(3, 250, json!({})),
-        kustomization(3, json!({})),
-        pod(
-            "web-def-1",
-            "main-bbbbbbb-2",
-            false,
-            Some("CrashLoopBackOff"),
-            265,
-        ),
-    ] {
-        state.apply_at(u, t(260));
-    }
-    let s = stuck(&state, 270);
-    assert_eq!(s.stage, Stage::RolledOut);
+    feed(
+        &mut state,
+        new_build_selected().into_iter().chain([
+            log(3, &[(2, OLD), (3, NEW)]),
+            source(3, 250, json!({})),
+            kustomization(3, json!({})),
+            pod("web-def-1", NEW, false, Some("CrashLoopBackOff"), 265),
+        ]),
+        260,
+    );
+    let s = stuck_saying(
+        &state,
+        270,
+        Stage::RolledOut,
+        "pod shop/web-def-1 is in CrashLoopBackOff (3 restarts)",
+    );
     assert!(s.blocked);
-    assert!(
-        s.reason
-            .contains("pod shop/web-def-1 is in CrashLoopBackOff (3 restarts)"),
-        "{}",
-        s.reason
-    );
-    assert_eq!(
-        s.object,
-        Some(ObjectKey::new(Kind::Pod, "shop", "web-def-1"))
-    );
+    is_about(&s, Kind::Pod, "web-def-1");
 
     state.apply_at(
         pod(
@@ -430,7 +385,7 @@ fn pods_that_cannot_start_and_a_late_rollout_are_named() {
         ),
         t(280),
     );
-    assert!(stuck(&state, 281).reason.contains("ImagePullBackOff"));
+    says(&stuck(&state, 281), "ImagePullBackOff");
 
     // Starting, but slow: past the default progress deadline (600 s after it was applied).
     state.apply_at(
@@ -446,26 +401,18 @@ fn pods_that_cannot_start_and_a_late_rollout_are_named() {
     assert!(!stuck(&state, 300).blocked);
     let s = stuck(&state, 260 + 601);
     assert!(s.blocked);
-    assert!(
-        s.reason.contains("past its progress deadline"),
-        "{}",
-        s.reason
-    );
+    says(&s, "past its progress deadline");
 }
 
 #[test]
 fn two_pushes_before_one_scan_supersede_the_first() {
-    let mut state = running();
-    state.apply_at(
-        scan(&[("main-ccccccc-3", 210), ("main-bbbbbbb-2", 200)]),
-        t(215),
+    let state = pushed_and_listed(
+        &[("main-ccccccc-3", 210), ("main-bbbbbbb-2", 200)],
+        215,
+        230,
+        Some("main-ccccccc-3"),
     );
-    state.apply_at(
-        repository(230, &["main-ccccccc-3", "main-bbbbbbb-2"], json!({})),
-        t(230),
-    );
-    state.apply_at(policy(Some("main-ccccccc-3"), json!({})), t(231));
-    let lane = state.lanes().get(&policy_key()).unwrap();
+    let lane = lane(&state);
     let tags: Vec<_> = lane.releases().map(|r| r.tag.as_str()).collect();
     assert_eq!(tags, ["main-aaaaaaa-1", "main-bbbbbbb-2", "main-ccccccc-3"]);
     let b = lane.release("main-bbbbbbb-2").unwrap();
@@ -478,18 +425,20 @@ fn two_pushes_before_one_scan_supersede_the_first() {
 fn a_commit_that_sets_an_older_tag_is_a_rollback_release() {
     let mut state = running();
     let new = "main-bbbbbbb-2";
-    for u in [
-        scan(&[(new, 200), ("main-aaaaaaa-1", 5)]),
-        repository(230, &[new, "main-aaaaaaa-1"], json!({})),
-        policy(Some(new), json!({})),
-        log(3, &[(2, "main-aaaaaaa-1"), (3, new)]),
-        source(3, 250, json!({})),
-        kustomization(3, json!({})),
-        pod("web-abc-1", new, true, None, 270),
-        pod("web-abc-2", new, true, None, 280),
-    ] {
-        state.apply_at(u, t(290));
-    }
+    feed(
+        &mut state,
+        [
+            scan(&[(new, 200), ("main-aaaaaaa-1", 5)]),
+            repository(230, &[new, "main-aaaaaaa-1"], json!({})),
+            policy(Some(new), json!({})),
+            log(3, &[(2, "main-aaaaaaa-1"), (3, new)]),
+            source(3, 250, json!({})),
+            kustomization(3, json!({})),
+            pod("web-abc-1", new, true, None, 270),
+            pod("web-abc-2", new, true, None, 280),
+        ],
+        290,
+    );
     assert!(current(&state).rolled_out());
     // Someone reverts to the old tag (commit 4).
     state.apply_at(
@@ -510,7 +459,7 @@ fn a_commit_that_sets_an_older_tag_is_a_rollback_release() {
     let r = current(&state);
     assert!(r.rollback && r.rolled_out());
     assert_eq!(r.mark(Stage::Applied), Mark::Reached(Some(t(320))));
-    let lane = state.lanes().get(&policy_key()).unwrap();
+    let lane = lane(&state);
     assert_eq!(lane.releases().len(), 3);
     assert_eq!(lane.release_by_commit(&sha(3)[..7]).unwrap().tag, new);
 }
@@ -521,15 +470,17 @@ fn events_out_of_order_end_in_the_same_lane() {
     // arrive (git and the registry are slower than the watch).
     let mut state = running();
     let new = "main-bbbbbbb-2";
-    for u in [
-        policy(Some(new), json!({})),
-        kustomization(3, json!({})),
-        source(3, 250, json!({})),
-        pod("web-abc-1", new, true, None, 270),
-        pod("web-abc-2", new, true, None, 280),
-    ] {
-        state.apply_at(u, t(290));
-    }
+    feed(
+        &mut state,
+        [
+            policy(Some(new), json!({})),
+            kustomization(3, json!({})),
+            source(3, 250, json!({})),
+            pod("web-abc-1", new, true, None, 270),
+            pod("web-abc-2", new, true, None, 280),
+        ],
+        290,
+    );
     let r = current(&state);
     assert_eq!(r.tag, new);
     // Without the commit, the rollout is what says it went out.
@@ -544,44 +495,40 @@ fn events_out_of_order_end_in_the_same_lane() {
     // Seen after the fact: no time made up for the fetch of a revision that is not this
     // commit's own... here it is: the artifact is commit 3, so its time is the fetch's.
     assert_eq!(r.mark(Stage::Fetched), Mark::Reached(Some(t(250))));
-    let lane = state.lanes().get(&policy_key()).unwrap();
+    let lane = lane(&state);
     assert_eq!(lane.releases().filter(|r| r.tag == new).count(), 1);
 }
 
 #[test]
 fn without_registry_or_git_access_the_stages_are_unknown_not_wrong() {
     let mut state = State::new(crate::state::PodsWatch::Namespace("shop".into()));
-    for u in [
-        repository(90, &["main-aaaaaaa-1"], json!({})),
-        policy(Some("main-bbbbbbb-2"), json!({})),
-        automation(json!({})),
-        source(2, 50, json!({})),
-        kustomization(2, json!({})),
-        pod("web-abc-1", "main-aaaaaaa-1", true, None, 60),
-        Update::RegistryScan(RegistryScan {
-            repository: "shop/web".to_owned(),
-            image: IMAGE.to_owned(),
-            result: ScanResult::Unavailable(
-                "registry scan not available for reg.example".to_owned(),
-            ),
-        }),
-    ] {
-        state.apply_at(u, t(100));
-    }
+    feed(
+        &mut state,
+        [
+            repository(90, &["main-aaaaaaa-1"], json!({})),
+            policy(Some("main-bbbbbbb-2"), json!({})),
+            automation(json!({})),
+            source(2, 50, json!({})),
+            kustomization(2, json!({})),
+            pod("web-abc-1", "main-aaaaaaa-1", true, None, 60),
+            Update::RegistryScan(RegistryScan {
+                repository: "shop/web".to_owned(),
+                image: IMAGE.to_owned(),
+                result: ScanResult::Unavailable(
+                    "registry scan not available for reg.example".to_owned(),
+                ),
+            }),
+        ],
+        100,
+    );
     let r = current(&state);
     assert_eq!(r.tag, "main-bbbbbbb-2");
     // Selected implies pushed and scanned, without times.
     assert_eq!(r.mark(Stage::Pushed), Mark::Reached(None));
-    let s = stuck(&state, 101);
-    assert_eq!(s.stage, Stage::Committed);
+    let s = stuck_saying(&state, 101, Stage::Committed, "not read (no git access)");
     assert!(s.unknown, "{s:?}");
-    assert!(
-        s.reason.contains("not read (no git access)"),
-        "{}",
-        s.reason
-    );
     // The running release is known from the pods alone, its commit unknown.
-    let lane = state.lanes().get(&policy_key()).unwrap();
+    let lane = lane(&state);
     let old = lane.release("main-aaaaaaa-1").unwrap();
     assert!(old.rolled_out());
     assert_eq!(old.commit, None);
@@ -595,7 +542,7 @@ fn a_lane_keeps_its_last_releases_and_other_lanes_are_not_touched() {
         .collect();
     let refs: Vec<(&str, i64)> = tags.iter().rev().map(|(t, a)| (t.as_str(), *a)).collect();
     state.apply_at(scan(&refs), t(200));
-    let lane = state.lanes().get(&policy_key()).unwrap();
+    let lane = lane(&state);
     assert_eq!(lane.releases().len(), KEPT_RELEASES);
     assert_eq!(lane.current().unwrap().tag, "main-abcdef0-39");
     // An update to an object no lane reads changes no lane.
@@ -613,29 +560,23 @@ fn a_lane_keeps_its_last_releases_and_other_lanes_are_not_touched() {
 #[test]
 fn a_missing_marker_or_one_outside_update_path_is_named_with_file_and_line() {
     let mut state = running();
-    for u in [
-        scan(&[("main-bbbbbbb-2", 200)]),
-        repository(230, &["main-bbbbbbb-2"], json!({})),
-        policy(Some("main-bbbbbbb-2"), json!({})),
-        log_with_marker(
+    feed(
+        &mut state,
+        new_build_selected().into_iter().chain([log_with_marker(
             2,
-            &[(2, "main-aaaaaaa-1")],
+            &[(2, OLD)],
             "deploy/web/kustomization.yaml",
             "shop:other:tag",
-        ),
-    ] {
-        state.apply_at(u, t(240));
-    }
-    let s = stuck(&state, 241);
-    assert_eq!(s.stage, Stage::Committed);
-    assert!(s.blocked);
-    assert!(
-        s.reason.contains(
-            "no setter marker in GitRepository shop/config refers to ImagePolicy shop/web"
-        ),
-        "{}",
-        s.reason
+        )]),
+        240,
     );
+    let s = stuck_saying(
+        &state,
+        241,
+        Stage::Committed,
+        "no setter marker in GitRepository shop/config refers to ImagePolicy shop/web",
+    );
+    assert!(s.blocked);
 
     // The marker exists, but in a file the automation's update.path (./deploy) does not cover.
     state.apply_at(
@@ -648,19 +589,15 @@ fn a_missing_marker_or_one_outside_update_path_is_named_with_file_and_line() {
         t(242),
     );
     let s = stuck(&state, 243);
-    assert!(s.reason.contains("is in clusters/prod/web.yaml:12, outside ImageUpdateAutomation shop/web's update.path `./deploy`"), "{}", s.reason);
-    assert_eq!(
-        s.object,
-        Some(ObjectKey::new(Kind::ImageUpdateAutomation, "shop", "web"))
+    says(
+        &s,
+        "is in clusters/prod/web.yaml:12, outside ImageUpdateAutomation shop/web's update.path `./deploy`",
     );
+    is_about(&s, Kind::ImageUpdateAutomation, "web");
 
     // Covered: the automation is merely due.
     state.apply_at(log(4, &[(2, "main-aaaaaaa-1")]), t(244));
     let s = stuck(&state, 245);
     assert!(!s.blocked, "{}", s.reason);
-    assert!(
-        s.reason.contains("runs when its policies change"),
-        "{}",
-        s.reason
-    );
+    says(&s, "runs when its policies change");
 }

@@ -328,5 +328,44 @@ fn merge<T: Row>(old: impl Iterator<Item = Arc<T>>, fresh: Vec<Arc<T>>) -> Vec<A
     rows
 }
 
+/// The table operations `State::with_table` needs, independent of the row type.
+pub(super) trait TableOps {
+    fn remove(&mut self, key: &ObjectKey) -> bool;
+    /// Removes the rows of `kind` in `namespace` (all namespaces when `None`).
+    fn forget(&mut self, kind: Kind, namespace: Option<&str>) -> bool;
+    fn begin_relist(&mut self, kind: Kind);
+    fn end_relist(&mut self, kind: Kind) -> bool;
+    fn relisting(&self, kind: Kind) -> bool;
+    fn loading(&self, kind: Kind) -> bool;
+}
+
+impl<T: Row> TableOps for Table<T> {
+    fn remove(&mut self, key: &ObjectKey) -> bool {
+        Table::remove(self, key)
+    }
+    fn forget(&mut self, kind: Kind, namespace: Option<&str>) -> bool {
+        let gone: Vec<ObjectKey> = self
+            .iter()
+            .map(Row::key)
+            .filter(|k| k.kind == kind && namespace.is_none_or(|ns| k.namespace.as_str() == ns))
+            .cloned()
+            .collect();
+        gone.iter()
+            .fold(false, |changed, k| Table::remove(self, k) | changed)
+    }
+    fn begin_relist(&mut self, kind: Kind) {
+        Table::begin_relist(self, kind)
+    }
+    fn end_relist(&mut self, kind: Kind) -> bool {
+        Table::end_relist(self, kind)
+    }
+    fn relisting(&self, kind: Kind) -> bool {
+        Table::relisting(self, kind)
+    }
+    fn loading(&self, kind: Kind) -> bool {
+        Table::loading(self, kind)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 
 use super::*;
-use crate::state::lanes::testkit::*;
+use crate::state::testkit::*;
 use crate::ui::clock::ManualClock;
 
 /// What the app wrote as notifications.

@@ -5,10 +5,9 @@ use jiff::Timestamp;
 
 use crate::model::conditions::Readiness;
 
-use super::{DEFAULT_PROGRESS_DEADLINE, Stuck, failing, suspended};
-use crate::state::lanes::Inputs;
-use crate::state::lanes::index::normalize_image;
-use crate::state::lanes::{Lane, Release, Stage};
+use super::reason::{DEFAULT_PROGRESS_DEADLINE, Stuck, failing, suspended};
+use crate::state::lanes::index::{Inputs, normalize_image};
+use crate::state::lanes::lane::{Lane, Release, Stage};
 
 /// Pod states that do not heal by waiting.
 const POD_FAILURES: [&str; 8] = [

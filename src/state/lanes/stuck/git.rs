@@ -6,9 +6,9 @@ use jiff::Timestamp;
 
 use crate::model::key::ObjectKey;
 
-use super::{Stuck, held, missing, next_run};
-use crate::state::lanes::Inputs;
-use crate::state::lanes::{Lane, Stage};
+use super::reason::{Stuck, held, missing, next_run};
+use crate::state::lanes::index::Inputs;
+use crate::state::lanes::lane::{Lane, Stage};
 
 pub(super) fn commit(lane: &Lane, inputs: Inputs<'_>, now: Timestamp) -> Stuck {
     let stage = Stage::Committed;

@@ -6,9 +6,9 @@ use jiff::Timestamp;
 
 use crate::policy::rejection;
 
-use super::{Stuck, failing, held, missing, next_run};
-use crate::state::lanes::Inputs;
-use crate::state::lanes::{Lane, Release, Stage};
+use super::reason::{Stuck, failing, held, missing, next_run};
+use crate::state::lanes::index::Inputs;
+use crate::state::lanes::lane::{Lane, Release, Stage};
 
 pub(super) fn scan(
     lane: &Lane,

@@ -7,7 +7,7 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 
 use crate::model::key::{Kind, ObjectKey};
-use crate::state::lanes::testkit::*;
+use crate::state::testkit::*;
 use crate::state::{Command, State};
 use crate::ui::keymap::{KeyChord, Keymap};
 use crate::ui::keys::{self, Context, Effect};

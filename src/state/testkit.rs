@@ -1,5 +1,5 @@
 //! Builders of one app (`shop/web`, image `reg.example/web`) as the workers feed it, shared
-//! by the lanes' tests and the releases pane's tests.
+//! by the tests of the state, the lanes and the UI.
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -9,9 +9,10 @@ use crate::model::key::{Kind, ObjectKey};
 use crate::model::object::Object;
 use crate::state::commits::CommitLog;
 use crate::state::scans::{RegistryScan, ScanResult};
-use crate::state::{State, Update};
+use crate::state::store::State;
+use crate::state::update::Update;
 
-use super::{Release, Stuck};
+use crate::state::lanes::{Lane, Release, Stuck};
 
 pub(crate) const IMAGE: &str = "reg.example/web";
 
@@ -207,23 +208,37 @@ pub(crate) fn merge(base: &mut Value, extra: Value) {
     }
 }
 
+/// Applies `updates` to `state` in order, each as received at second `at`.
+pub(crate) fn feed(state: &mut State, updates: impl IntoIterator<Item = Update>, at: i64) {
+    for u in updates {
+        state.apply_at(u, t(at));
+    }
+}
+
 /// The app as it runs `main-aaaaaaa-1` (commit 2 wrote it), at second 100.
 pub(crate) fn running() -> State {
-    let mut state = State::new(crate::state::PodsWatch::Namespace("shop".into()));
-    for u in [
-        repository(90, &["main-aaaaaaa-1"], json!({})),
-        policy(Some("main-aaaaaaa-1"), json!({})),
-        automation(json!({})),
-        source(2, 50, json!({})),
-        kustomization(2, json!({})),
-        pod("web-abc-2", "main-aaaaaaa-1", true, None, 70),
-        pod("web-abc-1", "main-aaaaaaa-1", true, None, 60),
-        log(2, &[(2, "main-aaaaaaa-1")]),
-        scan(&[("main-aaaaaaa-1", 5), ("latest", 5)]),
-    ] {
-        state.apply_at(u, t(100));
-    }
+    let mut state = State::new(crate::state::command::PodsWatch::Namespace("shop".into()));
+    feed(
+        &mut state,
+        [
+            repository(90, &["main-aaaaaaa-1"], json!({})),
+            policy(Some("main-aaaaaaa-1"), json!({})),
+            automation(json!({})),
+            source(2, 50, json!({})),
+            kustomization(2, json!({})),
+            pod("web-abc-2", "main-aaaaaaa-1", true, None, 70),
+            pod("web-abc-1", "main-aaaaaaa-1", true, None, 60),
+            log(2, &[(2, "main-aaaaaaa-1")]),
+            scan(&[("main-aaaaaaa-1", 5), ("latest", 5)]),
+        ],
+        100,
+    );
     state
+}
+
+/// The app's lane.
+pub(crate) fn lane(state: &State) -> &Lane {
+    state.lanes().get(&policy_key()).unwrap()
 }
 
 pub(crate) fn current(state: &State) -> Release {
@@ -237,7 +252,7 @@ pub(crate) fn current(state: &State) -> Release {
 }
 
 pub(crate) fn stuck(state: &State, now: i64) -> Stuck {
-    let lane = state.lanes().get(&policy_key()).unwrap();
+    let lane = lane(state);
     state
         .stuck(lane, lane.current().unwrap(), t(now))
         .expect("stuck")
