@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[cfg(test)]
-use super::Slot;
+use super::slot::Slot;
 
-use super::{Theme, ThemeError};
+use super::palette::{Theme, ThemeError};
 
 /// The built-in theme files, compiled in.
 const BUILTIN: [(&str, &str); 4] = [
