@@ -106,14 +106,15 @@ pub(super) fn request(
     action: ActionKind,
     keys: Vec<ObjectKey>,
 ) -> Vec<Effect> {
-    if refused(ui, cx, action, &keys) {
-        return Vec::new();
+    let confirm = action == ActionKind::Suspend || keys.len() > 1;
+    if !confirm {
+        // `send_action` checks it.
+        return send_action(ui, cx, action, keys);
     }
-    if action == ActionKind::Suspend || keys.len() > 1 {
+    if !refused(ui, cx, action, &keys) {
         ui.mode = Mode::Confirm(Confirm { action, keys });
-        return Vec::new();
     }
-    send_action(ui, cx, action, keys)
+    Vec::new()
 }
 
 /// Says why an action is refused, if it is; returns whether it was.

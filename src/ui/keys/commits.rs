@@ -9,7 +9,7 @@ use crate::ui::list_view::ListView;
 use crate::ui::ui_state::{Level, Mode, PaneId, UiState};
 
 use super::context::{Context, Effect};
-use super::scroll::{clamp_scroll, page, scrolled};
+use super::scroll::{clamp_scroll, left, page, scrolled, scrolls};
 
 /// Handles a key in the diff view of `sha` in `repository`.
 pub(super) fn diff_intent(
@@ -19,22 +19,12 @@ pub(super) fn diff_intent(
     sha: String,
     scroll: usize,
 ) -> Vec<Effect> {
+    if left(ui, intent) {
+        return Vec::new();
+    }
     let page = page(ui);
     let scroll = match intent {
-        Intent::Back => {
-            ui.mode = Mode::Normal;
-            return Vec::new();
-        }
-        Intent::Quit => {
-            ui.quit = true;
-            return Vec::new();
-        }
-        Intent::Down
-        | Intent::Up
-        | Intent::PageDown
-        | Intent::PageUp
-        | Intent::Top
-        | Intent::Bottom => scrolled(intent, scroll, page),
+        i if scrolls(i) => scrolled(intent, scroll, page),
         Intent::Details => {
             return vec![Effect::Send(Command::ShowDiff { repository, sha })];
         }

@@ -8,7 +8,7 @@ use crate::ui::ui_state::{DetailsTab, Mode, UiState};
 use super::actions;
 use super::context::{Context, Effect};
 use super::copy;
-use super::scroll::{clamp_scroll, page, scrolled};
+use super::scroll::{clamp_scroll, left, page, scrolled, scrolls};
 
 /// Handles an intent in the details view of `key`: Tab and Shift-Tab change the tab, the
 /// moves scroll, `Enter` fetches again, an action asks for itself on the object, `c` or
@@ -21,28 +21,18 @@ pub(super) fn intent(
     tab: DetailsTab,
     scroll: usize,
 ) -> Vec<Effect> {
+    if left(ui, intent) {
+        return Vec::new();
+    }
     let page = page(ui);
     let (tab, scroll) = match intent {
-        Intent::Back => {
-            ui.mode = Mode::Normal;
-            return Vec::new();
-        }
-        Intent::Quit => {
-            ui.quit = true;
-            return Vec::new();
-        }
         Intent::Help => {
             ui.mode = Mode::Help;
             return Vec::new();
         }
         Intent::FocusNext => (tab.cycle(false), 0),
         Intent::FocusPrev => (tab.cycle(true), 0),
-        Intent::Down
-        | Intent::Up
-        | Intent::PageDown
-        | Intent::PageUp
-        | Intent::Top
-        | Intent::Bottom => (tab, scrolled(intent, scroll, page)),
+        i if scrolls(i) => (tab, scrolled(intent, scroll, page)),
         Intent::Details => {
             return vec![Effect::Send(Command::FetchDetails { key })];
         }

@@ -1,8 +1,31 @@
 //! Scrolling the details and diff views: where an intent moves the first line shown, kept
-//! within what the last frame showed.
+//! within what the last frame showed; and the keys that leave either view.
 
 use crate::ui::intent::Intent;
-use crate::ui::ui_state::UiState;
+use crate::ui::ui_state::{Mode, UiState};
+
+/// `Back` closes the details or diff view, `Quit` quits; whether `intent` was one of those.
+pub(super) fn left(ui: &mut UiState, intent: Intent) -> bool {
+    match intent {
+        Intent::Back => ui.mode = Mode::Normal,
+        Intent::Quit => ui.quit = true,
+        _ => return false,
+    }
+    true
+}
+
+/// Whether `intent` scrolls the details and diff views (see `scrolled`).
+pub(super) fn scrolls(intent: Intent) -> bool {
+    matches!(
+        intent,
+        Intent::Down
+            | Intent::Up
+            | Intent::PageDown
+            | Intent::PageUp
+            | Intent::Top
+            | Intent::Bottom
+    )
+}
 
 /// The first line shown after a scrolling intent (other intents keep `scroll`).
 pub(super) fn scrolled(intent: Intent, scroll: usize, page: usize) -> usize {

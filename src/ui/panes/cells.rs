@@ -1,14 +1,18 @@
-//! What the panes share: why a pane is empty, and the cells and styles of Flux objects'
-//! rows.
+//! What the panes share: why a pane is empty, and the spec, rows, cells and styles of the
+//! Flux objects' lists.
 
+use ratatui::style::Style;
 use ratatui::text::Line;
+use ratatui::widgets::Cell;
 
 use crate::model::conditions::{FluxStatus, Readiness};
-use crate::model::key::Kind;
+use crate::model::key::{Kind, ObjectKey};
 use crate::state::{Connection, WatchState};
 use crate::ui::format::retrying_in;
 use crate::ui::theme::Slot;
+use crate::ui::ui_state::PaneId;
 use crate::ui::view::View;
+use crate::ui::widgets::list::{Column, ListRow, ListSpec};
 
 /// Why a pane of `kinds` has no rows, from the connection and its watchers.
 pub fn empty_line(view: &View<'_>, kinds: &[Kind], noun: &str, scope: &str) -> Line<'static> {
@@ -95,12 +99,41 @@ pub fn ready_cell(status: &FluxStatus) -> (&'static str, Slot) {
     (text, readiness_slot(readiness))
 }
 
-/// The row style for a Flux object (suspended rows are muted).
-pub fn row_style(view: &View<'_>, status: &FluxStatus) -> ratatui::style::Style {
-    if status.suspended {
-        view.style(Slot::Muted)
-    } else {
-        ratatui::style::Style::default()
+/// The list spec of a pane of Flux objects of `kinds` in the Flux panes' scope: syncing or
+/// loading while any of those kinds is, and `noun` names the rows when there are none.
+pub fn flux_spec<'s>(
+    view: &View<'_>,
+    pane: PaneId,
+    columns: &'s [Column],
+    kinds: &[Kind],
+    noun: &str,
+) -> ListSpec<'s> {
+    let state = view.state;
+    ListSpec {
+        pane,
+        subtitle: None,
+        columns,
+        syncing: kinds.iter().any(|k| state.syncing(*k)),
+        loading: kinds.iter().any(|k| state.loading(*k)),
+        empty: empty_line(view, kinds, noun, &flux_scope(view)),
+    }
+}
+
+/// The row of Flux object `key`: muted when suspended, busy while an action runs on it.
+pub fn flux_row(
+    view: &View<'_>,
+    key: &ObjectKey,
+    suspended: bool,
+    cells: Vec<Cell<'static>>,
+) -> ListRow {
+    ListRow {
+        cells,
+        style: if suspended {
+            view.style(Slot::Muted)
+        } else {
+            Style::default()
+        },
+        busy: view.state.actions().running_on(key).is_some(),
     }
 }
 

@@ -16,9 +16,9 @@ use crate::ui::rows::ChainRows;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::PaneId;
 use crate::ui::view::View;
-use crate::ui::widgets::list::{self, Column, ListRow, ListSpec, styled};
+use crate::ui::widgets::list::{self, Column, styled};
 
-use super::cells::{empty_line, flux_scope, readiness_slot};
+use super::cells::{flux_row, flux_spec, readiness_slot};
 
 const IMAGE_KINDS: [Kind; 3] = [
     Kind::ImagePolicy,
@@ -44,14 +44,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
         .images
         .selected()
         .and_then(|k| selected_reason(view, k));
-    let spec = ListSpec {
-        pane: PaneId::Images,
-        subtitle: None,
-        columns: COLUMNS,
-        syncing: IMAGE_KINDS.iter().any(|k| state.syncing(*k)),
-        loading: IMAGE_KINDS.iter().any(|k| state.loading(*k)),
-        empty: empty_line(view, &IMAGE_KINDS, "image policies", &flux_scope(view)),
-    };
+    let spec = flux_spec(
+        view,
+        PaneId::Images,
+        COLUMNS,
+        &IMAGE_KINDS,
+        "image policies",
+    );
     list::draw(
         frame,
         area,
@@ -101,26 +100,16 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             .into_iter()
             .flatten()
             .any(|s| s);
-            Some(ListRow {
-                cells: vec![
-                    styled(view, name, name_slot),
-                    cluster,
-                    next,
-                    running,
-                    drift,
-                    styled(
-                        view,
-                        view.age_or_dash(repository.and_then(|r| r.last_scan)),
-                        Slot::Muted,
-                    ),
-                ],
-                style: if suspended {
-                    view.style(Slot::Muted)
-                } else {
-                    ratatui::style::Style::default()
-                },
-                busy: view.state.actions().running_on(key).is_some(),
-            })
+            let scanned = view.age_or_dash(repository.and_then(|r| r.last_scan));
+            let cells = vec![
+                styled(view, name, name_slot),
+                cluster,
+                next,
+                running,
+                drift,
+                styled(view, scanned, Slot::Muted),
+            ];
+            Some(flux_row(view, key, suspended, cells))
         },
     );
     if let Some(reason) = reason {

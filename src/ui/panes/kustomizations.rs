@@ -9,9 +9,9 @@ use crate::ui::format::first_line;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::PaneId;
 use crate::ui::view::View;
-use crate::ui::widgets::list::{self, Column, ListRow, ListSpec, styled};
+use crate::ui::widgets::list::{self, Column, styled};
 
-use super::cells::{empty_line, flux_scope, message_slot, ready_cell, revision_cell, row_style};
+use super::cells::{flux_row, flux_spec, message_slot, ready_cell, revision_cell};
 
 const WIDE: &[Column] = &[
     ("NAMESPACE", Constraint::Length(16)),
@@ -37,19 +37,15 @@ const NARROW: &[Column] = &[
 pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
     let table = view.state.kustomizations();
     let wide = area.width >= 120;
-    let spec = ListSpec {
-        pane: PaneId::Kustomizations,
-        subtitle: None,
-        columns: if wide { WIDE } else { NARROW },
-        syncing: view.state.syncing(Kind::Kustomization),
-        loading: view.state.loading(Kind::Kustomization),
-        empty: empty_line(
-            view,
-            &[Kind::Kustomization],
-            "Kustomizations",
-            &flux_scope(view),
-        ),
-    };
+    let columns = if wide { WIDE } else { NARROW };
+    let kinds = [Kind::Kustomization];
+    let spec = flux_spec(
+        view,
+        PaneId::Kustomizations,
+        columns,
+        &kinds,
+        "Kustomizations",
+    );
     list::draw(
         frame,
         area,
@@ -88,11 +84,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
                 age,
                 message,
             ]);
-            Some(ListRow {
-                cells,
-                style: row_style(view, status),
-                busy: view.state.actions().running_on(key).is_some(),
-            })
+            Some(flux_row(view, key, status.suspended, cells))
         },
     );
 }

@@ -9,9 +9,9 @@ use crate::ui::format::first_line;
 use crate::ui::theme::Slot;
 use crate::ui::ui_state::PaneId;
 use crate::ui::view::View;
-use crate::ui::widgets::list::{self, Column, ListRow, ListSpec, styled};
+use crate::ui::widgets::list::{self, Column, styled};
 
-use super::cells::{empty_line, flux_scope, message_slot, ready_cell, revision_cell, row_style};
+use super::cells::{flux_row, flux_spec, message_slot, ready_cell, revision_cell};
 
 const SOURCE_KINDS: [Kind; 4] = [
     Kind::GitRepository,
@@ -32,14 +32,7 @@ const COLUMNS: &[Column] = &[
 /// Draws the pane.
 pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
     let table = view.state.sources();
-    let spec = ListSpec {
-        pane: PaneId::Sources,
-        subtitle: None,
-        columns: COLUMNS,
-        syncing: SOURCE_KINDS.iter().any(|k| view.state.syncing(*k)),
-        loading: SOURCE_KINDS.iter().any(|k| view.state.loading(*k)),
-        empty: empty_line(view, &SOURCE_KINDS, "sources", &flux_scope(view)),
-    };
+    let spec = flux_spec(view, PaneId::Sources, COLUMNS, &SOURCE_KINDS, "sources");
     list::draw(
         frame,
         area,
@@ -52,18 +45,15 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View<'_>) {
             let status = &src.status;
             let (ready, ready_slot) = ready_cell(status);
             let revision = revision_cell(src.artifact_revision.as_deref());
-            Some(ListRow {
-                cells: vec![
-                    src.key.name.to_string().into(),
-                    styled(view, src.key.kind.short(), Slot::Muted),
-                    revision.into(),
-                    styled(view, ready, ready_slot),
-                    styled(view, view.age_or_dash(src.artifact_time), Slot::Muted),
-                    styled(view, first_line(status.message()), message_slot(status)),
-                ],
-                style: row_style(view, status),
-                busy: view.state.actions().running_on(key).is_some(),
-            })
+            let cells = vec![
+                src.key.name.to_string().into(),
+                styled(view, src.key.kind.short(), Slot::Muted),
+                revision.into(),
+                styled(view, ready, ready_slot),
+                styled(view, view.age_or_dash(src.artifact_time), Slot::Muted),
+                styled(view, first_line(status.message()), message_slot(status)),
+            ];
+            Some(flux_row(view, key, status.suspended, cells))
         },
     );
 }

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::state::lanes::Stuck;
 use crate::state::{ActionPhase, ActionRecord};
 use crate::ui::format::{first_line, wrap};
 use crate::ui::theme::Slot;
@@ -119,18 +120,24 @@ fn action_spans(view: &View<'_>, record: &ActionRecord) -> Vec<Span<'static>> {
     ]
 }
 
-/// Why the selected lane's current release waits, for the status strip.
-pub fn selected_reason(view: &View<'_>) -> Option<(String, Slot)> {
-    let lane = view.state.lanes().get(view.ui.releases.selected()?)?;
-    let release = lane.current()?;
-    let stuck = view.state.stuck(lane, release, view.now)?;
-    let (mark, slot) = if stuck.unknown {
+/// The mark and slot of a waiting release: `?` unknown (fluxdeck cannot read the stage),
+/// `✗` blocked, `…` a normal wait.
+pub fn stuck_mark(stuck: &Stuck) -> (&'static str, Slot) {
+    if stuck.unknown {
         ("?", Slot::Muted)
     } else if stuck.blocked {
         ("✗", Slot::Error)
     } else {
         ("…", Slot::Warn)
-    };
+    }
+}
+
+/// Why the selected lane's current release waits, for the status strip.
+pub fn selected_reason(view: &View<'_>) -> Option<(String, Slot)> {
+    let lane = view.state.lanes().get(view.ui.releases.selected()?)?;
+    let release = lane.current()?;
+    let stuck = view.state.stuck(lane, release, view.now)?;
+    let (mark, slot) = stuck_mark(&stuck);
     Some((
         format!(
             "{mark} {} {} at {}: {}",

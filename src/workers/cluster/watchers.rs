@@ -35,17 +35,11 @@ pub(super) async fn sync_pod_watchers(running: &mut Running, updates: &mpsc::Sen
     let mut changed = false;
     if partial != running.pods_partial {
         for (_, w) in std::mem::take(&mut running.pod_watchers) {
-            w.abort();
-            let _ = w.await;
+            stop(w).await;
         }
         if partial {
             // A full watcher's rows are nobody's now; partial watchers add their own.
-            let _ = updates
-                .send(Update::Forget {
-                    kind: Kind::Pod,
-                    namespace: None,
-                })
-                .await;
+            forget_pods(updates, None).await;
         }
         running.pods_partial = partial;
         changed = true;
@@ -58,17 +52,10 @@ pub(super) async fn sync_pod_watchers(running: &mut Running, updates: &mpsc::Sen
         .collect();
     for ns in stale {
         if let Some(w) = running.pod_watchers.remove(&ns) {
-            w.abort();
-            // Awaited, so none of its updates can come after the `Forget`.
-            let _ = w.await;
+            stop(w).await;
         }
         if partial {
-            let _ = updates
-                .send(Update::Forget {
-                    kind: Kind::Pod,
-                    namespace: ns,
-                })
-                .await;
+            forget_pods(updates, ns).await;
         }
         changed = true;
     }
@@ -93,6 +80,22 @@ pub(super) async fn sync_pod_watchers(running: &mut Running, updates: &mpsc::Sen
     if changed {
         let _ = updates.send(Update::Session(running.session())).await;
     }
+}
+
+/// Stops a pod watcher and waits for it to end, so none of its updates can come after a
+/// `Forget` sent next.
+async fn stop(watcher: JoinHandle<()>) {
+    watcher.abort();
+    let _ = watcher.await;
+}
+
+/// Tells the state to drop the pods of `namespace` (`None`: of every namespace).
+async fn forget_pods(updates: &mpsc::Sender<Update>, namespace: Option<String>) {
+    let forget = Update::Forget {
+        kind: Kind::Pod,
+        namespace,
+    };
+    let _ = updates.send(forget).await;
 }
 
 /// One watcher per served Flux kind, in the session's namespace (the Kustomizations' through

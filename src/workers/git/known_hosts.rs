@@ -14,7 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use sha1::{Digest, Sha1};
 
-use super::ssh_config::glob;
+use super::ssh_config::glob::patterns_match;
 
 /// What the known-hosts files say about a host key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,18 +199,7 @@ impl Line {
         if let Some(hashed) = self.hosts.strip_prefix("|1|") {
             return hashed_matches(hashed, name);
         }
-        let mut matched = false;
-        for pattern in self.hosts.split(',') {
-            let pattern = pattern.to_ascii_lowercase();
-            if let Some(negated) = pattern.strip_prefix('!') {
-                if glob(negated.as_bytes(), name.as_bytes()) {
-                    return false;
-                }
-            } else if glob(pattern.as_bytes(), name.as_bytes()) {
-                matched = true;
-            }
-        }
-        matched
+        patterns_match(self.hosts.split(','), name)
     }
 }
 

@@ -23,6 +23,7 @@ use crate::ui::theme::Slot;
 use crate::ui::ui_state::{EARLIER, PaneId};
 use crate::ui::view::View;
 use crate::ui::widgets::list;
+use crate::ui::widgets::status::stuck_mark;
 
 use super::cells::{empty_line, flux_scope};
 
@@ -139,13 +140,7 @@ pub fn lane_lines(
         width.saturating_sub(3),
     ));
     if let Some(stuck) = &stuck {
-        let (mark, slot) = if stuck.unknown {
-            ("?", Slot::Muted)
-        } else if stuck.blocked {
-            ("✗", Slot::Error)
-        } else {
-            ("…", Slot::Warn)
-        };
+        let (mark, slot) = stuck_mark(stuck);
         let text = format!("{mark} {}: {}", stuck.stage, stuck.reason);
         lines.push(Line::styled(
             format!("   {}", fit(&text, width.saturating_sub(3))),

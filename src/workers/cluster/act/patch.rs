@@ -115,7 +115,13 @@ pub async fn run(
     progress: &(dyn Fn(Progress) + Send + Sync),
     source_of: &(dyn Fn(&Value) -> Option<Target> + Send + Sync),
 ) -> Outcome {
-    match run_inner(client, target, action, timeout, progress, source_of).await {
+    let run = Run {
+        client,
+        timeout,
+        progress,
+        source_of,
+    };
+    match run.act(target, action).await {
         Ok(o) => o,
         Err(e) => Outcome::Failed(describe_error(target, action, &e)),
     }
@@ -149,97 +155,108 @@ pub fn describe_error(target: &Target, action: Action, e: &kube::Error) -> Strin
     }
 }
 
-async fn run_inner(
-    client: &kube::Client,
+/// Suspends `target` (`spec.suspend: true`) or resumes it (the field removed, as the flux CLI
+/// does), telling `progress` what is sent.
+async fn patch_suspend(
+    api: &Api<DynamicObject>,
     target: &Target,
-    action: Action,
-    timeout: Duration,
+    suspend: bool,
     progress: &(dyn Fn(Progress) + Send + Sync),
-    source_of: &(dyn Fn(&Value) -> Option<Target> + Send + Sync),
-) -> Result<Outcome, kube::Error> {
-    let api = target.api(client);
-    let kind = target.kind.kind.as_str();
-    match action {
-        Action::Suspend => {
-            progress(Progress::Start(format!(
-                "suspending {kind} {} in {} namespace",
-                target.name, target.namespace
-            )));
-            api.patch(
-                &target.name,
-                &PatchParams::default(),
-                &Patch::Merge(json!({"spec": {"suspend": true}})),
-            )
-            .await?;
-            progress(Progress::Sent(format!("suspended {}", target.display())));
-            Ok(Outcome::Succeeded(format!(
-                "{kind} {} suspended",
-                target.name
-            )))
-        }
-        Action::Resume => {
-            progress(Progress::Start(format!(
-                "resuming {kind} {} in {} namespace",
-                target.name, target.namespace
-            )));
-            api.patch(
-                &target.name,
-                &PatchParams::default(),
-                &Patch::Merge(json!({"spec": {"suspend": null}})),
-            )
-            .await?;
-            progress(Progress::Sent(format!("resumed {}", target.display())));
-            progress(Progress::Waiting(format!(
-                "waiting for {kind} reconciliation"
-            )));
-            Ok(follow(&api, &target.name, timeout, |v| ready_after_resume(kind, v)).await)
-        }
-        Action::Reconcile { with_source } => {
-            let current = serde_json::to_value(api.get(&target.name).await?).unwrap_or(Value::Null);
-            if current["spec"]["suspend"] == true {
-                return Ok(Outcome::Failed(format!(
-                    "{} reconcile refused: resource is suspended",
-                    target.display()
-                )));
+) -> Result<(), kube::Error> {
+    let (doing, done, value) = if suspend {
+        ("suspending", "suspended", json!(true))
+    } else {
+        ("resuming", "resumed", Value::Null)
+    };
+    progress(Progress::Start(format!(
+        "{doing} {} {} in {} namespace",
+        target.kind.kind, target.name, target.namespace
+    )));
+    let patch = Patch::Merge(json!({"spec": {"suspend": value}}));
+    api.patch(&target.name, &PatchParams::default(), &patch)
+        .await?;
+    progress(Progress::Sent(format!("{done} {}", target.display())));
+    Ok(())
+}
+
+/// What `run` was given besides the target and the action: a source's reconcile runs with
+/// the same.
+struct Run<'a> {
+    client: &'a kube::Client,
+    timeout: Duration,
+    progress: &'a (dyn Fn(Progress) + Send + Sync),
+    source_of: &'a (dyn Fn(&Value) -> Option<Target> + Send + Sync),
+}
+
+impl Run<'_> {
+    /// Runs `action` on `target` (and first on its source, for a reconcile with source); API
+    /// errors are left to `run` to describe.
+    async fn act(&self, target: &Target, action: Action) -> Result<Outcome, kube::Error> {
+        let Run {
+            client,
+            timeout,
+            progress,
+            source_of,
+        } = *self;
+        let api = target.api(client);
+        let kind = target.kind.kind.as_str();
+        match action {
+            Action::Suspend => {
+                patch_suspend(&api, target, true, progress).await?;
+                Ok(Outcome::Succeeded(format!(
+                    "{kind} {} suspended",
+                    target.name
+                )))
             }
-            if with_source {
-                match source_of(&current) {
-                    Some(src) => {
-                        let srcx = Box::pin(run_inner(
-                            client,
-                            &src,
-                            Action::Reconcile { with_source: false },
-                            timeout,
-                            progress,
-                            source_of,
-                        ))
-                        .await?;
-                        match srcx {
-                            Outcome::Failed(m) => return Ok(Outcome::Failed(m)),
-                            Outcome::Succeeded(m) => progress(Progress::Step(m)),
+            Action::Resume => {
+                patch_suspend(&api, target, false, progress).await?;
+                progress(Progress::Waiting(format!(
+                    "waiting for {kind} reconciliation"
+                )));
+                Ok(follow(&api, &target.name, timeout, |v| ready_after_resume(kind, v)).await)
+            }
+            Action::Reconcile { with_source } => {
+                let current =
+                    serde_json::to_value(api.get(&target.name).await?).unwrap_or(Value::Null);
+                if current["spec"]["suspend"] == true {
+                    return Ok(Outcome::Failed(format!(
+                        "{} reconcile refused: resource is suspended",
+                        target.display()
+                    )));
+                }
+                if with_source {
+                    match source_of(&current) {
+                        Some(src) => {
+                            let srcx =
+                                Box::pin(self.act(&src, Action::Reconcile { with_source: false }))
+                                    .await?;
+                            match srcx {
+                                Outcome::Failed(m) => return Ok(Outcome::Failed(m)),
+                                Outcome::Succeeded(m) => progress(Progress::Step(m)),
+                            }
+                        }
+                        None => {
+                            return Ok(Outcome::Failed(format!(
+                                "{} has no source fluxdeck can reconcile (spec.sourceRef)",
+                                target.display()
+                            )));
                         }
                     }
-                    None => {
-                        return Ok(Outcome::Failed(format!(
-                            "{} has no source fluxdeck can reconcile (spec.sourceRef)",
-                            target.display()
-                        )));
-                    }
                 }
+                progress(Progress::Start(format!(
+                    "annotating {kind} {} in {} namespace",
+                    target.name, target.namespace
+                )));
+                let token = request_token();
+                let patch = json!({"metadata": {"annotations": {REQUESTED_AT: token}}});
+                api.patch(&target.name, &PatchParams::default(), &Patch::Merge(patch))
+                    .await?;
+                progress(Progress::Sent(format!("annotated {}", target.display())));
+                progress(Progress::Waiting(format!(
+                    "waiting for {kind} reconciliation"
+                )));
+                Ok(follow(&api, &target.name, timeout, |v| settled(kind, v, &token)).await)
             }
-            progress(Progress::Start(format!(
-                "annotating {kind} {} in {} namespace",
-                target.name, target.namespace
-            )));
-            let token = request_token();
-            let patch = json!({"metadata": {"annotations": {REQUESTED_AT: token}}});
-            api.patch(&target.name, &PatchParams::default(), &Patch::Merge(patch))
-                .await?;
-            progress(Progress::Sent(format!("annotated {}", target.display())));
-            progress(Progress::Waiting(format!(
-                "waiting for {kind} reconciliation"
-            )));
-            Ok(follow(&api, &target.name, timeout, |v| settled(kind, v, &token)).await)
         }
     }
 }

@@ -14,7 +14,9 @@ use tokio::time::Instant;
 use super::super::errors::ScanError;
 use super::super::image_ref::{EcrRepo, NotEcr, parse_ecr_image};
 use super::super::scan::RegistryScan;
-use super::{ImageRepoSpec, RegistryEvent, RepoScanner, ScanRequest, ScannerConfig, backoff_delay};
+use super::config::{ScannerConfig, backoff_delay};
+use super::protocol::{ImageRepoSpec, RegistryEvent, ScanRequest};
+use super::repo_scanner::RepoScanner;
 
 struct Entry {
     spec: ImageRepoSpec,

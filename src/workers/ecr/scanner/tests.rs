@@ -2,10 +2,14 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex as StdMutex;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::time::Instant;
 
+use super::super::errors::ScanError;
+use super::super::image_ref::EcrRepo;
+use super::super::scan::RegistryScan;
 use super::*;
 
 const ECR: &str = "123456789012.dkr.ecr.us-west-2.amazonaws.com/weaveworksdemos/front-end";

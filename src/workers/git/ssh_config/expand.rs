@@ -1,7 +1,7 @@
 //! What ssh expands in a configuration's values: the `%` tokens, a leading `~`, and the
 //! `*`/`?` file-name patterns of `Include`.
 
-use super::glob;
+use super::glob::glob;
 use std::path::{Path, PathBuf};
 
 /// The values `%` tokens expand to.

@@ -17,33 +17,18 @@
 use std::path::{Path, PathBuf};
 
 mod expand;
+pub(crate) mod glob;
+mod host;
 mod url;
 
+pub use host::SshHost;
 pub use url::SshUrl;
 
 use expand::{Tokens, expand_path, expand_tokens, include_files};
+use glob::patterns_match;
 
 /// How deep `Include`s may nest (ssh's limit too).
 const MAX_INCLUDE_DEPTH: usize = 16;
-
-/// The settings ssh would use to reach one host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SshHost {
-    /// The host as written in the URL (what `Host` patterns match).
-    pub alias: String,
-    /// The host to connect to (`HostName`, else the alias).
-    pub hostname: String,
-    /// The user: the URL's, else `User`; `None` when neither says.
-    pub user: Option<String>,
-    /// The port: the URL's, else `Port`, else 22.
-    pub port: u16,
-    /// `IdentityFile`s, in order (empty: the default key files).
-    pub identity_files: Vec<PathBuf>,
-    /// `IdentitiesOnly yes`: only the identity files, not the agent's other keys.
-    pub identities_only: bool,
-    /// The known-hosts files to check the host key against, user's first.
-    pub known_hosts_files: Vec<PathBuf>,
-}
 
 /// When the options of a config line apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +46,7 @@ impl Condition {
         match self {
             Condition::Always => true,
             Condition::Never => false,
-            Condition::Host(patterns) => host_matches(patterns, host),
+            Condition::Host(patterns) => patterns_match(patterns.iter().map(String::as_str), host),
         }
     }
 }
@@ -266,44 +251,6 @@ fn split_args(text: &str) -> Vec<String> {
         args.push(arg);
     }
     args
-}
-
-/// Whether `host` matches a `Host` line: some pattern matches, and no negated one does.
-fn host_matches(patterns: &[String], host: &str) -> bool {
-    let mut matched = false;
-    for pattern in patterns {
-        let pattern = pattern.to_ascii_lowercase();
-        if let Some(negated) = pattern.strip_prefix('!') {
-            if glob(negated.as_bytes(), host.as_bytes()) {
-                return false;
-            }
-        } else if glob(pattern.as_bytes(), host.as_bytes()) {
-            matched = true;
-        }
-    }
-    matched
-}
-
-/// ssh's wildcard match: `*` any run, `?` one character.
-pub(crate) fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((sp, st)) = star {
-            p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
+use super::glob::glob;
 use super::*;
 
 const CODECOMMIT: &str = "git-codecommit.us-east-1.amazonaws.com";

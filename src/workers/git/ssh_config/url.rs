@@ -1,7 +1,7 @@
 //! SSH remote URLs, split into user, host, port and path: the host is what the
 //! configuration's `Host` blocks are matched against.
 
-use super::SshHost;
+use super::host::SshHost;
 
 /// An SSH remote URL, split: `ssh://[user@]host[:port]/path` (also `ssh+git://`,
 /// `git+ssh://`) or scp-like `[user@]host:path`.
