@@ -2,16 +2,14 @@
 //! the scenario plays, the write-up's repository URLs and obviously fake git credentials.
 
 use crate::sandbox::crds::FluxVersion;
+// The credentials the sandbox's git server accepts; the scenario's Secrets carry the same.
+pub(super) use crate::sandbox::git::{FAKE_GIT_PASSWORD, FAKE_GIT_USER};
 
-/// The AWS account the scenario's ECR repository and ARNs belong to.
-pub const AWS_ACCOUNT_ID: &str = "123456789012";
+/// The AWS account the scenario's ECR repository and ARNs belong to: the one the seeded
+/// repositories' `__ACCOUNT_ID__` becomes.
+pub const AWS_ACCOUNT_ID: &str = crate::sandbox::git::ACCOUNT_ID;
 /// The AWS region of the scenario's EKS cluster, CodeCommit and ECR.
 pub const AWS_REGION: &str = "us-west-2";
-
-/// Placeholder git credentials for `microservices-basic-access-auth` and `flux-system`:
-/// obviously fake, never real secrets.
-pub(super) const FAKE_GIT_USER: &str = "sandbox-git-user";
-pub(super) const FAKE_GIT_PASSWORD: &str = "not-a-real-password";
 
 /// What a scenario may vary: the Flux release, the clock, the seed and the repository URLs.
 #[derive(Debug, Clone, PartialEq)]
