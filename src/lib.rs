@@ -11,6 +11,7 @@ pub mod golang;
 pub mod heap;
 pub mod model;
 pub mod policy;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod setters;
 pub mod state;

@@ -13,6 +13,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use clap::Args;
 
 use super::global::GlobalArgs;
+use super::replay::parse_speed;
 use super::tui::{TuiConfig, run_with_cluster};
 use crate::sandbox::crds::FluxVersion;
 use crate::sandbox::live::LiveConfig;
@@ -104,16 +105,6 @@ pub fn parse_every(s: &str) -> Result<Every, String> {
                 "'{s}' is not a duration: write it as Go does (30s, 2m, 1m30s) or off"
             )),
         },
-    }
-}
-
-/// Reads a speed from 0.1 to 100.
-pub fn parse_speed(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(x) if (0.1..=100.0).contains(&x) => Ok(x),
-        _ => Err(format!(
-            "'{s}' is not a speed from 0.1 to 100 (1 is the demo pace, 10 ten times faster)"
-        )),
     }
 }
 

@@ -4,11 +4,15 @@
 
 pub mod act;
 pub mod completions;
+#[cfg(feature = "sandbox")]
 pub mod demo;
 pub mod global;
 pub mod logging;
+#[cfg(not(feature = "sandbox"))]
+pub mod not_built;
 pub mod policy;
 pub mod replay;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod setters;
 pub mod status;
@@ -18,6 +22,11 @@ pub mod wait;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
+
+#[cfg(not(feature = "sandbox"))]
+use not_built as demo;
+#[cfg(not(feature = "sandbox"))]
+use not_built as sandbox;
 
 pub use global::GlobalArgs;
 pub use logging::{
@@ -42,12 +51,19 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The help of `demo` and `sandbox` in a build without the embedded sandbox.
+#[cfg(not(feature = "sandbox"))]
+const NOT_BUILT: &str =
+    "Not in this build (built without the embedded sandbox, cargo feature `sandbox`)";
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Play the reference GitOps pipeline live on an embedded cluster and open the TUI on it.
+    #[cfg_attr(not(feature = "sandbox"), command(about = NOT_BUILT, long_about = None))]
     Demo(demo::DemoArgs),
     /// Serve a Kubernetes-API-compatible sandbox cluster with Flux objects, for demos and tests.
+    #[cfg_attr(not(feature = "sandbox"), command(about = NOT_BUILT, long_about = None))]
     Sandbox(sandbox::SandboxArgs),
     /// Predict which tag an ImagePolicy selects from a list of tags, exactly as Flux does.
     Policy(policy::PolicyArgs),

@@ -19,9 +19,18 @@ use crate::state::{Command, Update};
 use crate::ui::clock::ManualClock;
 use crate::ui::record;
 
-use super::demo::parse_speed;
 use super::global::GlobalArgs;
 use super::tui::{TuiConfig, run_app};
+
+/// Reads a speed from 0.1 to 100.
+pub fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.1..=100.0).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "'{s}' is not a speed from 0.1 to 100 (1 is the demo pace, 10 ten times faster)"
+        )),
+    }
+}
 
 /// The longest real pause between two updates: a quiet hour of a recording plays in
 /// seconds, not in an hour.

@@ -73,7 +73,7 @@ pub struct SandboxArgs {
     pub build_every: super::demo::Every,
     /// Live scenarios: how fast the pipeline plays (1 = demo pace, 10 = ten times faster;
     /// `scale:N --live` plays intervals as declared, divided by the speed).
-    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = super::demo::parse_speed)]
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = super::replay::parse_speed)]
     pub speed: f64,
     /// Which Flux release to play: `current` (2.7+, image kinds at v1) or `2.6` (v1beta2).
     #[arg(long, value_name = "VERSION", default_value = "current")]

@@ -47,7 +47,7 @@ pub fn generate() -> Result<Tls, String> {
     let cert = params.signed_by(&key, &ca).map_err(err)?;
     let chain: Vec<CertificateDer<'static>> = vec![cert.der().clone()];
     let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot configure TLS: {e}"))?

@@ -19,7 +19,7 @@ pub async fn request_build(client: Client, kind: String, updates: mpsc::Sender<U
 
 async fn send(client: &Client, kind: &str) -> Result<String, String> {
     let body = json!({"kind": kind}).to_string().into_bytes();
-    let request = hyper::Request::post("/sandbox/ci/build")
+    let request = http::Request::post("/sandbox/ci/build")
         .header("Content-Type", "application/json")
         .body(body)
         .map_err(|e| format!(":build could not be sent: {e}"))?;

@@ -161,7 +161,7 @@ fn http_client(env: &ProxyEnv) -> Result<aws_sdk_ecr::config::SharedHttpClient, 
                 }
                 builder
                     .proxy_config(proxy.clone())
-                    .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+                    .tls_provider(Provider::Rustls(CryptoMode::Ring))
                     .build()
             },
         ),
