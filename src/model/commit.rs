@@ -66,11 +66,6 @@ pub enum BehindBy {
 }
 
 impl BehindBy {
-    /// Whether the cluster is known to be up to date.
-    pub fn is_current(self) -> bool {
-        self == BehindBy::Commits(0)
-    }
-
     /// Words for headers: `up to date`, `behind by 3`, `behind by 200+`, `not on branch`.
     pub fn describe(self) -> String {
         match self {
@@ -87,11 +82,6 @@ impl Commit {
     pub fn short_sha(&self) -> &str {
         self.sha.get(..7).unwrap_or(&self.sha)
     }
-
-    /// The subject of a full commit message: its first line, trimmed.
-    pub fn subject_of(message: &str) -> String {
-        message.lines().next().unwrap_or("").trim().to_owned()
-    }
 }
 
 #[cfg(test)]
@@ -105,7 +95,7 @@ mod tests {
             author: "fluxcdbot".into(),
             email: "fluxcdbot@users.noreply.github.com".into(),
             time: Timestamp::UNIX_EPOCH,
-            subject: Commit::subject_of("main-1f49071-24\n\nbody"),
+            subject: "main-1f49071-24".into(),
             automation: true,
             changes: vec![ImageUpdate {
                 setter: None,
@@ -121,16 +111,13 @@ mod tests {
             ..c
         };
         assert_eq!(short.short_sha(), "abc");
-        assert_eq!(Commit::subject_of(""), "");
     }
 
     #[test]
     fn behind_by_in_words() {
         assert_eq!(BehindBy::Commits(0).describe(), "up to date");
-        assert!(BehindBy::Commits(0).is_current());
         assert_eq!(BehindBy::Commits(2).describe(), "behind by 2");
         assert_eq!(BehindBy::AtLeast(200).describe(), "behind by 200+");
-        assert!(!BehindBy::NotOnBranch.is_current());
         let unknown_old = ImageUpdate {
             setter: None,
             old: None,

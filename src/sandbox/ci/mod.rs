@@ -14,7 +14,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -324,7 +324,8 @@ impl Ci {
     }
 
     /// The app repository.
-    pub fn repository_path(&self) -> &Path {
+    #[cfg(test)]
+    fn repository_path(&self) -> &std::path::Path {
         &self.repo
     }
 }

@@ -201,11 +201,6 @@ impl RegistryStore {
         lock(&self.faults).fail = n;
     }
 
-    /// Clears every injected fault.
-    pub fn clear_faults(&self) {
-        *lock(&self.faults) = FaultCounters::default();
-    }
-
     /// Consumes the fault the next request gets, if any.
     pub fn take_fault(&self) -> Option<Fault> {
         let mut f = lock(&self.faults);
@@ -298,9 +293,6 @@ mod tests {
         assert_eq!(store.take_fault(), Some(Fault::Throttle));
         assert_eq!(store.take_fault(), Some(Fault::Throttle));
         assert_eq!(store.take_fault(), Some(Fault::ServerError));
-        assert_eq!(store.take_fault(), None);
-        store.fail_next(5);
-        store.clear_faults();
         assert_eq!(store.take_fault(), None);
     }
 }

@@ -91,11 +91,6 @@ impl RegistryScan {
         self.images.iter().find(|i| i.tags.iter().any(|t| t == tag))
     }
 
-    /// The image with this digest.
-    pub fn image_for_digest(&self, digest: &str) -> Option<&ImageDetail> {
-        self.images.iter().find(|i| i.digest == digest)
-    }
-
     /// Images without any tag (invisible to Flux, shown for completeness).
     pub fn untagged(&self) -> impl Iterator<Item = &ImageDetail> {
         self.images.iter().filter(|i| i.tags.is_empty())
@@ -280,7 +275,10 @@ mod tests {
             vec!["sha256:c"]
         );
         assert_eq!(
-            scan.image_for_digest("sha256:a").and_then(|i| i.size_bytes),
+            scan.images
+                .iter()
+                .find(|i| i.digest == "sha256:a")
+                .and_then(|i| i.size_bytes),
             Some(1234)
         );
     }
@@ -297,7 +295,10 @@ mod tests {
             Some("sha256:b")
         );
         assert_eq!(
-            scan.image_for_digest("sha256:a").map(|i| i.tags.clone()),
+            scan.images
+                .iter()
+                .find(|i| i.digest == "sha256:a")
+                .map(|i| i.tags.clone()),
             Some(vec!["v1".to_string()])
         );
         // The other way round: the older claim arrives last and loses.

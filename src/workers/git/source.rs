@@ -233,12 +233,6 @@ pub fn redact_url(url: &str) -> String {
     crate::model::mask::mask_url_password(url).into_owned()
 }
 
-/// `text` with the password of every URL in it masked (libgit2 messages may quote the URL
-/// they failed on).
-pub fn redact_text(text: &str) -> String {
-    crate::model::mask::mask_url_passwords(text).into_owned()
-}
-
 /// A readable, collision-free directory name for a URL's mirror: host and path squashed to
 /// `[a-z0-9-]`, then a hash of the (password-free) URL.
 fn cache_name(url: &str) -> String {
@@ -315,10 +309,6 @@ mod tests {
         );
         assert_ne!(name, cache_name("https://git.example.com/team/other.git"));
         assert_eq!(redact_url("git@github.com:x/y"), "git@github.com:x/y");
-        assert_eq!(
-            redact_text("failed to connect to 'https://u:pw@h/r': refused (http://a:b@c)"),
-            "failed to connect to 'https://u:********@h/r': refused (http://a:********@c)"
-        );
     }
 
     #[test]
