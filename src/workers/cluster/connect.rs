@@ -33,7 +33,11 @@ pub struct Connection {
 }
 
 /// What to try when there is no cluster to connect to.
+#[cfg(feature = "sandbox")]
 const TRY_DEMO: &str = "to try fluxdeck without a cluster: fluxdeck demo";
+#[cfg(not(feature = "sandbox"))]
+const TRY_DEMO: &str =
+    "to try fluxdeck without a cluster: fluxdeck demo, in a build with the default features";
 
 /// Why fluxdeck could not build a client.
 #[derive(Debug, thiserror::Error)]
