@@ -56,6 +56,17 @@ async fn collect(
     events
 }
 
+/// The name of the first pod the world runs, once there is one.
+async fn first_pod(w: &World) -> String {
+    w.until("a pod", || async {
+        w.items("pods")
+            .await
+            .first()
+            .map(|p| s(&p["metadata"]["name"]).to_string())
+    })
+    .await
+}
+
 fn crash_lines(events: &[LogEvent]) -> usize {
     events
         .iter()
@@ -73,14 +84,7 @@ async fn a_crash_looping_container_is_followed_across_restarts() {
     let w = world().await;
     w.create_deployment(deployment("web", 1, "nginx:crash"))
         .await;
-    let pod = w
-        .until("a pod", || async {
-            w.items("pods")
-                .await
-                .first()
-                .map(|p| s(&p["metadata"]["name"]).to_string())
-        })
-        .await;
+    let pod = first_pod(&w).await;
     let client = client(&w).await;
     let (tx, mut rx) = mpsc::channel(64);
     let session = LogSession(7);
@@ -111,14 +115,7 @@ async fn a_container_that_never_started_says_why_and_a_gone_pod_says_so() {
     let w = world().await;
     w.create_deployment(deployment("web", 1, "nginx:missing"))
         .await;
-    let pod = w
-        .until("a pod", || async {
-            w.items("pods")
-                .await
-                .first()
-                .map(|p| s(&p["metadata"]["name"]).to_string())
-        })
-        .await;
+    let pod = first_pod(&w).await;
     // Wait for the pull to fail, so the API has its reason.
     w.until("the pull to fail", || async {
         w.items("pods").await.into_iter().find(|p| {

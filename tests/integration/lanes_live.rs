@@ -130,6 +130,17 @@ impl Live {
     }
 
     /// `fluxdeck suspend|resume kustomization/sock-shop -n sock-shop`.
+    /// `fluxdeck wait` on the front-end's `tag` fails within `timeout`, saying `why`.
+    async fn wait_fails(&self, tag: &str, timeout: &str, why: &str) -> Run {
+        let image = format!("front-end:{tag}");
+        let run = self
+            .fluxdeck(&["wait", "--image", &image, "--timeout", timeout])
+            .await;
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stderr.contains(why), "{}", run.stderr);
+        run
+    }
+
     async fn suspend(&self, suspend: bool) {
         let verb = if suspend { "suspend" } else { "resume" };
         let run = self
@@ -194,41 +205,18 @@ async fn wait_follows_a_build_to_the_pods_and_names_what_holds_one_back() {
     // The Kustomization suspended: the next build stops at `applied`, and wait says why.
     live.suspend(true).await;
     let tag = live.build("ok").await;
-    let run = live
-        .fluxdeck(&[
-            "wait",
-            "--image",
-            &format!("front-end:{tag}"),
-            "--timeout",
-            "20s",
-        ])
-        .await;
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("waits at applied: Kustomization sock-shop/sock-shop is suspended"),
-        "{}",
-        run.stderr
-    );
+    live.wait_fails(
+        &tag,
+        "20s",
+        "waits at applied: Kustomization sock-shop/sock-shop is suspended",
+    )
+    .await;
     live.suspend(false).await;
 
     // A broken build: its pods crash-loop, and wait names them.
     let tag = live.build("broken").await;
     let run = live
-        .fluxdeck(&[
-            "wait",
-            "--image",
-            &format!("front-end:{tag}"),
-            "--timeout",
-            "40s",
-        ])
+        .wait_fails(&tag, "40s", "waits at rolled-out: pod sock-shop/front-end-")
         .await;
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("waits at rolled-out: pod sock-shop/front-end-"),
-        "{}",
-        run.stderr
-    );
     assert!(run.stderr.contains("CrashLoopBackOff"), "{}", run.stderr);
 }
